@@ -1,0 +1,112 @@
+# hugexec - see README.md.
+#
+#   make              build/hugexec (release) and the demo/test programs
+#   make test         unit tests (ASan+UBSan) and integration tests
+#   make demo         before/after on a generated 32 MB-text program
+#   make bench        the full benchmark (bench/README.md); bench-quick
+#   make fuzz         libFuzzer targets for every parser of outside input
+#   make CC=clang     any C11 compiler of the gcc family works
+
+CC      ?= cc
+B       := build
+T       := $(B)/test
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wformat=2 -Wconversion -Wno-sign-conversion -Wvla
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -fno-strict-aliasing -D_FILE_OFFSET_BITS=64
+LIBS    := -lelf -lseccomp
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRC_COMMON := $(wildcard common/*.c)
+SRC_HELPER := $(wildcard helper/*.c)
+SRC_INJECT := $(wildcard inject/*.c)
+SRC_LOADER := $(wildcard loader/*.c)
+SRC_ALL    := $(SRC_COMMON) $(SRC_HELPER) $(SRC_INJECT) $(SRC_LOADER)
+# every module except loader/main.c, for the unit tests
+SRC_LIB    := $(filter-out loader/main.c,$(SRC_ALL))
+
+OBJ      := $(SRC_ALL:%.c=$(B)/obj/%.o)
+TOBJ     := $(SRC_ALL:%.c=$(T)/obj/%.o)
+TLIBOBJ  := $(SRC_LIB:%.c=$(T)/obj/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
+
+# Generated programs: big text in three link styles, plus a small one.
+BIGTEXT_MB ?= 32
+PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
+            $(B)/progs/evict
+TOOLS    := $(B)/gen_bigtext
+
+.PHONY: all test unit integration demo bench bench-quick fuzz clean install check-deps
+all: $(B)/hugexec $(PROGS)
+
+$(B)/hugexec: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The test build: sanitizers, and the fault-injection switches compiled in.
+$(T)/hugexec: $(TOBJ)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
+
+$(T)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -MMD -MP -c -o $@ $<
+
+$(T)/unit/%: tests/unit/%.c $(TLIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -o $@ $^ $(LIBS) -lcmocka
+
+# --- generated test and demo programs -------------------------------------
+$(B)/gen_bigtext: bench/gen_bigtext.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/progs/bigtext.S: $(B)/gen_bigtext
+	@mkdir -p $(dir $@)
+	$(B)/gen_bigtext --text-mb $(BIGTEXT_MB) > $@
+
+BIGTEXT_DEPS := $(B)/progs/bigtext.S bench/bigtext_main.c tests/tools/selfcheck.c tests/tools/selfcheck.h
+BIGTEXT_SRC  := $(B)/progs/bigtext.S bench/bigtext_main.c tests/tools/selfcheck.c
+$(B)/progs/bigtext-pie: $(BIGTEXT_DEPS)
+	$(CC) -O2 -g -fPIE -pie -Itests/tools -o $@ $(BIGTEXT_SRC)
+$(B)/progs/bigtext-nopie: $(BIGTEXT_DEPS)
+	$(CC) -O2 -g -fno-pie -no-pie -Itests/tools -o $@ $(BIGTEXT_SRC)
+$(B)/progs/bigtext-static: $(BIGTEXT_DEPS)
+	$(CC) -O2 -g -static -Itests/tools -o $@ $(BIGTEXT_SRC)
+
+$(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Itests/tools -o $@ $< tests/tools/selfcheck.c -lpthread
+
+# --- tests -----------------------------------------------------------------
+test: unit integration
+
+unit: $(UNIT_BIN)
+	@tests/run_unit.sh $(UNIT_BIN)
+
+integration: $(B)/hugexec $(T)/hugexec $(PROGS)
+	@tests/run_integration.sh
+
+demo: $(B)/hugexec $(B)/progs/bigtext-pie
+	@bench/demo.sh
+
+bench: all
+	@bench/run.sh full
+bench-quick: all
+	@bench/run.sh quick
+
+clean:
+	rm -rf $(B)
+
+PREFIX ?= /usr/local
+install: $(B)/hugexec
+	install -D -m 0755 $(B)/hugexec $(DESTDIR)$(PREFIX)/bin/hugexec
+
+-include $(OBJ:.o=.d) $(TOBJ:.o=.d)

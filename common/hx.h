@@ -1,0 +1,77 @@
+/*
+ * hx.h - basics shared by every part of hugexec: sizes, alignment, attributes
+ * and the error record that deep code fills in instead of printing.
+ *
+ * Conventions used everywhere:
+ *   - functions return 0 or a negative errno; results come back through
+ *     out-parameters;
+ *   - only loader/main.c talks to the user; deeper code describes a failure
+ *     in a struct hx_err and returns.
+ * Must never: hold mutable state (this header and err.c have none).
+ */
+#ifndef HX_H
+#define HX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define HX_VERSION "0.1.0"
+
+#define HX_PAGE ((uint64_t)4096)
+#define HX_HUGE ((uint64_t)2 << 20) /* the only huge page size we plan for */
+
+#define HX_WUR __attribute__((warn_unused_result))
+#define HX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define HX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline uint64_t hx_align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+static inline uint64_t hx_align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static inline bool hx_is_aligned(uint64_t v, uint64_t a)
+{
+	return (v & (a - 1)) == 0;
+}
+
+/* Half-open ranges [a, a+alen) and [b, b+blen) share at least one byte. */
+static inline bool hx_overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * Why something failed, for the one line the user will see. code is a
+ * negative errno; msg is a short phrase without a trailing newline.
+ */
+struct hx_err {
+	int code;
+	char msg[320];
+};
+
+/* Fill e (if not NULL) and return code, so callers can `return hx_fail(...)`. */
+int hx_fail(struct hx_err *e, int code, const char *fmt, ...) HX_PRINTF(3, 4);
+
+/* Prefix an existing message: "what: <old message>". */
+int hx_wrap(struct hx_err *e, const char *fmt, ...) HX_PRINTF(2, 3);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t hx_now_ns(void);
+
+/* Parse "64M", "2m", "4096", "1G" into bytes. Returns 0 or -EINVAL. */
+int hx_parse_size(const char *s, uint64_t *out) HX_WUR;
+
+/* Read a whole small file (procfs, sysfs) into a NUL-terminated malloc'd
+ * buffer of at most max bytes. */
+int hx_read_file(const char *path, size_t max, char **out, size_t *len) HX_WUR;
+
+/* Read one unsigned decimal integer from a sysfs-style file. */
+int hx_read_u64_file(const char *path, uint64_t *out) HX_WUR;
+
+#endif

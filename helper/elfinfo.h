@@ -1,0 +1,46 @@
+/*
+ * elfinfo.h - the facts about one mapped ELF file that planning needs:
+ * class and machine, loadable segments, build-id.
+ *
+ * Runs inside the helper's sandbox on a file descriptor the loader opened;
+ * the file may have been shaped by an attacker (stripped section table,
+ * overlapping or huge program headers, a lying note).
+ * Must never: trust a size or offset in the file without checking it
+ * against the file's real size.
+ */
+#ifndef HP_ELFINFO_H
+#define HP_ELFINFO_H
+
+#include "../common/hx.h"
+
+#define HP_ELF_MAX_LOADS 32
+#define HP_BUILD_ID_MAX 64
+
+struct hp_segment {
+	uint64_t offset, vaddr, filesz, memsz, align;
+	uint32_t flags; /* PF_R | PF_W | PF_X */
+};
+
+struct hp_elf {
+	bool usable;           /* ELF64, x86-64, program headers readable */
+	const char *why;       /* static reason when !usable */
+	uint16_t type;         /* ET_EXEC, ET_DYN */
+	uint64_t file_size;
+	uint8_t build_id[HP_BUILD_ID_MAX];
+	size_t build_id_len;
+	struct hp_segment load[HP_ELF_MAX_LOADS];
+	size_t n_load;
+};
+
+/* Read fd (from offset 0). Problems with the file come back as
+ * usable=false with a reason; the return value is always 0 today. */
+int hp_elf_read(int fd, struct hp_elf *out) HX_WUR;
+
+/* The build-id as lower-case hex in buf (at least 2*HP_BUILD_ID_MAX+1). */
+void hp_elf_build_id_hex(const struct hp_elf *e, char *buf, size_t size);
+
+/* True if the file range [off, off+len) lies inside one executable PT_LOAD
+ * (page-rounded, as the kernel maps it). */
+bool hp_elf_range_is_exec(const struct hp_elf *e, uint64_t off, uint64_t len);
+
+#endif

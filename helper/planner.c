@@ -1,0 +1,398 @@
+/*
+ * planner.c - regions, backing chains and the steps of each group.
+ *
+ * For every eligible r-x mapping the 2 MB-aligned interior becomes a region
+ * (tiexec's conservative split; the unaligned ends stay on 4 KB pages).
+ * Each region gets a chain of groups, tried in order until one succeeds:
+ *   file      zero copy: MADV_HUGEPAGE + populate on the file mapping itself;
+ *             only when vaddr == offset (mod 2 MB), else no PMD can map it
+ *   file+evict the same after dropping small folios from the page cache
+ *   hugetlb   copy into reserved pool pages, when enough are free
+ *   thp       copy into anonymous memory, MADV_HUGEPAGE + MADV_COLLAPSE
+ * A copy group builds the new text in a staging area, seals it r-x, checks it
+ * is huge, moves the original aside, moves the copy in, verifies the bytes,
+ * and only then unmaps the original (design invariants 1, 2, 6).
+ * Must never: emit a mapping that is writable and executable at once, or
+ * touch a mapping that is not the chosen text or its own staging.
+ */
+#define _GNU_SOURCE
+#include "planner.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+/* Longest name PR_SET_VMA_ANON_NAME takes, without the NUL. */
+#define ANON_NAME_MAX 79
+
+static int note(char **notes, const char *fmt, ...) HX_PRINTF(2, 3);
+static int note(char **notes, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	size_t old = *notes ? strlen(*notes) : 0, add = strlen(line);
+	char *n = realloc(*notes, old + add + 2);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n + old, line, add);
+	n[old + add] = '\n';
+	n[old + add + 1] = '\0';
+	*notes = n;
+	return 0;
+}
+
+void hp_interior(uint64_t start, uint64_t end, uint64_t *addr, uint64_t *len)
+{
+	uint64_t a = hx_align_up(start, HX_HUGE), b = hx_align_down(end, HX_HUGE);
+	*addr = a;
+	*len = b > a ? b - a : 0;
+}
+
+static const struct hp_file *find_file(const struct hp_input *in, const struct hx_vma *v)
+{
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct hp_file *f = &in->files[i];
+		if (f->dev_major == v->dev_major && f->dev_minor == v->dev_minor &&
+		    f->inode == v->inode)
+			return f;
+	}
+	return NULL;
+}
+
+static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
+{
+	return a && b && a->inode == b->inode && a->dev_major == b->dev_major &&
+	       a->dev_minor == b->dev_minor;
+}
+
+/* Why mapping v is not eligible, or NULL if it is. Silent skips return "". */
+static const char *ineligible(const struct hp_input *in, const struct hx_vma *v,
+			      const struct hx_vma *main_vma, const struct hx_vma *interp)
+{
+	const struct hx_req_header *rq = in->req;
+	if (v->kind != HX_VMA_FILE || v->shared || v->prot != (PROT_READ | PROT_EXEC))
+		return "";
+	if (same_file(v, interp) && !same_file(v, main_vma))
+		return ""; /* the dynamic loader is left alone */
+	bool is_main = same_file(v, main_vma);
+	if (!is_main && !(rq->options & HX_REQ_LIBRARIES))
+		return "";
+	if (in->only[0] && !hx_pattern_list_match(in->only, v->path))
+		return "not selected by --only";
+	if (in->exclude[0] && hx_pattern_list_match(in->exclude, v->path))
+		return "excluded by --exclude";
+	if (v->end - v->start < rq->min_size)
+		return "smaller than --min-size";
+	uint64_t a, l;
+	hp_interior(v->start, v->end, &a, &l);
+	if (l == 0)
+		return "no whole 2 MB page inside";
+	const struct hp_file *f = find_file(in, v);
+	if (!f)
+		return "file could not be opened or changed on disk";
+	if (!f->elf.usable)
+		return f->elf.why;
+	if (!hp_elf_range_is_exec(&f->elf, v->offset, v->end - v->start))
+		return "mapping is not an executable segment of its file";
+	return NULL;
+}
+
+int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t *n,
+		      char **notes)
+{
+	const struct hx_vmas *m = in->vmas;
+	const struct hx_vma *main_vma = hx_vmas_find(m, in->req->entry);
+	const struct hx_vma *interp =
+		in->req->interp_base ? hx_vmas_find(m, in->req->interp_base) : NULL;
+	*out = NULL;
+	*n = 0;
+	if (!main_vma || main_vma->kind != HX_VMA_FILE)
+		return note(notes, "entry point %#llx is not in a file mapping",
+			    (unsigned long long)in->req->entry);
+	struct hp_region *r = calloc(m->n ? m->n : 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	size_t k = 0;
+	/* Two passes: the main executable first, then libraries. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < m->n; i++) {
+			const struct hx_vma *v = &m->v[i];
+			bool is_main = same_file(v, main_vma);
+			if (is_main != (pass == 0))
+				continue;
+			const char *why = ineligible(in, v, main_vma, interp);
+			if (why) {
+				if (why[0] && note(notes, "%s: %s", v->path, why) < 0) {
+					free(r);
+					return -ENOMEM;
+				}
+				continue;
+			}
+			struct hp_region *g = &r[k++];
+			hp_interior(v->start, v->end, &g->addr, &g->len);
+			g->file_offset = v->offset + (g->addr - v->start);
+			g->vma = i;
+			g->main_exe = is_main;
+			g->congruent = ((v->start - v->offset) & (HX_HUGE - 1)) == 0;
+		}
+	}
+	*out = r;
+	*n = k;
+	return 0;
+}
+
+/* Keep [lo, hi) as the best gap if it is the widest usable one so far. */
+static void best_gap(uint64_t lo, uint64_t hi, uint64_t *best_lo, uint64_t *best_hi)
+{
+	/* keep one 2 MB window of distance from both neighbours */
+	lo = hx_align_up(lo, HX_HUGE) + HX_HUGE;
+	hi = hx_align_down(hi, HX_HUGE);
+	if (hi <= lo + HX_HUGE)
+		return;
+	hi -= HX_HUGE;
+	if (hi - lo > *best_hi - *best_lo) {
+		*best_lo = lo;
+		*best_hi = hi;
+	}
+}
+
+int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
+		 uint64_t *out)
+{
+	uint64_t blo = 0, bhi = 0;
+	for (size_t i = 0; i + 1 < m->n; i++) {
+		if (m->v[i + 1].kind == HX_VMA_VSYSCALL)
+			break; /* nothing is planned above the user stack and vDSO */
+		uint64_t lo = m->v[i].end, hi = m->v[i + 1].start;
+		if (avoid_len && hx_overlaps(lo, hi - lo, avoid, avoid_len)) {
+			if (avoid > lo)
+				best_gap(lo, avoid, &blo, &bhi);
+			if (avoid + avoid_len < hi)
+				best_gap(avoid + avoid_len, hi, &blo, &bhi);
+		} else {
+			best_gap(lo, hi, &blo, &bhi);
+		}
+	}
+	if (bhi - blo < len)
+		return -ENOSPC;
+	uint64_t mid = hx_align_down(blo + (bhi - blo - len) / 2, HX_HUGE);
+	*out = mid;
+	return 0;
+}
+
+/* "hugexec /path" within the kernel's limits on anon VMA names: printable,
+ * none of \ ` $ [ ], at most 79 bytes (keeping the end of a long path). */
+static int anon_name(struct hx_plan *p, const char *path, uint32_t *off)
+{
+	char name[ANON_NAME_MAX + 1];
+	const char *prefix = "hugexec ";
+	size_t pl = strlen(prefix), plen = strlen(path);
+	size_t room = ANON_NAME_MAX - pl;
+	const char *tail = plen > room ? path + (plen - room + 3) : path;
+	snprintf(name, sizeof(name), "%s%s%s", prefix, plen > room ? "..." : "", tail);
+	for (char *c = name; *c; c++)
+		if (*c < 0x20 || *c > 0x7e || strchr("\\`$[]", *c))
+			*c = '?';
+	return hx_plan_add_string(p, name, off);
+}
+
+struct chain {
+	int32_t prev;     /* last group of this region's chain, or -1 */
+	uint64_t staging; /* S */
+	uint64_t aside;   /* A */
+	uint32_t path_str, name_str;
+	bool rx_staging;  /* MDWE-style: r-x from the start, tracer copies */
+};
+
+static int open_group(struct hx_plan *p, const struct hp_region *r, struct chain *c,
+		      uint32_t backing, uint64_t staging)
+{
+	struct hx_plan_group g = {
+		.addr = r->addr,
+		.len = r->len,
+		.file_offset = r->file_offset,
+		.staging = staging,
+		.backing = backing,
+		.alt_of = c->prev,
+		.path_str = c->path_str,
+		.flags = (r->main_exe ? HX_GROUP_MAIN_EXE : 0u) |
+			 (staging && c->rx_staging ? HX_GROUP_RX_STAGING : 0u),
+	};
+	c->prev = (int32_t)p->n_groups;
+	return hx_plan_add_group(p, &g);
+}
+
+#define STEP(op, fl, a0, a1, a2, a3)                                   \
+	do {                                                           \
+		int r_ = hx_plan_add_step(p, (op), (fl), (a0), (a1), (a2), (a3)); \
+		if (r_ < 0)                                            \
+			return r_;                                     \
+	} while (0)
+
+/* Zero copy: let the page cache hand out PMD-sized folios. */
+static int emit_file(struct hx_plan *p, const struct hp_region *r, struct chain *c, bool evict)
+{
+	int err = open_group(p, r, c, HX_BACK_FILE, 0);
+	if (err)
+		return err;
+	if (evict) {
+		/* Our own PTEs pin the small folios; drop them, then the cache. */
+		STEP(HX_OP_MADVISE, 0, r->addr, r->len, MADV_DONTNEED, 0);
+		STEP(HX_OP_EVICT, 0, r->addr, r->len, 0, 0);
+	} else {
+		STEP(HX_OP_MADVISE, 0, r->addr, r->len, MADV_HUGEPAGE, 0);
+	}
+	STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, r->addr, r->len, MADV_POPULATE_READ, 0);
+	STEP(HX_OP_CHECK_HUGE, 0, r->addr, r->len, 0, 0);
+	hx_plan_close_group(p);
+	return 0;
+}
+
+/* Build a copy in S, swap it in, keep the original at A until verified. */
+static int emit_copy(struct hx_plan *p, const struct hp_region *r, struct chain *c,
+		     uint32_t backing)
+{
+	const uint64_t S = c->staging, A = c->aside, T = r->addr, L = r->len;
+	bool thp = backing == HX_BACK_THP;
+	uint64_t flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	if (!thp)
+		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
+	int err = open_group(p, r, c, backing, S);
+	if (err)
+		return err;
+	uint64_t prot0 = c->rx_staging ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE;
+	STEP(HX_OP_MMAP, 0, S, L, prot0, flags);
+	if (thp)
+		STEP(HX_OP_MADVISE, 0, S, L, MADV_HUGEPAGE, 0);
+	/* A cold page cache would make the copy fault 4 KB at a time. */
+	STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, T, L, MADV_POPULATE_READ, 0);
+	STEP(c->rx_staging ? HX_OP_TRACER_COPY : HX_OP_COPY, 0, S, T, L, 0);
+	if (!c->rx_staging)
+		STEP(HX_OP_MPROTECT, 0, S, L, PROT_READ | PROT_EXEC, 0);
+	if (thp)
+		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, S, L, MADV_COLLAPSE, 0);
+	STEP(HX_OP_CHECK_HUGE, 0, S, L, 0, 0);
+	STEP(HX_OP_MREMAP, 0, T, L, A, 0);
+	STEP(HX_OP_MREMAP, 0, S, L, T, 0);
+	STEP(HX_OP_VERIFY, 0, T, A, L, 0);
+	if (thp)
+		STEP(HX_OP_NAME, HX_STEP_OPTIONAL, T, L, c->name_str, 0);
+	/* The commit: a failure here only leaves the old copy mapped at A. */
+	STEP(HX_OP_MUNMAP, HX_STEP_OPTIONAL, A, L, 0, 0);
+	hx_plan_close_group(p);
+	return 0;
+}
+
+struct budget {
+	uint64_t hugetlb_pages;
+};
+
+static int emit_region(struct hx_plan *p, const struct hp_input *in, const struct hp_region *r,
+		       struct chain *c, struct budget *b, char **notes)
+{
+	const struct hx_req_header *rq = in->req;
+	const struct hx_vma *v = &in->vmas->v[r->vma];
+	uint32_t mode = rq->backing_mode;
+	bool auto_ = mode == HX_MODE_AUTO;
+	bool thp_ok = rq->thp_mode != HX_THP_UNKNOWN;
+	bool file_ok = r->congruent && (rq->thp_mode == HX_THP_ALWAYS || rq->thp_mode == HX_THP_MADVISE);
+	uint64_t pages = r->len / HX_HUGE;
+	int err;
+
+	if ((err = hx_plan_add_string(p, v->path, &c->path_str)) < 0 ||
+	    (err = anon_name(p, v->path, &c->name_str)) < 0)
+		return err;
+	const struct hp_file *f = find_file(in, v);
+	char id[2 * HP_BUILD_ID_MAX + 1] = "none";
+	if (f && f->elf.build_id_len)
+		hp_elf_build_id_hex(&f->elf, id, sizeof(id));
+	if ((err = note(notes, "%s: %llu MB at %#llx, build-id %s%s", v->path,
+			(unsigned long long)(r->len >> 20), (unsigned long long)r->addr, id,
+			r->congruent ? ", file-aligned" : "")) < 0)
+		return err;
+	c->prev = -1;
+	if ((auto_ || mode == HX_MODE_FILE) && file_ok) {
+		if ((err = emit_file(p, r, c, false)) < 0 || (err = emit_file(p, r, c, true)) < 0)
+			return err;
+	} else if (mode == HX_MODE_FILE) {
+		return note(notes, "%s: file backing impossible (%s)", v->path,
+			    r->congruent ? "transparent huge pages disabled"
+					 : "address and file offset differ modulo 2 MB");
+	}
+	if ((auto_ || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
+		b->hugetlb_pages -= pages;
+		if ((err = emit_copy(p, r, c, HX_BACK_HUGETLB)) < 0)
+			return err;
+	} else if (mode == HX_MODE_HUGETLB) {
+		return note(notes, "%s: needs %llu free hugetlb pages, %llu available", v->path,
+			    (unsigned long long)pages, (unsigned long long)b->hugetlb_pages);
+	}
+	if ((auto_ || mode == HX_MODE_THP) && thp_ok) {
+		if ((err = emit_copy(p, r, c, HX_BACK_THP)) < 0)
+			return err;
+	} else if (mode == HX_MODE_THP) {
+		return note(notes, "%s: transparent huge pages are not available", v->path);
+	}
+	return 0;
+}
+
+static int build(const struct hp_input *in, struct hx_plan *p, char **notes, struct hx_err *e)
+{
+	struct hp_region *regions;
+	size_t n;
+	int err = hp_select_regions(in, &regions, &n, notes);
+	if (err < 0)
+		return hx_fail(e, err, "selecting regions: %s", strerror(-err));
+	uint64_t maxlen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (regions[i].len > maxlen)
+			maxlen = regions[i].len;
+	struct chain c = {.prev = -1};
+	c.rx_staging = (in->req->target_flags & (HX_TGT_MDWE | HX_TGT_NO_MPROTECT_EXEC |
+						 HX_TGT_NO_SELF_COPY)) != 0;
+	if (n > 0 && (hp_find_hole(in->vmas, maxlen, 0, 0, &c.staging) < 0 ||
+		      hp_find_hole(in->vmas, maxlen, c.staging, maxlen, &c.aside) < 0)) {
+		free(regions);
+		return hx_fail(e, -ENOSPC, "no free address range of %llu MB for staging",
+			       (unsigned long long)(maxlen >> 20));
+	}
+	struct budget b = {.hugetlb_pages = in->req->hugetlb_free};
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = emit_region(p, in, &regions[i], &c, &b, notes);
+	free(regions);
+	if (err < 0)
+		return hx_fail(e, err, "building the plan: %s", strerror(-err));
+	return 0;
+}
+
+int hp_plan_build(const struct hp_input *in, struct hx_plan *out, struct hx_err *e)
+{
+	char *notes = NULL;
+	hx_plan_init(out, in->req->pid);
+	int err = build(in, out, &notes, e);
+	if (err == 0 && notes)
+		err = hx_plan_add_string(out, notes, &out->notes_str);
+	free(notes);
+	if (err < 0)
+		hx_plan_free(out);
+	return err;
+}

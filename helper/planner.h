@@ -1,0 +1,59 @@
+/*
+ * planner.h - decide which text goes on huge pages and how, as a plan.
+ *
+ * Pure: the input is the request (mappings, options, machine facts) plus
+ * what elfinfo read from each mapped file; the output is a plan. No I/O, so
+ * tests drive it with captured maps text and synthetic ELF facts.
+ * Must never: plan a step outside a mapping it chose, a staging area that
+ * overlaps anything mapped, or a writable and executable mapping.
+ */
+#ifndef HP_PLANNER_H
+#define HP_PLANNER_H
+
+#include "../common/maps.h"
+#include "../common/plan.h"
+#include "../common/request.h"
+#include "elfinfo.h"
+
+struct hp_file {
+	uint32_t dev_major, dev_minor;
+	uint64_t inode;
+	struct hp_elf elf;
+};
+
+struct hp_input {
+	const struct hx_req_header *req;
+	const char *only;    /* newline-separated globs; "" = all */
+	const char *exclude; /* newline-separated globs */
+	const struct hx_vmas *vmas;
+	const struct hp_file *files;
+	size_t n_files;
+};
+
+/* One stretch of text chosen for huge pages. */
+struct hp_region {
+	uint64_t addr, len;    /* 2 MB aligned */
+	uint64_t file_offset;  /* of addr */
+	size_t vma;            /* index in the input's vmas */
+	bool main_exe;
+	bool congruent;        /* vaddr == file offset (mod 2 MB): file THP possible */
+};
+
+/* The 2 MB-aligned interior of [start, end); *len = 0 if there is none. */
+void hp_interior(uint64_t start, uint64_t end, uint64_t *addr, uint64_t *len);
+
+/* Choose the regions (conservative interior of each eligible r-x mapping).
+ * *notes collects one line per mapping left out and why (malloc'd, may be
+ * NULL when there is nothing to say). */
+int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t *n,
+		      char **notes) HX_WUR;
+
+/* A 2 MB-aligned free range of len bytes far from every mapping (in the
+ * middle of the widest gap), not overlapping [avoid, avoid+avoid_len). */
+int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
+		 uint64_t *out) HX_WUR;
+
+/* The whole plan. */
+int hp_plan_build(const struct hp_input *in, struct hx_plan *out, struct hx_err *e) HX_WUR;
+
+#endif

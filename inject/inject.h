@@ -1,0 +1,90 @@
+/*
+ * inject.h - make a stopped, seized tracee execute system calls for us, and
+ * read or write its memory.
+ *
+ * Life cycle, all while the tracee sits in a ptrace stop:
+ *   inj_save()          registers, FP state, signal mask; then block every
+ *                       blockable signal so that signals arriving meanwhile
+ *                       stay pending and are delivered after we leave
+ *   inj_scratch_setup() a `syscall` instruction outside every region the
+ *                       plan touches, and one read-write data page
+ *   inj_syscall() ...   one system call each, via PTRACE_SYSCALL
+ *   inj_scratch_teardown()
+ *   inj_restore()       registers, FP state and signal mask as saved, read
+ *                       back and compared
+ *   inj_detach()        let it go, delivering a stop signal that arrived
+ *                       meanwhile (exactly once)
+ * Two kinds of result are kept apart: the return value says whether the
+ * injection itself worked (ptrace, wait); the target's syscall result comes
+ * back in *ret (a negative errno on failure).
+ * Must never: return to the caller with the target's registers, signal mask
+ * or code bytes changed without saying so; write into a huge-page region.
+ */
+#ifndef INJ_INJECT_H
+#define INJ_INJECT_H
+
+#include "../common/hx.h"
+#include "../common/maps.h"
+#include "sysops.h"
+
+#include <sys/user.h>
+
+struct inj_range {
+	uint64_t addr, len;
+};
+
+struct inj_target {
+	pid_t pid;
+	const struct hx_sysops *ops;
+	int mem_fd;                    /* /proc/PID/mem, opened on first need */
+	struct user_regs_struct regs;  /* as found at the stop */
+	struct user_fpregs_struct fpregs;
+	uint64_t sigmask;
+	bool saved;
+	uint64_t syscall_pc;           /* address of a syscall instruction */
+	uint64_t code_page;            /* our own stub page, 0 if a gadget was found */
+	uint64_t data_page;            /* read-write page for iovecs and names */
+	int deferred_sig;              /* a stop signal that arrived meanwhile */
+	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
+	unsigned long fail_at;         /* test builds: fail syscall number fail_at */
+};
+
+/* Initialise t for pid (stopped); nothing is read yet. */
+void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops);
+
+/* Save registers, FP state and signal mask, then block all signals. */
+int inj_save(struct inj_target *t, struct hx_err *e) HX_WUR;
+
+/* Put back what inj_save() saved and check it took. */
+int inj_restore(struct inj_target *t, struct hx_err *e) HX_WUR;
+
+/* Detach; the stopped target resumes where inj_save() found it. */
+int inj_detach(struct inj_target *t, struct hx_err *e) HX_WUR;
+
+/* Find a syscall instruction that stays valid while the plan runs (in the
+ * vDSO, else in an executable mapping outside avoid[]), or write one into a
+ * fresh page; map the data page. */
+int inj_scratch_setup(struct inj_target *t, const struct hx_vmas *m,
+		      const struct inj_range *avoid, size_t n_avoid, struct hx_err *e) HX_WUR;
+int inj_scratch_teardown(struct inj_target *t, struct hx_err *e) HX_WUR;
+
+/* Run syscall nr with args in the target. Returns 0 if it ran (result in
+ * *ret), -ESRCH if the target died, another -errno if the injection broke. */
+int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
+		struct hx_err *e) HX_WUR;
+
+/* Memory. read/write respect the target's protections (process_vm_*);
+ * poke writes through /proc/PID/mem, which ptrace lets through read-only
+ * mappings (copy-on-write). */
+int inj_read(struct inj_target *t, uint64_t addr, void *buf, size_t len) HX_WUR;
+int inj_write(struct inj_target *t, uint64_t addr, const void *buf, size_t len) HX_WUR;
+int inj_poke(struct inj_target *t, uint64_t addr, const void *buf, size_t len) HX_WUR;
+
+/* Make the target exit_group(status) at once and let it go (for
+ * --strict): it never runs another instruction of its own. Needs inj_save(). */
+int inj_exit_group(struct inj_target *t, const struct hx_vmas *m, int status,
+		   struct hx_err *e) HX_WUR;
+
+void inj_close(struct inj_target *t);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * rsys.c - one system call executed by the target.
+ *
+ * Registers are set to {rip = a syscall instruction, rax = nr, args}, then
+ * PTRACE_SYSCALL twice: the entry stop (checked: right number, right
+ * place) and the exit stop (rax is the result). Stopping at the exit means
+ * the bytes after the syscall instruction never run, so any `0f 05` in an
+ * unchanging executable mapping serves. orig_rax = -1 keeps the kernel from
+ * treating our register set as a syscall to restart.
+ * Must never: let the target run past the injected instruction.
+ */
+#define _GNU_SOURCE
+#include "inject.h"
+#include "stopclass.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int pt(struct inj_target *t, int req, void *addr, void *data)
+{
+	errno = 0;
+	if (t->ops->ptrace(req, t->pid, addr, data) < 0 && errno)
+		return -errno;
+	return 0;
+}
+
+/* Resume with PTRACE_SYSCALL and wait for the next syscall stop. Stop
+ * signals met on the way are deferred to detach time; anything else is a
+ * fault of the injected code or a dead target. */
+static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
+{
+	for (;;) {
+		int r = pt(t, PTRACE_SYSCALL, NULL, NULL);
+		if (r < 0)
+			return hx_fail(e, r == -ESRCH ? -ESRCH : r, "resuming the target: %s",
+				       strerror(-r));
+		int status;
+		pid_t w;
+		do
+			w = t->ops->waitpid(t->pid, &status, __WALL);
+		while (w < 0 && errno == EINTR);
+		if (w < 0)
+			return hx_fail(e, -errno, "waiting for the target: %s", strerror(errno));
+		struct inj_stop s = inj_classify(status);
+		switch (s.kind) {
+		case INJ_STOP_SYSCALL:
+			return 0;
+		case INJ_STOP_EXITED:
+		case INJ_STOP_KILLED:
+			return hx_fail(e, -ESRCH, "the target died during injection");
+		case INJ_STOP_SIGNAL:
+			if (inj_is_stop_signal(s.sig)) {
+				t->deferred_sig = s.sig;
+				continue;
+			}
+			return hx_fail(e, -EFAULT, "the target got signal %d (%s) during injection",
+				       s.sig, strsignal(s.sig));
+		case INJ_STOP_GROUP:
+		case INJ_STOP_EVENT:
+			continue;
+		default:
+			return hx_fail(e, -EPROTO, "unexpected stop %#x during injection", status);
+		}
+	}
+}
+
+int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
+		struct hx_err *e)
+{
+	t->n_syscalls++;
+	if (t->fail_at && t->n_syscalls == t->fail_at) {
+		*ret = -EIO; /* test builds: pretend the kernel refused */
+		return 0;
+	}
+	struct user_regs_struct r = t->regs;
+	r.rip = t->syscall_pc;
+	r.rax = (unsigned long long)nr;
+	r.orig_rax = (unsigned long long)-1;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.r10 = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
+	int err = pt(t, PTRACE_SETREGS, NULL, &r);
+	if (err < 0)
+		return hx_fail(e, err, "setting registers: %s", strerror(-err));
+	if ((err = next_syscall_stop(t, e)) < 0)
+		return err;
+	struct user_regs_struct at;
+	if ((err = pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
+		return hx_fail(e, err, "reading registers: %s", strerror(-err));
+	if (at.orig_rax != (unsigned long long)nr || at.rip != t->syscall_pc + 2)
+		return hx_fail(e, -EPROTO, "syscall entry at %#llx with nr %lld, expected %#llx/%ld",
+			       at.rip, (long long)at.orig_rax,
+			       (unsigned long long)t->syscall_pc + 2, nr);
+	if ((err = next_syscall_stop(t, e)) < 0)
+		return err;
+	if ((err = pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
+		return hx_fail(e, err, "reading registers: %s", strerror(-err));
+	*ret = (int64_t)at.rax;
+	return 0;
+}

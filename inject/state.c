@@ -1,0 +1,111 @@
+/*
+ * state.c - save, restore and compare the target's user-visible CPU state
+ * and signal mask; detach.
+ *
+ * Signals: while we work, every blockable signal is blocked in the target,
+ * so anything sent meanwhile stays pending and the kernel delivers it after
+ * we restore the mask and detach: exactly once, in the usual order. Only
+ * stop signals reach us (SIGSTOP cannot be blocked); rsys.c defers them and
+ * inj_detach() hands them back, unless a SIGCONT arrived after them.
+ * Must never: detach with registers or mask that differ from the saved ones.
+ */
+#define _GNU_SOURCE
+#include "inject.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->ops = ops;
+	t->mem_fd = -1;
+}
+
+static int pt(struct inj_target *t, int req, void *addr, void *data)
+{
+	errno = 0;
+	if (t->ops->ptrace(req, t->pid, addr, data) < 0 && errno)
+		return -errno;
+	return 0;
+}
+
+int inj_save(struct inj_target *t, struct hx_err *e)
+{
+	int r;
+	if ((r = pt(t, PTRACE_GETREGS, NULL, &t->regs)) < 0)
+		return hx_fail(e, r, "reading registers: %s", strerror(-r));
+	if ((r = pt(t, PTRACE_GETFPREGS, NULL, &t->fpregs)) < 0)
+		return hx_fail(e, r, "reading FP registers: %s", strerror(-r));
+	if ((r = pt(t, PTRACE_GETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
+		return hx_fail(e, r, "reading the signal mask: %s", strerror(-r));
+	uint64_t all = ~(uint64_t)0; /* the kernel keeps SIGKILL and SIGSTOP open */
+	if ((r = pt(t, PTRACE_SETSIGMASK, (void *)sizeof(all), &all)) < 0)
+		return hx_fail(e, r, "blocking signals: %s", strerror(-r));
+	t->saved = true;
+	return 0;
+}
+
+int inj_restore(struct inj_target *t, struct hx_err *e)
+{
+	struct user_regs_struct regs;
+	struct user_fpregs_struct fp;
+	uint64_t mask;
+	int r;
+	if (!t->saved)
+		return 0;
+	if ((r = pt(t, PTRACE_SETREGS, NULL, &t->regs)) < 0 ||
+	    (r = pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
+	    (r = pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
+		return hx_fail(e, r, "restoring the target's state: %s", strerror(-r));
+	if ((r = pt(t, PTRACE_GETREGS, NULL, &regs)) < 0 ||
+	    (r = pt(t, PTRACE_GETFPREGS, NULL, &fp)) < 0 ||
+	    (r = pt(t, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0)
+		return hx_fail(e, r, "re-reading the target's state: %s", strerror(-r));
+	if (memcmp(&regs, &t->regs, sizeof(regs)) != 0 || memcmp(&fp, &t->fpregs, sizeof(fp)) != 0 ||
+	    mask != t->sigmask)
+		return hx_fail(e, -EPROTO, "the target's registers did not restore exactly");
+	return 0;
+}
+
+/* A SIGCONT sent after a deferred stop signal cancels it (as it would have
+ * without us): look for one pending, blocked as it is, in /proc/PID/status. */
+static bool sigcont_pending(pid_t pid)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
+		return false;
+	bool found = false;
+	static const char *const keys[] = {"\nSigPnd:", "\nShdPnd:"};
+	for (size_t i = 0; i < HX_ARRAY_LEN(keys); i++) {
+		const char *p = strstr(text, keys[i]);
+		if (p && (strtoull(p + strlen(keys[i]), NULL, 16) & (1ull << (SIGCONT - 1))))
+			found = true;
+	}
+	free(text);
+	return found;
+}
+
+int inj_detach(struct inj_target *t, struct hx_err *e)
+{
+	int sig = t->deferred_sig;
+	if (sig && sigcont_pending(t->pid))
+		sig = 0;
+	int r = pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
+	if (r < 0)
+		return hx_fail(e, r, "detaching: %s", strerror(-r));
+	return 0;
+}
+
+void inj_close(struct inj_target *t)
+{
+	if (t->mem_fd >= 0)
+		close(t->mem_fd);
+	t->mem_fd = -1;
+}

@@ -1,0 +1,280 @@
+/*
+ * apply.c - run a validated plan inside the stopped target, one group at a
+ * time, with an undo log.
+ *
+ * Every step that changes the address space pushes its inverse (mmap ->
+ * munmap, mremap a->b -> mremap b->a). A required step that fails replays
+ * the log backwards, which puts the original text back where it was (it
+ * was only moved aside), and the group counts as failed so that its
+ * alternative, if any, runs next. Optional steps (populate, collapse,
+ * naming, the final unmap of the old copy) may fail without rollback.
+ * If an undo itself fails the target cannot be trusted to run: the caller
+ * gets -ENOTRECOVERABLE and must not let it go.
+ * Must never: write into a region after it went huge (verification only
+ * reads), or keep going after an injection error.
+ */
+#define _GNU_SOURCE
+#include "tracer.h"
+#include "verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+#define COLLAPSE_TRIES 3 /* MADV_COLLAPSE may say EAGAIN: try again */
+#define COPY_CHUNK ((size_t)2 << 20)
+
+struct undo {
+	uint32_t op; /* HX_OP_MUNMAP or HX_OP_MREMAP */
+	uint64_t a[3];
+};
+
+struct undo_log {
+	struct undo u[16];
+	size_t n;
+};
+
+static void push(struct undo_log *l, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	if (l->n < HX_ARRAY_LEN(l->u))
+		l->u[l->n++] = (struct undo){op, {a0, a1, a2}};
+}
+
+/* One injected syscall. Returns <0 if the injection broke; *res is the
+ * syscall's own result. */
+static int sys(struct ld_tracer *tr, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+	       uint64_t a4, int64_t *res, struct hx_err *e)
+{
+	const uint64_t a[6] = {a0, a1, a2, a3, a4, 0};
+	return inj_syscall(&tr->inj, nr, a, res, e);
+}
+
+static int tracer_copy(struct ld_tracer *tr, uint64_t dst, uint64_t src, uint64_t len)
+{
+	uint8_t *buf = malloc(COPY_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	for (uint64_t off = 0; off < len && r == 0; off += COPY_CHUNK) {
+		size_t n = (size_t)(len - off < COPY_CHUNK ? len - off : COPY_CHUNK);
+		r = inj_read(&tr->inj, src + off, buf, n);
+		if (r == 0 && (r = inj_write(&tr->inj, dst + off, buf, n)) == -EFAULT)
+			r = inj_poke(&tr->inj, dst + off, buf, n); /* r-x staging */
+	}
+	free(buf);
+	return r;
+}
+
+static int evict(struct ld_tracer *tr, uint64_t addr, uint64_t len)
+{
+	const struct hx_vma *v = hx_vmas_find(&tr->vmas, addr);
+	if (!v)
+		return -ENOENT;
+	for (size_t i = 0; i < tr->n_files; i++) {
+		const struct ld_file *f = &tr->files[i];
+		if (f->inode == v->inode && f->dev_major == v->dev_major &&
+		    f->dev_minor == v->dev_minor)
+			return -posix_fadvise(f->fd, (off_t)(v->offset + (addr - v->start)),
+					      (off_t)len, POSIX_FADV_DONTNEED);
+	}
+	return -ENOENT;
+}
+
+/* A syscall result into the step's verdict; *ok_val is what success is. */
+static int verdict(int64_t res, const uint64_t *ok_val)
+{
+	if (res < 0 && res > -4096)
+		return (int)res;
+	if (ok_val && (uint64_t)res != *ok_val)
+		return -EEXIST;
+	return 0;
+}
+
+/* Returns <0 if the injection itself broke; *step_err is the step's result. */
+static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct undo_log *log,
+		    int *step_err, struct hx_err *e)
+{
+	int64_t res = 0;
+	int r = 0;
+	const uint64_t *a = s->a;
+	uint64_t data = tr->inj.data_page;
+	*step_err = 0;
+	switch (s->op) {
+	case HX_OP_MMAP:
+		r = sys(tr, SYS_mmap, a[0], a[1], a[2], a[3], (uint64_t)-1, &res, e);
+		if (r == 0 && !(*step_err = verdict(res, &a[0])))
+			push(log, HX_OP_MUNMAP, a[0], a[1], 0);
+		else if (r == 0 && res > 0) /* an old kernel placed it elsewhere */
+			r = sys(tr, SYS_munmap, (uint64_t)res, a[1], 0, 0, 0, &res, e);
+		break;
+	case HX_OP_MUNMAP:
+		r = sys(tr, SYS_munmap, a[0], a[1], 0, 0, 0, &res, e);
+		*step_err = verdict(res, NULL);
+		break;
+	case HX_OP_MPROTECT:
+		r = sys(tr, SYS_mprotect, a[0], a[1], a[2], 0, 0, &res, e);
+		*step_err = verdict(res, NULL);
+		break;
+	case HX_OP_MADVISE:
+		for (int i = 0; i < COLLAPSE_TRIES && r == 0; i++) {
+			r = sys(tr, SYS_madvise, a[0], a[1], a[2], 0, 0, &res, e);
+			if (res != -EAGAIN || a[2] != MADV_COLLAPSE)
+				break;
+		}
+		*step_err = verdict(res, NULL);
+		break;
+	case HX_OP_MREMAP:
+		r = sys(tr, SYS_mremap, a[0], a[1], a[1], MREMAP_MAYMOVE | MREMAP_FIXED, a[2], &res, e);
+		if (r == 0 && !(*step_err = verdict(res, &a[2])))
+			push(log, HX_OP_MREMAP, a[2], a[1], a[0]);
+		break;
+	case HX_OP_COPY: {
+		/* The target copies its own text: one pass, inside the kernel. */
+		struct iovec iov[2] = {{(void *)(uintptr_t)a[0], a[2]}, {(void *)(uintptr_t)a[1], a[2]}};
+		if ((r = inj_write(&tr->inj, data, iov, sizeof(iov))) < 0)
+			return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
+		r = sys(tr, SYS_process_vm_readv, (uint64_t)tr->pid, data, 1, data + sizeof(iov[0]), 1,
+			&res, e);
+		*step_err = verdict(res, &a[2]);
+		break;
+	}
+	case HX_OP_TRACER_COPY:
+		*step_err = tracer_copy(tr, a[0], a[1], a[2]);
+		break;
+	case HX_OP_NAME: {
+		const char *name = hx_plan_str(&tr->plan, (uint32_t)a[2]);
+		if ((r = inj_write(&tr->inj, data, name, strlen(name) + 1)) < 0)
+			return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
+		r = sys(tr, SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a[0], a[1], data, &res, e);
+		*step_err = verdict(res, NULL);
+		break;
+	}
+	case HX_OP_EVICT:
+		*step_err = evict(tr, a[0], a[1]);
+		break;
+	case HX_OP_CHECK_HUGE:
+		*step_err = ld_verify_huge(tr->pid, a[0], a[1], e);
+		break;
+	case HX_OP_VERIFY:
+		*step_err = ld_verify_bytes(&tr->inj, a[0], a[1], a[2], tr->verify_full, e);
+		break;
+	default:
+		*step_err = -EINVAL;
+	}
+	if (*step_err && s->op != HX_OP_CHECK_HUGE && s->op != HX_OP_VERIFY)
+		hx_fail(e, *step_err, "%s: %s", hx_op_name(s->op), strerror(-*step_err));
+	return r;
+}
+
+/* Replay the log backwards. Any failure here is unrecoverable. */
+static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e)
+{
+	while (log->n > 0) {
+		const struct undo *u = &log->u[--log->n];
+		int64_t res;
+		int r = u->op == HX_OP_MUNMAP
+				? sys(tr, SYS_munmap, u->a[0], u->a[1], 0, 0, 0, &res, e)
+				: sys(tr, SYS_mremap, u->a[0], u->a[1], u->a[1],
+				      MREMAP_MAYMOVE | MREMAP_FIXED, u->a[2], &res, e);
+		if (r < 0 || verdict(res, u->op == HX_OP_MREMAP ? &u->a[2] : NULL) < 0)
+			return hx_fail(e, -ENOTRECOVERABLE, "rollback failed (%s of %#llx)",
+				       hx_op_name(u->op), (unsigned long long)u->a[0]);
+	}
+	return 0;
+}
+
+static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
+{
+	const struct hx_plan_group *g = &tr->plan.groups[gi];
+	struct ld_group_result *res = &tr->groups[gi];
+	struct undo_log log = {.n = 0};
+	for (uint32_t k = 0; k < g->n_steps; k++) {
+		const struct hx_plan_step *s = &tr->plan.steps[g->first_step + k];
+		int step_err;
+		struct hx_err se = {0};
+		int r = run_step(tr, s, &log, &step_err, &se);
+		if (r < 0) { /* the injection broke: undo what we can, then stop */
+			*e = se;
+			int rb = rollback(tr, &log, NULL);
+			return rb < 0 && r != -ESRCH ? hx_fail(e, -ENOTRECOVERABLE, "%s; %s", se.msg,
+							       "rollback failed")
+						     : r;
+		}
+		if (step_err == 0)
+			continue;
+		if (s->flags & HX_STEP_OPTIONAL) {
+			res->optional_failures++;
+			continue;
+		}
+		res->state = LD_G_FAILED;
+		res->failed_step = (int)(g->first_step + k);
+		res->why = se;
+		tr->rolled_back_any = true;
+		return rollback(tr, &log, e);
+	}
+	res->state = LD_G_OK;
+	return 0;
+}
+
+/* Everything the plan touches: no borrowed syscall instruction or data
+ * page may be there. */
+static size_t plan_ranges(const struct hx_plan *p, struct inj_range *out, size_t max)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < p->n_groups && n < max; i++)
+		out[n++] = (struct inj_range){p->groups[i].addr, p->groups[i].len};
+	for (uint32_t i = 0; i < p->n_steps && n < max; i++) {
+		const struct hx_plan_step *s = &p->steps[i];
+		if (s->op == HX_OP_MMAP)
+			out[n++] = (struct inj_range){s->a[0], s->a[1]};
+		else if (s->op == HX_OP_MREMAP)
+			out[n++] = (struct inj_range){s->a[2], s->a[1]};
+	}
+	return n;
+}
+
+int ld_apply(struct ld_tracer *tr, struct hx_err *e)
+{
+	const struct hx_plan *p = &tr->plan;
+	size_t max = p->n_groups + p->n_steps + 1;
+	struct inj_range *avoid = calloc(max, sizeof(*avoid));
+	tr->groups = calloc(p->n_groups ? p->n_groups : 1, sizeof(*tr->groups));
+	if (!avoid || !tr->groups) {
+		free(avoid);
+		return hx_fail(e, -ENOMEM, "out of memory");
+	}
+	tr->inj.fail_at = tr->fail_syscall;
+	int r = inj_scratch_setup(&tr->inj, &tr->vmas, avoid, plan_ranges(p, avoid, max), e);
+	free(avoid);
+	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {
+		const struct hx_plan_group *g = &p->groups[i];
+		tr->groups[i].failed_step = -1;
+		if (g->alt_of >= 0 && tr->groups[g->alt_of].state != LD_G_FAILED)
+			continue; /* an earlier way worked, or never came up */
+		r = run_group(tr, i, e);
+	}
+	if (r == -ENOTRECOVERABLE || r == -ESRCH)
+		return r;
+	struct hx_err te;
+	int t = inj_scratch_teardown(&tr->inj, &te);
+	if (r == 0 && t < 0) {
+		*e = te;
+		r = t;
+	}
+	if (r == 0)
+		r = ld_collect_results(tr, e);
+	return r;
+}

@@ -1,0 +1,188 @@
+/*
+ * cli.c - parse hugexec's options (by hand: no getopt global state, no
+ * printing, and options stop at the first word that is not one).
+ * Must never: consume a word that belongs to CMD.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: hugexec [OPTIONS] [--] CMD [ARGS...]\n"
+	"       hugexec status [--json] [PID...]\n"
+	"Run CMD with its machine code on 2 MB pages. CMD keeps hugexec's PID,\n"
+	"output and exit status; any problem leaves it running unmodified.\n"
+	"\n"
+	"  -v, --verbose        one summary line on stderr; -vv also the plan\n"
+	"  -q, --quiet          no notes on stderr when hugexec cannot help\n"
+	"      --strict         if the text cannot be remapped, exit 125 before CMD runs\n"
+	"      --dry-run        print the plan and run CMD unmodified\n"
+	"      --backing=MODE   auto (default), file, hugetlb or thp\n"
+	"      --align=MODE     conservative (default): whole 2 MB pages inside each\n"
+	"                       mapping; aggressive: also the partial pages at the ends\n"
+	"      --min-size=SIZE  leave mappings smaller than SIZE alone (default 2M)\n"
+	"      --only=GLOB      remap only mappings whose path matches (repeatable)\n"
+	"      --exclude=GLOB   never remap mappings whose path matches (repeatable)\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        the version\n"
+	"\n"
+	"Environment: HUGEXEC_DISABLE=1 runs CMD untouched.\n"
+	"Exit status: CMD's; 125 hugexec failed (usage, --strict); 126 CMD not\n"
+	"executable; 127 CMD not found.\n";
+
+const char *ld_cli_usage(void)
+{
+	return usage;
+}
+
+/* Append glob to a newline-separated list. */
+static int add_pattern(char **list, const char *glob, struct hx_err *e)
+{
+	if (!*glob || strchr(glob, '\n'))
+		return hx_fail(e, -EINVAL, "invalid pattern '%s'", glob);
+	size_t old = *list ? strlen(*list) : 0, add = strlen(glob);
+	char *n = realloc(*list, old + add + 2);
+	if (!n)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	if (old)
+		n[old++] = '\n';
+	memcpy(n + old, glob, add + 1);
+	*list = n;
+	return 0;
+}
+
+static int pick(const char *val, const char *const *names, size_t n, uint32_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(val, names[i]) == 0) {
+			*out = (uint32_t)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int long_option(const char *name, const char *val, struct ld_opts *o, struct hx_err *e)
+{
+	static const char *const backings[HX_MODE_COUNT] = {"auto", "file", "hugetlb", "thp"};
+	static const char *const aligns[HX_ALIGN_COUNT] = {"conservative", "aggressive"};
+	if (strcmp(name, "backing") == 0) {
+		if (pick(val, backings, HX_MODE_COUNT, &o->backing) < 0)
+			return hx_fail(e, -EINVAL, "--backing: '%s' is not auto, file, hugetlb or thp", val);
+	} else if (strcmp(name, "align") == 0) {
+		if (pick(val, aligns, HX_ALIGN_COUNT, &o->align) < 0)
+			return hx_fail(e, -EINVAL, "--align: '%s' is not conservative or aggressive", val);
+	} else if (strcmp(name, "min-size") == 0) {
+		if (hx_parse_size(val, &o->min_size) < 0)
+			return hx_fail(e, -EINVAL, "--min-size: '%s' is not a size like 4M", val);
+	} else if (strcmp(name, "only") == 0) {
+		return add_pattern(&o->only, val, e);
+	} else if (strcmp(name, "exclude") == 0) {
+		return add_pattern(&o->exclude, val, e);
+	} else {
+		return hx_fail(e, -EINVAL, "unknown option --%s", name);
+	}
+	return 0;
+}
+
+static bool takes_value(const char *name)
+{
+	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude"};
+	for (size_t i = 0; i < HX_ARRAY_LEN(with); i++)
+		if (strcmp(name, with[i]) == 0)
+			return true;
+	return false;
+}
+
+static int flag(const char *name, struct ld_opts *o)
+{
+	if (strcmp(name, "verbose") == 0)
+		o->verbose++;
+	else if (strcmp(name, "quiet") == 0)
+		o->quiet = true;
+	else if (strcmp(name, "strict") == 0)
+		o->strict = true;
+	else if (strcmp(name, "dry-run") == 0)
+		o->dry_run = true;
+	else if (strcmp(name, "help") == 0)
+		o->help = true;
+	else if (strcmp(name, "version") == 0)
+		o->version = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* "--name", "--name=value" or "--name value"; *i advances past a value. */
+static int parse_long(int argc, char **argv, int *i, struct ld_opts *o, struct hx_err *e)
+{
+	char name[64];
+	const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (n == 0 || n >= sizeof(name))
+		return hx_fail(e, -EINVAL, "unknown option %s", argv[*i]);
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	if (!takes_value(name)) {
+		if (eq || flag(name, o) < 0)
+			return hx_fail(e, -EINVAL, "unknown option %s", argv[*i]);
+		return 0;
+	}
+	const char *val = eq ? eq + 1 : NULL;
+	if (!val) {
+		if (*i + 1 >= argc)
+			return hx_fail(e, -EINVAL, "option --%s needs a value", name);
+		val = argv[++*i];
+	}
+	return long_option(name, val, o, e);
+}
+
+static int parse_short(const char *arg, struct ld_opts *o, struct hx_err *e)
+{
+	for (const char *c = arg + 1; *c; c++) {
+		switch (*c) {
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': o->help = true; break;
+		case 'V': o->version = true; break;
+		default: return hx_fail(e, -EINVAL, "unknown option -%c", *c);
+		}
+	}
+	return 0;
+}
+
+int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
+{
+	memset(o, 0, sizeof(*o));
+	o->min_size = LD_DEFAULT_MIN_SIZE;
+	o->backing = HX_MODE_AUTO;
+	o->align = HX_ALIGN_CONSERVATIVE;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		int r = 0;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break; /* CMD */
+		if (a[1] == '-')
+			r = parse_long(argc, argv, &i, o, e);
+		else
+			r = parse_short(a, o, e);
+		if (r < 0)
+			return r;
+	}
+	o->cmd_index = i;
+	return 0;
+}
+
+void ld_cli_free(struct ld_opts *o)
+{
+	free(o->only);
+	free(o->exclude);
+	o->only = o->exclude = NULL;
+}

@@ -1,0 +1,39 @@
+/*
+ * cli.h - the command line of `hugexec [OPTIONS] [--] CMD [ARGS...]`.
+ *
+ * Pure: argv in, options out (no printing; errors come back in hx_err).
+ * Options end at the first non-option word, as with env(1) and nice(1), so
+ * CMD's own options are never taken for ours.
+ * Must never: read the environment (main.c applies HUGEXEC_* variables).
+ */
+#ifndef LD_CLI_H
+#define LD_CLI_H
+
+#include "../common/hx.h"
+#include "../common/request.h"
+
+struct ld_opts {
+	int verbose;            /* -v: 1 summary line; -vv: the plan too */
+	bool quiet;             /* -q: no notes */
+	bool strict;            /* --strict: failure to remap = exit 125 */
+	bool dry_run;           /* --dry-run: print the plan, change nothing */
+	bool help, version;
+	uint64_t min_size;      /* --min-size */
+	uint32_t backing;       /* enum hx_backing_mode */
+	uint32_t align;         /* enum hx_align_mode */
+	char *only;             /* newline-separated globs (--only, repeatable) */
+	char *exclude;          /* newline-separated globs (--exclude) */
+	int cmd_index;          /* argv index of CMD; argc if missing */
+};
+
+#define LD_DEFAULT_MIN_SIZE ((uint64_t)2 << 20)
+
+/* Parse argv[1..]. Returns 0 (see opts->help/version/cmd_index) or
+ * -EINVAL with e->msg naming the bad option. */
+int ld_cli_parse(int argc, char **argv, struct ld_opts *opts, struct hx_err *e) HX_WUR;
+void ld_cli_free(struct ld_opts *opts);
+
+/* The --help text. */
+const char *ld_cli_usage(void);
+
+#endif

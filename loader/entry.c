@@ -1,0 +1,222 @@
+/*
+ * entry.c - from the exec event to the program's entry point.
+ *
+ * The stop point is AT_ENTRY from /proc/PID/auxv: by then ld.so has mapped
+ * every DT_NEEDED library and run their constructors, and no instruction of
+ * the program itself has run. Static, PIE, non-PIE and Go binaries all pass
+ * through it. The breakpoint is a debug register (DR0, execute), so the
+ * text is never written; if the CPU or VM refuses, an int3 is written
+ * through /proc/PID/mem and put back at the stop.
+ * Signals and group-stops on the way belong to the program and are passed
+ * through untouched.
+ * Must never: leave the breakpoint armed or the int3 in place on any path.
+ */
+#define _GNU_SOURCE
+#include "tracer.h"
+#include "../inject/stopclass.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+#define USER_CS_64 0x33  /* x86-64 code segment; 0x23 is the 32-bit one */
+#define DR7_L0 0x1ul     /* enable DR0, execute breakpoint, length 1 */
+#define MAX_EXECS 8      /* programs that re-exec before their entry point */
+
+static long dr_offset(int n)
+{
+	return (long)(offsetof(struct user, u_debugreg) + (size_t)n * sizeof(long));
+}
+
+static int pt(struct ld_tracer *tr, int req, void *addr, void *data)
+{
+	errno = 0;
+	if (tr->inj.ops->ptrace(req, tr->pid, addr, data) < 0 && errno)
+		return -errno;
+	return 0;
+}
+
+static int wait_stop(struct ld_tracer *tr, struct inj_stop *s, struct hx_err *e)
+{
+	int status;
+	pid_t w;
+	do
+		w = tr->inj.ops->waitpid(tr->pid, &status, __WALL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return hx_fail(e, -errno, "waiting for the program: %s", strerror(errno));
+	*s = inj_classify(status);
+	if (s->kind == INJ_STOP_EXITED || s->kind == INJ_STOP_KILLED)
+		return -ESRCH;
+	return 0;
+}
+
+/* Let a stop that is not ours go on as if we were not there. */
+static int pass_through(struct ld_tracer *tr, const struct inj_stop *s)
+{
+	if (s->kind == INJ_STOP_SIGNAL)
+		return pt(tr, PTRACE_CONT, NULL, (void *)(long)s->sig);
+	if (s->kind == INJ_STOP_GROUP && inj_is_stop_signal(s->sig))
+		return pt(tr, PTRACE_LISTEN, NULL, NULL);
+	return pt(tr, PTRACE_CONT, NULL, NULL);
+}
+
+int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e)
+{
+	for (;;) {
+		struct inj_stop s;
+		int r = wait_stop(tr, &s, e);
+		if (r < 0)
+			return r;
+		if (s.kind == INJ_STOP_EXEC)
+			return 0;
+		if ((r = pass_through(tr, &s)) < 0)
+			return hx_fail(e, r, "resuming the program: %s", strerror(-r));
+	}
+}
+
+int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val)
+{
+	for (size_t off = 0; off + 16 <= len; off += 16) {
+		uint64_t t, v;
+		memcpy(&t, buf + off, 8);
+		memcpy(&v, buf + off + 8, 8);
+		if (t == AT_NULL)
+			break;
+		if (t == type) {
+			*val = v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The new image: 64-bit? where is its entry point and its interpreter? */
+static int read_image(struct ld_tracer *tr, struct hx_err *e)
+{
+	struct user_regs_struct regs;
+	int r = pt(tr, PTRACE_GETREGS, NULL, &regs);
+	if (r < 0)
+		return hx_fail(e, r, "reading registers: %s", strerror(-r));
+	if (regs.cs != USER_CS_64)
+		return hx_fail(e, -ENOEXEC, "32-bit program: only x86-64 code is remapped");
+	char path[64], *auxv;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
+	if ((r = hx_read_file(path, 1 << 16, &auxv, &len)) < 0)
+		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
+	tr->interp_base = 0;
+	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->entry);
+	if (ld_auxv_get((uint8_t *)auxv, len, AT_BASE, &tr->interp_base) < 0)
+		tr->interp_base = 0; /* static: no interpreter */
+	free(auxv);
+	if (r < 0)
+		return hx_fail(e, r, "no AT_ENTRY in %s", path);
+	return 0;
+}
+
+static int arm(struct ld_tracer *tr, struct hx_err *e)
+{
+	if (pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->entry) == 0 &&
+	    pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), (void *)DR7_L0) == 0) {
+		tr->bp = LD_BP_HW;
+		return 0;
+	}
+	(void)pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
+	/* No debug registers (some VMs): an int3 in the text, put back at the stop. */
+	static const uint8_t int3 = 0xcc;
+	int r = inj_read(&tr->inj, tr->entry, &tr->bp_byte, 1);
+	if (r == 0)
+		r = inj_poke(&tr->inj, tr->entry, &int3, 1);
+	if (r < 0)
+		return hx_fail(e, r, "setting a breakpoint at the entry point: %s", strerror(-r));
+	tr->bp = LD_BP_INT3;
+	return 0;
+}
+
+static int disarm(struct ld_tracer *tr)
+{
+	int r = 0;
+	if (tr->bp == LD_BP_HW) {
+		r = pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), NULL);
+		if (r == 0)
+			r = pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
+	} else if (tr->bp == LD_BP_INT3) {
+		r = inj_poke(&tr->inj, tr->entry, &tr->bp_byte, 1);
+	}
+	if (r == 0)
+		tr->bp = LD_BP_NONE;
+	return r;
+}
+
+/* Is this SIGTRAP our breakpoint? Then leave the registers as if the
+ * entry instruction had not been reached yet. */
+static int at_breakpoint(struct ld_tracer *tr, bool *hit)
+{
+	struct user_regs_struct regs;
+	int r = pt(tr, PTRACE_GETREGS, NULL, &regs);
+	*hit = false;
+	if (r < 0)
+		return r;
+	if (tr->bp == LD_BP_HW && regs.rip == tr->entry) {
+		*hit = true;
+	} else if (tr->bp == LD_BP_INT3 && regs.rip == tr->entry + 1) {
+		regs.rip = tr->entry;
+		if ((r = pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
+			return r;
+		*hit = true;
+	}
+	return 0;
+}
+
+static int run_armed(struct ld_tracer *tr, int *execs, struct hx_err *e)
+{
+	int r = pt(tr, PTRACE_CONT, NULL, NULL);
+	while (r == 0) {
+		struct inj_stop s;
+		if ((r = wait_stop(tr, &s, e)) < 0)
+			return r;
+		if (s.kind == INJ_STOP_SIGNAL && s.sig == SIGTRAP) {
+			bool hit;
+			if ((r = at_breakpoint(tr, &hit)) < 0)
+				break;
+			if (hit)
+				return 0;
+		}
+		if (s.kind == INJ_STOP_EXEC) {
+			/* exec flushes debug registers; an int3 went with the old image */
+			tr->bp = LD_BP_NONE;
+			if (++*execs > MAX_EXECS)
+				return hx_fail(e, -ELOOP, "the program keeps re-executing itself");
+			if ((r = read_image(tr, e)) < 0 || (r = arm(tr, e)) < 0)
+				return r;
+			r = pt(tr, PTRACE_CONT, NULL, NULL);
+			continue;
+		}
+		r = pass_through(tr, &s);
+	}
+	return hx_fail(e, r, "running to the entry point: %s", strerror(-r));
+}
+
+int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
+{
+	int execs = 0;
+	int r = read_image(tr, e);
+	if (r == 0)
+		r = arm(tr, e);
+	if (r == 0)
+		r = run_armed(tr, &execs, e);
+	int d = disarm(tr);
+	if (r == 0 && d < 0)
+		r = hx_fail(e, d, "removing the entry breakpoint: %s", strerror(-d));
+	if (r == 0)
+		tr->t_entry_ns = hx_now_ns();
+	return r;
+}

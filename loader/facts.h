@@ -1,0 +1,16 @@
+/*
+ * facts.h - probe the machine and the target (see facts.c).
+ * Must never: print.
+ */
+#ifndef LD_FACTS_H
+#define LD_FACTS_H
+
+#include "tracer.h"
+#include "../common/request.h"
+
+void ld_facts_gather(pid_t pid, struct ld_facts *f);
+
+/* "always [madvise] never" -> HX_THP_MADVISE (pure, for tests). */
+uint32_t ld_thp_mode_parse(const char *text);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * helperproc.c - fork the helper, feed it, collect and decode its plan.
+ * Must never: wait for the helper without a deadline.
+ */
+#define _GNU_SOURCE
+#include "helperproc.h"
+#include "../helper/helper.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static bool kept(int fd, const int *keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
+/* Close every descriptor but stdin/out/err and keep[] (in the child).
+ * Closing while reading the directory would disturb it, so collect a
+ * batch, close it, and look again until a pass finds nothing. */
+static void close_others(const int *keep, size_t n)
+{
+	for (;;) {
+		DIR *d = opendir("/proc/self/fd");
+		if (!d) {
+			for (int fd = 3; fd < 1024; fd++)
+				if (!kept(fd, keep, n))
+					close(fd);
+			return;
+		}
+		int dfd = dirfd(d), victims[256];
+		size_t nv = 0;
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL && nv < HX_ARRAY_LEN(victims)) {
+			int fd = atoi(de->d_name);
+			if (de->d_name[0] != '.' && fd > 2 && fd != dfd && !kept(fd, keep, n))
+				victims[nv++] = fd;
+		}
+		closedir(d);
+		for (size_t i = 0; i < nv; i++)
+			close(victims[i]);
+		if (nv == 0)
+			return;
+	}
+}
+
+static pid_t spawn(int in_r, int out_w, const struct ld_file *files, size_t n_files, int other1,
+		   int other2)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	/* The helper. */
+	close(other1);
+	close(other2);
+	int *keep = calloc(n_files + 2, sizeof(int));
+	if (!keep)
+		_exit(3);
+	keep[0] = in_r;
+	keep[1] = out_w;
+	for (size_t i = 0; i < n_files; i++)
+		keep[i + 2] = files[i].fd;
+	close_others(keep, n_files + 2);
+	free(keep);
+	signal(SIGPIPE, SIG_DFL);
+	_exit(hp_main(in_r, out_w));
+}
+
+static int write_all(int fd, const uint8_t *b, size_t len)
+{
+	while (len) {
+		ssize_t r = write(fd, b, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -errno;
+		b += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Read until EOF, at most max bytes, before the deadline. */
+static int read_bounded(int fd, uint8_t **out, size_t *len, size_t max, uint64_t deadline_ns)
+{
+	size_t cap = 65536, n = 0;
+	uint8_t *b = malloc(cap);
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		uint64_t now = hx_now_ns();
+		if (now >= deadline_ns) {
+			free(b);
+			return -ETIMEDOUT;
+		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int pr = poll(&p, 1, (int)((deadline_ns - now) / 1000000 + 1));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			continue; /* the deadline check above ends it */
+		if (n == cap) {
+			if (cap >= max) {
+				free(b);
+				return -E2BIG;
+			}
+			cap *= 2;
+			uint8_t *nb = realloc(b, cap);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+			free(b);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static int reap(pid_t pid, struct hx_err *e)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return hx_fail(e, -errno, "waiting for the helper: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		return hx_fail(e, -ECHILD, "helper killed by signal %d (%s)%s", WTERMSIG(status),
+			       strsignal(WTERMSIG(status)),
+			       WTERMSIG(status) == SIGSYS ? ": it broke out of its sandbox" : "");
+	if (WEXITSTATUS(status) != 0)
+		return hx_fail(e, -ECHILD, "helper failed (status %d)%s", WEXITSTATUS(status),
+			       WEXITSTATUS(status) == 2 ? ": could not enter its sandbox" : "");
+	return 0;
+}
+
+int ld_helper_run(const struct hx_request *req, const struct ld_file *files, size_t n_files,
+		  struct hx_plan *plan, struct hx_err *e)
+{
+	int in[2], out[2];
+	uint8_t *rq, *pb = NULL;
+	size_t rq_len, pb_len = 0;
+	int r = hx_request_encode(req, &rq, &rq_len);
+	if (r < 0)
+		return hx_fail(e, r, "encoding the request: %s", strerror(-r));
+	if (pipe2(in, O_CLOEXEC) != 0) {
+		free(rq);
+		return hx_fail(e, -errno, "pipe: %s", strerror(errno));
+	}
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		r = -errno;
+		close(in[0]);
+		close(in[1]);
+		free(rq);
+		return hx_fail(e, r, "pipe: %s", strerror(-r));
+	}
+	pid_t pid = spawn(in[0], out[1], files, n_files, in[1], out[0]);
+	close(in[0]);
+	close(out[1]);
+	if (pid < 0) {
+		r = hx_fail(e, -errno, "fork: %s", strerror(errno));
+	} else {
+		int w = write_all(in[1], rq, rq_len);
+		close(in[1]);
+		in[1] = -1;
+		r = read_bounded(out[0], &pb, &pb_len, HX_PLAN_MAX_BYTES,
+				 hx_now_ns() + (uint64_t)LD_HELPER_TIMEOUT_MS * 1000000);
+		if (r == -ETIMEDOUT)
+			kill(pid, SIGKILL);
+		int rr = reap(pid, e);
+		if (rr < 0)
+			r = rr;
+		else if (r < 0)
+			hx_fail(e, r, "reading the plan: %s", strerror(-r));
+		else if (w < 0)
+			r = hx_fail(e, w, "sending the request: %s", strerror(-w));
+	}
+	if (in[1] >= 0)
+		close(in[1]);
+	close(out[0]);
+	free(rq);
+	if (r == 0)
+		r = hx_plan_decode(pb, pb_len, plan, e);
+	free(pb);
+	return r;
+}

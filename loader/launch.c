@@ -1,0 +1,146 @@
+/*
+ * launch.c - the double fork and the attach handshake.
+ *
+ *   target (us)             child              tracer
+ *   fork ----------------->  fork ------------->  wait for "go"
+ *   waitpid(child) <-------  send tracer pid, exit
+ *   PR_SET_PTRACER(tracer)
+ *   send "go" --------------------------------->  PTRACE_SEIZE(target)
+ *   read result <-------------------------------  send 0 or -errno
+ *   execve(CMD)                                   waits for the exec event
+ *
+ * PTRACE_O_EXITKILL: if the tracer dies while the target is stopped in our
+ * hands (registers borrowed, breakpoint armed), the target must not run on
+ * in that state. The tracer ignores catchable signals, so only a crash or
+ * SIGKILL can do that.
+ * Must never: let the target exec before the tracer is attached, or block
+ * forever if the tracer dies (a closed pipe reads as failure).
+ */
+#define _GNU_SOURCE
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PR_SET_PTRACER
+#define PR_SET_PTRACER 0x59616d61
+#endif
+
+static int read_int(int fd, int *v)
+{
+	ssize_t r;
+	do
+		r = read(fd, v, sizeof(*v));
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)sizeof(*v) ? 0 : -EPIPE;
+}
+
+static void write_int(int fd, int v)
+{
+	ssize_t r;
+	do
+		r = write(fd, &v, sizeof(v));
+	while (r < 0 && errno == EINTR);
+}
+
+/* The tracer's side: wait for permission, attach, report. */
+static int tracer_attach(pid_t target, int up, int down)
+{
+	char go;
+	ssize_t r;
+	do
+		r = read(down, &go, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(0); /* the target gave up on us */
+	long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+	int res = ptrace(PTRACE_SEIZE, target, NULL, (void *)opts) == 0 ? 0 : -errno;
+	write_int(up, res);
+	close(up);
+	close(down);
+	if (res < 0)
+		_exit(0);
+	return 0;
+}
+
+/* The tracer outlives nothing of ours; make it deaf to the terminal and
+ * to the signals a service manager sends the whole group, so it always
+ * gets to restore the target (which receives those signals itself). */
+static void become_tracer(void)
+{
+	static const int ignore[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP,
+				     SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
+	(void)setsid();
+	for (size_t i = 0; i < HX_ARRAY_LEN(ignore); i++)
+		signal(ignore[i], SIG_IGN);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0); /* never hold the target's stdin or stdout */
+		dup2(null, 1);
+		if (null > 2)
+			close(null);
+	}
+}
+
+int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
+{
+	int up[2], down[2];
+	pid_t me = getpid();
+	*role = LD_ROLE_TARGET;
+	*target = me;
+	if (pipe2(up, O_CLOEXEC) != 0)
+		return hx_fail(e, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(down, O_CLOEXEC) != 0) {
+		int err = -errno;
+		close(up[0]);
+		close(up[1]);
+		return hx_fail(e, err, "pipe: %s", strerror(-err));
+	}
+	pid_t child = fork();
+	if (child == 0) {
+		pid_t t = fork();
+		if (t == 0) {
+			close(up[0]);
+			close(down[1]);
+			become_tracer();
+			if (tracer_attach(me, up[1], down[0]) == 0) {
+				*role = LD_ROLE_TRACER;
+				return 0;
+			}
+		}
+		write_int(up[1], t > 0 ? t : -errno);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	int tracer = -ECHILD, res = -EPIPE;
+	if (child > 0) {
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (read_int(up[0], &tracer) == 0 && tracer > 0) {
+			(void)prctl(PR_SET_PTRACER, (unsigned long)tracer, 0, 0, 0);
+			if (write(down[1], "g", 1) == 1 && read_int(up[0], &res) < 0)
+				res = -EPIPE;
+			/* Attached or not, the exception has done its job; a
+			 * later process reusing that PID must not inherit it. */
+			(void)prctl(PR_SET_PTRACER, 0, 0, 0, 0);
+		} else if (tracer <= 0 && tracer != -ECHILD) {
+			res = tracer;
+		}
+	} else {
+		res = -errno;
+	}
+	close(up[0]);
+	close(down[1]);
+	if (res < 0)
+		return hx_fail(e, res, "cannot trace the program: %s",
+			       res == -EPERM ? "ptrace not permitted (seccomp, Yama or a container?)"
+					     : strerror(-res));
+	return 0;
+}

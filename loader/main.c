@@ -1,0 +1,246 @@
+/*
+ * main.c - the hugexec command: the only code that talks to the user and
+ * picks exit statuses.
+ *
+ * The process that runs this becomes CMD (same PID). A tracer forked off
+ * (launch.c) takes it to its entry point, gets a plan from the sandboxed
+ * helper, runs it, verifies it and lets go. Whatever fails, CMD runs
+ * unmodified and one line on stderr says why, unless --strict turns the
+ * failure into exit status 125 before CMD's own code runs.
+ * Must never: change what CMD sees: argv, environment, descriptors,
+ * signal dispositions and mask, PID, parent, exit status.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "launch.h"
+#include "report.h"
+#include "resolve.h"
+#include "status.h"
+#include "tracer.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	EXIT_HUGEXEC = 125,  /* hugexec's own failure (usage, --strict) */
+	EXIT_NOEXEC = 126,   /* found but not executable */
+	EXIT_NOTFOUND = 127, /* as a shell says it */
+};
+
+extern char **environ;
+
+static void note(const struct ld_opts *o, const char *name, const char *fmt, ...)
+	HX_PRINTF(3, 4);
+static void note(const struct ld_opts *o, const char *name, const char *fmt, ...)
+{
+	if (o->quiet)
+		return;
+	char nm[256], msg[600], clean[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hugexec: %s: %s\n", ld_printable(name, nm, sizeof(nm)),
+		ld_printable(msg, clean, sizeof(clean)));
+}
+
+/* execv, with execvp's fallback of running a file without #! through sh. */
+static int run(const char *path, char **argv)
+{
+	execve(path, argv, environ);
+	int err = errno;
+	if (err == ENOEXEC) {
+		int n = 0;
+		while (argv[n])
+			n++;
+		char **sh = calloc((size_t)n + 2, sizeof(char *));
+		if (sh) {
+			sh[0] = "/bin/sh";
+			sh[1] = (char *)path;
+			memcpy(sh + 2, argv + 1, (size_t)n * sizeof(char *));
+			execve("/bin/sh", sh, environ);
+		}
+	}
+	char nm[256];
+	fprintf(stderr, "hugexec: %s: %s\n", ld_printable(argv[0], nm, sizeof(nm)), strerror(err));
+	return err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+}
+
+static int untraced(const struct ld_opts *o, char **cmd, const char *path, const char *why)
+{
+	if (o->strict) {
+		char nm[256];
+		fprintf(stderr, "hugexec: %s: %s (--strict: not running it)\n",
+			ld_printable(cmd[0], nm, sizeof(nm)), why);
+		return EXIT_HUGEXEC;
+	}
+	note(o, cmd[0], "%s; running it unmodified", why);
+	return run(path, cmd);
+}
+
+/* Test builds only: fault injection switches, read by the tracer. */
+static void test_hooks(struct ld_tracer *tr)
+{
+#ifdef HUGEXEC_TESTING
+	const char *k = getenv("HUGEXEC_TEST_FAIL_SYSCALL");
+	tr->fail_syscall = k ? strtoul(k, NULL, 10) : 0;
+	tr->debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
+	tr->verify_full = true; /* the tests can afford to compare every byte */
+#else
+	(void)tr;
+#endif
+}
+
+/* The target cannot be trusted to run: make it exit, kill it if need be. */
+static int give_up(struct ld_tracer *tr, const char *name, const struct hx_err *e)
+{
+	struct hx_err e2;
+	char nm[256];
+	fprintf(stderr, "hugexec: %s: %s; could not restore the program, stopping it (exit 125)\n",
+		ld_printable(name, nm, sizeof(nm)), e->msg);
+	if (ld_exit_target(tr, EXIT_HUGEXEC, &e2) < 0)
+		kill(tr->pid, SIGKILL);
+	return 0;
+}
+
+/* A failure before anything changed: let go, or --strict. */
+static int fail_open(struct ld_tracer *tr, const char *name, const struct hx_err *e)
+{
+	struct hx_err e2 = {0};
+	const struct ld_opts *o = tr->o;
+	if (o->strict) {
+		char nm[256];
+		fprintf(stderr, "hugexec: %s: %s (--strict: exit 125)\n",
+			ld_printable(name, nm, sizeof(nm)), e->msg);
+		if (ld_exit_target(tr, EXIT_HUGEXEC, &e2) == 0)
+			return 0;
+	} else {
+		note(o, name, "%s; running it unmodified", e->msg);
+	}
+	if (ld_release(tr, &e2) == -ENOTRECOVERABLE)
+		return give_up(tr, name, &e2);
+	return 0;
+}
+
+/* After the plan ran: report, then let go (or --strict). */
+static int finish(struct ld_tracer *tr, const char *name)
+{
+	const struct ld_opts *o = tr->o;
+	struct hx_err e = {0};
+	char why[700];
+	tr->t_done_ns = hx_now_ns();
+	const char *failure = ld_first_failure(tr, why, sizeof(why));
+	if (o->verbose >= 2) {
+		ld_report_plan(stderr, name, &tr->plan);
+		ld_report_notes(stderr, name, &tr->plan);
+		ld_report_regions(stderr, name, tr);
+	}
+	if (o->verbose >= 1)
+		ld_report_summary(stderr, name, tr);
+	if (failure && o->strict) {
+		struct hx_err se;
+		hx_fail(&se, -EAGAIN, "%s", failure);
+		return fail_open(tr, name, &se);
+	}
+	if (failure && !o->verbose)
+		note(o, name, "%s; that text stays on 4 KB pages", failure);
+	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
+		return give_up(tr, name, &e);
+	return 0;
+}
+
+static int tracer_main(pid_t pid, const struct ld_opts *o, const char *name)
+{
+	struct ld_tracer tr;
+	struct hx_err e = {0};
+	ld_tracer_init(&tr, pid, o);
+	test_hooks(&tr);
+	int r = ld_entry_wait_exec(&tr, &e);
+	if (r == 0)
+		r = ld_entry_run(&tr, &e);
+	if (r == 0)
+		r = inj_save(&tr.inj, &e);
+	if (r == 0)
+		r = ld_plan_get(&tr, &e);
+	if (r == -ESRCH) /* CMD is gone: its exec failed or it ended on its own */
+		goto out;
+	if (r < 0) {
+		fail_open(&tr, name, &e);
+		goto out;
+	}
+	if (o->dry_run || !tr.have_plan || tr.plan.n_groups == 0) {
+		if (o->dry_run || o->verbose >= 2) {
+			ld_report_plan(stderr, name, &tr.plan);
+			ld_report_notes(stderr, name, &tr.plan);
+		}
+		if (!tr.have_plan && o->verbose)
+			note(o, name, "no executable mapping with a whole 2 MB page%s",
+			     o->dry_run ? "; nothing to do" : "");
+		if (ld_release(&tr, &e) == -ENOTRECOVERABLE)
+			give_up(&tr, name, &e);
+		goto out;
+	}
+	r = ld_apply(&tr, &e);
+	if (r == -ENOTRECOVERABLE)
+		give_up(&tr, name, &e);
+	else if (r < 0 && r != -ESRCH)
+		fail_open(&tr, name, &e);
+	else if (r == 0)
+		finish(&tr, name);
+out:
+	ld_tracer_free(&tr);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return ld_status_main(argc - 1, argv + 1);
+	struct ld_opts o;
+	struct hx_err e = {0};
+	if (ld_cli_parse(argc, argv, &o, &e) < 0) {
+		fprintf(stderr, "hugexec: %s\nTry 'hugexec --help'.\n", e.msg);
+		return EXIT_HUGEXEC;
+	}
+	if (o.help) {
+		fputs(ld_cli_usage(), stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("hugexec %s\n", HX_VERSION);
+		return 0;
+	}
+	if (o.cmd_index >= argc) {
+		fprintf(stderr, "hugexec: no command given\nTry 'hugexec --help'.\n");
+		return EXIT_HUGEXEC;
+	}
+	char **cmd = argv + o.cmd_index, path[4096], nm[256];
+	int r = ld_resolve(cmd[0], getenv("PATH"), path, sizeof(path));
+	if (r == -ENOENT) {
+		fprintf(stderr, "hugexec: %s: command not found\n", ld_printable(cmd[0], nm, sizeof(nm)));
+		return EXIT_NOTFOUND;
+	}
+	if (r < 0) {
+		fprintf(stderr, "hugexec: %s: %s\n", ld_printable(cmd[0], nm, sizeof(nm)), strerror(-r));
+		return EXIT_NOEXEC;
+	}
+	const char *off = getenv("HUGEXEC_DISABLE");
+	if (off && *off && strcmp(off, "0") != 0)
+		return run(path, cmd);
+	char buf[160];
+	const char *why = ld_precheck(path, geteuid() == 0, buf, sizeof(buf));
+	if (why)
+		return untraced(&o, cmd, path, why);
+	enum ld_role role;
+	pid_t target;
+	if (ld_launch(&role, &target, &e) < 0)
+		return untraced(&o, cmd, path, e.msg);
+	if (role == LD_ROLE_TRACER)
+		_exit(tracer_main(target, &o, cmd[0]));
+	return run(path, cmd);
+}

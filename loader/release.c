@@ -1,0 +1,61 @@
+/*
+ * release.c - the end of the tracer's work: give the target back exactly
+ * as it was at its entry point (or, for --strict, make it exit), and free
+ * what the tracer held.
+ * Must never: detach when the registers could not be restored exactly.
+ */
+#define _GNU_SOURCE
+#include "tracer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->pid = pid;
+	tr->o = o;
+	inj_init(&tr->inj, pid, &hx_sysops_real);
+	hx_plan_init(&tr->plan, pid);
+}
+
+void ld_tracer_free(struct ld_tracer *tr)
+{
+	for (size_t i = 0; i < tr->n_files; i++)
+		close(tr->files[i].fd);
+	free(tr->files);
+	hx_vmas_free(&tr->vmas);
+	free(tr->vmas_text);
+	hx_plan_free(&tr->plan);
+	free(tr->groups);
+	free(tr->regions);
+	inj_close(&tr->inj);
+	memset(tr, 0, sizeof(*tr));
+}
+
+int ld_release(struct ld_tracer *tr, struct hx_err *e)
+{
+	int r = inj_restore(&tr->inj, e);
+	if (r < 0) {
+		e->code = -ENOTRECOVERABLE;
+		return e->code;
+	}
+	return inj_detach(&tr->inj, e);
+}
+
+int ld_exit_target(struct ld_tracer *tr, int status, struct hx_err *e)
+{
+	struct hx_vmas maps = {0};
+	const struct hx_vmas *m = &tr->vmas;
+	if (m->n == 0) {
+		int r = hx_vmas_read(tr->pid, false, &maps, e);
+		if (r < 0)
+			return r;
+		m = &maps;
+	}
+	int r = inj_exit_group(&tr->inj, m, status, e);
+	hx_vmas_free(&maps);
+	return r;
+}

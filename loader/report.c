@@ -1,0 +1,204 @@
+/*
+ * report.c - the wording of hugexec's output (see report.h).
+ * Must never: print a byte from outside without ld_printable().
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+const char *ld_printable(const char *s, char *buf, size_t size)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < size; i++)
+		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+const char *ld_size(uint64_t b, char *buf, size_t size)
+{
+	if (b >= (1u << 20) && b % (1u << 20) == 0)
+		snprintf(buf, size, "%llu MB", (unsigned long long)(b >> 20));
+	else if (b >= (1u << 20))
+		snprintf(buf, size, "%.1f MB", (double)b / (1 << 20));
+	else
+		snprintf(buf, size, "%llu KB", (unsigned long long)(b >> 10));
+	return buf;
+}
+
+static const char *advice_name(uint64_t a)
+{
+	switch (a) {
+	case MADV_HUGEPAGE: return "MADV_HUGEPAGE";
+	case MADV_DONTNEED: return "MADV_DONTNEED";
+	case MADV_POPULATE_READ: return "MADV_POPULATE_READ";
+	case MADV_COLLAPSE: return "MADV_COLLAPSE";
+	default: return "?";
+	}
+}
+
+static void step_line(FILE *out, const struct hx_plan *p, const struct hx_plan_step *s)
+{
+	char sz[32], txt[128];
+	const uint64_t *a = s->a;
+	const char *opt = (s->flags & HX_STEP_OPTIONAL) ? "  (optional)" : "";
+	switch (s->op) {
+	case HX_OP_MMAP:
+		fprintf(out, "      mmap      %#llx %s %s%s%s%s\n", (unsigned long long)a[0],
+			ld_size(a[1], sz, sizeof(sz)), (a[2] & PROT_WRITE) ? "rw-" : "r-x",
+			(a[3] & MAP_HUGETLB) ? " hugetlb" : " anonymous", "", opt);
+		break;
+	case HX_OP_MADVISE:
+		fprintf(out, "      madvise   %#llx %s %s%s\n", (unsigned long long)a[0],
+			ld_size(a[1], sz, sizeof(sz)), advice_name(a[2]), opt);
+		break;
+	case HX_OP_MPROTECT:
+		fprintf(out, "      mprotect  %#llx %s %s%s\n", (unsigned long long)a[0],
+			ld_size(a[1], sz, sizeof(sz)), (a[2] & PROT_EXEC) ? "r-x" : "rw-", opt);
+		break;
+	case HX_OP_MREMAP:
+		fprintf(out, "      mremap    %#llx -> %#llx %s%s\n", (unsigned long long)a[0],
+			(unsigned long long)a[2], ld_size(a[1], sz, sizeof(sz)), opt);
+		break;
+	case HX_OP_COPY:
+	case HX_OP_TRACER_COPY:
+	case HX_OP_VERIFY:
+		fprintf(out, "      %-9s %#llx <- %#llx %s%s\n", hx_op_name(s->op),
+			(unsigned long long)a[0], (unsigned long long)a[1],
+			ld_size(a[2], sz, sizeof(sz)), opt);
+		break;
+	case HX_OP_NAME:
+		fprintf(out, "      name      %#llx \"%s\"%s\n", (unsigned long long)a[0],
+			ld_printable(hx_plan_str(p, (uint32_t)a[2]), txt, sizeof(txt)), opt);
+		break;
+	default:
+		fprintf(out, "      %-9s %#llx %s%s\n", hx_op_name(s->op), (unsigned long long)a[0],
+			ld_size(a[1], sz, sizeof(sz)), opt);
+	}
+}
+
+void ld_report_plan(FILE *out, const char *name, const struct hx_plan *p)
+{
+	char nm[256], path[512], sz[32];
+	fprintf(out, "hugexec: %s: plan: %u group%s, %u steps\n", ld_printable(name, nm, sizeof(nm)),
+		p->n_groups, p->n_groups == 1 ? "" : "s", p->n_steps);
+	for (uint32_t i = 0; i < p->n_groups; i++) {
+		const struct hx_plan_group *g = &p->groups[i];
+		fprintf(out, "  group %u%s: %s %#llx %s -> %s", i,
+			g->alt_of >= 0 ? " (if the one before fails)" : "",
+			ld_printable(hx_plan_str(p, g->path_str), path, sizeof(path)),
+			(unsigned long long)g->addr, ld_size(g->len, sz, sizeof(sz)),
+			hx_backing_name(g->backing));
+		if (g->staging)
+			fprintf(out, ", staged at %#llx", (unsigned long long)g->staging);
+		fputc('\n', out);
+		for (uint32_t k = 0; k < g->n_steps; k++)
+			step_line(out, p, &p->steps[g->first_step + k]);
+	}
+}
+
+void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p)
+{
+	char nm[256], line[600];
+	const char *s = hx_plan_str(p, p->notes_str);
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		char raw[600];
+		if (n >= sizeof(raw))
+			n = sizeof(raw) - 1;
+		memcpy(raw, s, n);
+		raw[n] = '\0';
+		fprintf(out, "hugexec: %s: note: %s\n", ld_printable(name, nm, sizeof(nm)),
+			ld_printable(raw, line, sizeof(line)));
+		s = nl ? nl + 1 : s + n;
+	}
+}
+
+void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned)
+{
+	*huge = *planned = 0;
+	for (size_t i = 0; i < tr->n_regions; i++) {
+		*huge += tr->regions[i].huge_bytes;
+		*planned += tr->regions[i].len;
+	}
+}
+
+/* "thp 16 MB, file 4 MB" */
+static void by_backing(const struct ld_tracer *tr, char *buf, size_t size)
+{
+	size_t w = 0;
+	buf[0] = '\0';
+	for (uint32_t b = HX_BACK_FILE; b < HX_BACK_COUNT; b++) {
+		uint64_t sum = 0;
+		for (size_t i = 0; i < tr->n_regions; i++)
+			if (tr->regions[i].backing == b)
+				sum += tr->regions[i].huge_bytes;
+		if (!sum || w >= size)
+			continue;
+		char sz[32];
+		w += (size_t)snprintf(buf + w, size - w, "%s%s %s", w ? ", " : "", hx_backing_name(b),
+				      ld_size(sum, sz, sizeof(sz)));
+	}
+}
+
+const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
+{
+	for (size_t i = 0; i < tr->n_regions; i++) {
+		if (tr->regions[i].backing != HX_BACK_NONE)
+			continue;
+		snprintf(buf, size, "a region stayed on 4 KB pages");
+		for (uint32_t g = 0; g < tr->plan.n_groups; g++)
+			if (tr->plan.groups[g].addr == tr->regions[i].addr &&
+			    tr->groups[g].state == LD_G_FAILED) {
+				char path[300];
+				snprintf(buf, size, "%s: %s: %s",
+					 ld_printable(hx_plan_str(&tr->plan, tr->regions[i].path_str),
+						      path, sizeof(path)),
+					 hx_backing_name(tr->plan.groups[g].backing), tr->groups[g].why.msg);
+			}
+		return buf;
+	}
+	return NULL;
+}
+
+void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
+{
+	char nm[256], sz1[32], sz2[32], how[160];
+	uint64_t huge, planned;
+	ld_totals(tr, &huge, &planned);
+	by_backing(tr, how, sizeof(how));
+	double ms = (double)(tr->t_done_ns - tr->t_entry_ns) / 1e6;
+	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s, %zu region%s, "
+		"%lu syscalls, %.1f ms\n", ld_printable(name, nm, sizeof(nm)),
+		ld_size(huge, sz1, sizeof(sz1)), ld_size(planned, sz2, sizeof(sz2)),
+		how[0] ? " (" : "", how, how[0] ? ")" : "", tr->n_regions,
+		tr->n_regions == 1 ? "" : "s", tr->inj.n_syscalls, ms);
+}
+
+void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr)
+{
+	char nm[256], path[512], sz1[32], sz2[32];
+	ld_printable(name, nm, sizeof(nm));
+	for (size_t i = 0; i < tr->n_regions; i++) {
+		const struct ld_region_result *r = &tr->regions[i];
+		fprintf(out, "hugexec: %s: %s %#llx %s: %s on 2 MB pages (%s)\n", nm,
+			ld_printable(hx_plan_str(&tr->plan, r->path_str), path, sizeof(path)),
+			(unsigned long long)r->addr, ld_size(r->len, sz1, sizeof(sz1)),
+			ld_size(r->huge_bytes, sz2, sizeof(sz2)), hx_backing_name(r->backing));
+	}
+	for (uint32_t g = 0; g < tr->plan.n_groups && tr->groups; g++)
+		if (tr->groups[g].state == LD_G_FAILED)
+			fprintf(out, "hugexec: %s: group %u (%s) rolled back at step %d: %s\n", nm, g,
+				hx_backing_name(tr->plan.groups[g].backing), tr->groups[g].failed_step,
+				tr->groups[g].why.msg);
+}

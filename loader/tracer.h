@@ -1,0 +1,107 @@
+/*
+ * tracer.h - the tracer process's view of the target, and its phases.
+ *
+ *   ld_entry_wait_exec()   the exec event of CMD
+ *   ld_entry_run()         run to AT_ENTRY: ld.so has mapped the libraries,
+ *                          no instruction of the program has run
+ *   ld_plan_get()          read smaps, gather facts, run the helper,
+ *                          validate its plan
+ *   ld_apply()             execute the plan (rollback per group), verify
+ *   ld_release()           restore registers and mask, detach
+ *   ld_exit_target()       --strict: make the target exit with a status
+ * Each phase leaves the target stopped on failure, so the caller chooses
+ * between letting it go (fail open) and --strict. Only main.c prints.
+ * Must never: detach with a breakpoint armed or registers borrowed.
+ */
+#ifndef LD_TRACER_H
+#define LD_TRACER_H
+
+#include "../common/maps.h"
+#include "../common/plan.h"
+#include "../inject/inject.h"
+#include "cli.h"
+
+enum ld_bp { LD_BP_NONE, LD_BP_HW, LD_BP_INT3 };
+
+/* Machine and target facts the planner needs but cannot look up itself. */
+struct ld_facts {
+	uint64_t hugetlb_free;   /* free minus reserved 2 MB pages */
+	uint32_t thp_mode;       /* enum hx_thp_mode */
+	uint32_t target_flags;   /* HX_TGT_* */
+	bool thp_disabled;       /* PR_SET_THP_DISABLE on the target */
+	bool seccomp;            /* the target runs under a seccomp filter */
+	unsigned threads;
+};
+
+/* A file the tracer opened (for the helper, and for eviction). */
+struct ld_file {
+	uint32_t dev_major, dev_minor;
+	uint64_t inode;
+	int fd;
+};
+
+enum ld_group_state {
+	LD_G_NOT_RUN = 0, /* its alternative succeeded, or it never came up */
+	LD_G_OK,
+	LD_G_FAILED,      /* rolled back; the next alternative may run */
+};
+
+struct ld_group_result {
+	uint32_t state;
+	int failed_step;   /* index in the plan, -1 if none */
+	struct hx_err why;
+	unsigned optional_failures;
+};
+
+/* What became of each region, read from smaps after the plan ran. */
+struct ld_region_result {
+	uint64_t addr, len;
+	uint32_t backing;      /* enum hx_backing actually in place */
+	uint64_t huge_bytes;   /* of [addr, addr+len) on huge pages */
+	uint32_t path_str;
+};
+
+struct ld_tracer {
+	pid_t pid;
+	const struct ld_opts *o;
+	struct inj_target inj;
+	uint64_t entry, interp_base;
+	enum ld_bp bp;
+	uint8_t bp_byte;
+	uint64_t t_entry_ns, t_done_ns;
+	struct hx_vmas vmas;        /* smaps at the entry stop */
+	char *vmas_text;            /* the same, as read (for the helper) */
+	struct ld_facts facts;
+	struct ld_file *files;
+	size_t n_files;
+	struct hx_plan plan;
+	bool have_plan;
+	struct ld_group_result *groups;  /* one per plan group */
+	struct ld_region_result *regions;
+	size_t n_regions;
+	bool rolled_back_any;
+	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
+	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
+	bool verify_full;                /* compare every byte, not spot checks */
+};
+
+void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o);
+void ld_tracer_free(struct ld_tracer *tr);
+
+/* entry.c */
+int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+/* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
+int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
+
+/* plan_get.c */
+int ld_plan_get(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+
+/* apply.c */
+int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+
+/* release.c */
+int ld_release(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+int ld_exit_target(struct ld_tracer *tr, int status, struct hx_err *e) HX_WUR;
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * validate.c - simulate every group of a plan on a model of the target's
+ * address space and refuse anything outside the rules (see validate.h).
+ *
+ * Groups are independent: each one leaves the address space as it found it
+ * except for its region's backing, and an alternative runs only after the
+ * group before it was rolled back. So every group is simulated from the
+ * entry-time model.
+ * Must never: let a plan map, move, unmap or advise memory that is not its
+ * region or its own staging; allow W+X; allow a step after the commit.
+ */
+#define _GNU_SOURCE
+#include "validate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+enum mk { MK_STAGE, MK_ASIDE };
+
+struct mr {
+	uint64_t start, len;
+	uint32_t prot;
+	enum mk kind;
+};
+
+/* The simulated state of one group. */
+struct model {
+	const struct hx_vmas *entry;  /* the target at the entry stop */
+	const struct hx_vma *home;    /* the mapping that holds the region */
+	uint64_t t, tl;               /* the region */
+	bool vacated;                 /* the original moved aside, hole at t */
+	bool new_text;                /* a copy now sits at t */
+	bool committed;               /* the original is gone: no more steps */
+	uint64_t top;                 /* nothing may be planned above this */
+	struct mr v[8];               /* staging and aside ranges */
+	size_t n;
+};
+
+static const uint64_t WX = PROT_WRITE | PROT_EXEC;
+
+static int find_exact(const struct model *m, uint64_t a, uint64_t l, enum mk kind)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].start == a && m->v[i].len == l && m->v[i].kind == kind)
+			return (int)i;
+	return -1;
+}
+
+/* Free now: no entry mapping (even one moved away: it is our region, and
+ * only the copy may go there), no range of ours, not the region. */
+static bool is_free(const struct model *m, uint64_t a, uint64_t l)
+{
+	if (!hx_vmas_range_free(m->entry, a, l) || hx_overlaps(a, l, m->t, m->tl))
+		return false;
+	for (size_t i = 0; i < m->n; i++)
+		if (hx_overlaps(a, l, m->v[i].start, m->v[i].len))
+			return false;
+	return a + l <= m->top;
+}
+
+static bool is_region(const struct model *m, uint64_t a, uint64_t l)
+{
+	return a == m->t && l == m->tl;
+}
+
+static bool at_home(const struct model *m)
+{
+	return !m->vacated && !m->new_text;
+}
+
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 79)
+		return false;
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e || strchr("\\`$[]", *s))
+			return false;
+	return true;
+}
+
+static int do_mmap(struct model *m, const struct hx_plan_step *s, uint32_t backing)
+{
+	uint64_t base = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	uint64_t want = backing == HX_BACK_HUGETLB ? base | MAP_HUGETLB | MAP_HUGE_2MB : base;
+	uint64_t prot = s->a[2];
+	if (s->a[3] != want || (prot != (PROT_READ | PROT_WRITE) && prot != (PROT_READ | PROT_EXEC)))
+		return -EINVAL;
+	if (!hx_is_aligned(s->a[0], HX_HUGE) || !hx_is_aligned(s->a[1], HX_HUGE) ||
+	    !is_free(m, s->a[0], s->a[1]) || m->n == HX_ARRAY_LEN(m->v))
+		return -EINVAL;
+	m->v[m->n++] = (struct mr){s->a[0], s->a[1], (uint32_t)prot, MK_STAGE};
+	return 0;
+}
+
+static int do_munmap(struct model *m, const struct hx_plan_step *s)
+{
+	int i = find_exact(m, s->a[0], s->a[1], MK_STAGE);
+	if (i < 0 && (i = find_exact(m, s->a[0], s->a[1], MK_ASIDE)) >= 0) {
+		if (!m->new_text)
+			return -EINVAL; /* only after the copy is in place */
+		m->committed = true;
+	}
+	if (i < 0)
+		return -EINVAL;
+	m->v[i] = m->v[--m->n];
+	return 0;
+}
+
+static int do_mprotect(struct model *m, const struct hx_plan_step *s)
+{
+	int i = find_exact(m, s->a[0], s->a[1], MK_STAGE);
+	uint64_t p = s->a[2];
+	if (i < 0 || (p & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) || (p & WX) == WX ||
+	    !(p & PROT_READ))
+		return -EINVAL;
+	m->v[i].prot = (uint32_t)p;
+	return 0;
+}
+
+static int do_madvise(struct model *m, const struct hx_plan_step *s, uint32_t backing)
+{
+	bool stage = find_exact(m, s->a[0], s->a[1], MK_STAGE) >= 0;
+	bool region = is_region(m, s->a[0], s->a[1]) && !m->vacated;
+	switch (s->a[2]) {
+	case MADV_HUGEPAGE:
+	case MADV_POPULATE_READ:
+	case MADV_COLLAPSE:
+		return (stage || region) ? 0 : -EINVAL;
+	case MADV_DONTNEED:
+		/* Only clean file text: an anonymous (modified) page would be lost. */
+		if (!region || !at_home(m) || backing != HX_BACK_FILE || !m->home->has_smaps ||
+		    m->home->anonymous_kb != 0)
+			return -EINVAL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int do_mremap(struct model *m, const struct hx_plan_step *s)
+{
+	uint64_t old = s->a[0], len = s->a[1], nw = s->a[2];
+	if (is_region(m, old, len) && at_home(m)) {
+		/* the original moves aside, into free space */
+		if (!hx_is_aligned(nw, HX_HUGE) || !is_free(m, nw, len) || m->n == HX_ARRAY_LEN(m->v))
+			return -EINVAL;
+		m->v[m->n++] = (struct mr){nw, len, PROT_READ | PROT_EXEC, MK_ASIDE};
+		m->vacated = true;
+		return 0;
+	}
+	int i = find_exact(m, old, len, MK_STAGE);
+	if (i >= 0 && m->vacated && is_region(m, nw, len) &&
+	    m->v[i].prot == (PROT_READ | PROT_EXEC)) {
+		/* a sealed copy moves into the hole */
+		m->v[i] = m->v[--m->n];
+		m->vacated = false;
+		m->new_text = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int do_copy(struct model *m, const struct hx_plan_step *s, bool tracer)
+{
+	int i = find_exact(m, s->a[0], s->a[2], MK_STAGE);
+	if (i < 0 || !is_region(m, s->a[1], s->a[2]) || !at_home(m))
+		return -EINVAL;
+	if (!tracer && !(m->v[i].prot & PROT_WRITE))
+		return -EINVAL;
+	return 0;
+}
+
+static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_group *g,
+		const struct hx_plan_step *s)
+{
+	if (m->committed)
+		return -EINVAL;
+	bool file = g->backing == HX_BACK_FILE;
+	switch (s->op) {
+	case HX_OP_MMAP: return file ? -EINVAL : do_mmap(m, s, g->backing);
+	case HX_OP_MUNMAP: return file ? -EINVAL : do_munmap(m, s);
+	case HX_OP_MPROTECT: return file ? -EINVAL : do_mprotect(m, s);
+	case HX_OP_MADVISE: return do_madvise(m, s, g->backing);
+	case HX_OP_MREMAP: return file ? -EINVAL : do_mremap(m, s);
+	case HX_OP_COPY: return file ? -EINVAL : do_copy(m, s, false);
+	case HX_OP_TRACER_COPY: return file ? -EINVAL : do_copy(m, s, true);
+	case HX_OP_NAME:
+		return (is_region(m, s->a[0], s->a[1]) && m->new_text &&
+			name_ok(hx_plan_str(p, (uint32_t)s->a[2]))) ? 0 : -EINVAL;
+	case HX_OP_EVICT:
+		return (file && is_region(m, s->a[0], s->a[1]) && at_home(m)) ? 0 : -EINVAL;
+	case HX_OP_CHECK_HUGE:
+		return ((is_region(m, s->a[0], s->a[1]) && !m->vacated) ||
+			find_exact(m, s->a[0], s->a[1], MK_STAGE) >= 0) ? 0 : -EINVAL;
+	case HX_OP_VERIFY:
+		return (is_region(m, s->a[0], s->a[2]) && m->new_text &&
+			find_exact(m, s->a[1], s->a[2], MK_ASIDE) >= 0) ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Common shape of every (addr, len) a step names. */
+static bool step_ranges_ok(const struct hx_plan_step *s)
+{
+	uint64_t a = s->a[0], l = (s->op == HX_OP_COPY || s->op == HX_OP_TRACER_COPY ||
+				   s->op == HX_OP_VERIFY) ? s->a[2] : s->a[1];
+	return l != 0 && hx_is_aligned(a, HX_PAGE) && hx_is_aligned(l, HX_PAGE) && a + l > a;
+}
+
+/* The region must be the 2 MB-aligned inside of one r-x private file mapping. */
+static const struct hx_vma *region_home(const struct hx_vmas *m, const struct hx_plan_group *g)
+{
+	if (!g->len || !hx_is_aligned(g->addr, HX_HUGE) || !hx_is_aligned(g->len, HX_HUGE) ||
+	    g->addr + g->len < g->addr)
+		return NULL;
+	const struct hx_vma *v = hx_vmas_find(m, g->addr);
+	if (!v || g->addr + g->len > v->end || v->kind != HX_VMA_FILE || v->shared ||
+	    v->prot != (PROT_READ | PROT_EXEC))
+		return NULL;
+	return v;
+}
+
+static uint64_t top_of(const struct hx_vmas *m)
+{
+	uint64_t top = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].kind != HX_VMA_VSYSCALL && m->v[i].end > top)
+			top = m->v[i].end;
+	return top;
+}
+
+static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vmas *vm,
+		       struct hx_err *e)
+{
+	const struct hx_plan_group *g = &p->groups[gi];
+	struct model m = {.entry = vm, .t = g->addr, .tl = g->len, .top = top_of(vm)};
+	if (!(m.home = region_home(vm, g)))
+		return hx_fail(e, -EINVAL, "plan group %u: region %#llx+%#llx is not inside the "
+			       "program's text", gi, (unsigned long long)g->addr,
+			       (unsigned long long)g->len);
+	for (uint32_t k = 0; k < g->n_steps; k++) {
+		const struct hx_plan_step *s = &p->steps[g->first_step + k];
+		if (!step_ranges_ok(s) || step(&m, p, g, s) < 0)
+			return hx_fail(e, -EPERM, "plan group %u step %u (%s %#llx %#llx %#llx): "
+				       "not allowed", gi, k, hx_op_name(s->op),
+				       (unsigned long long)s->a[0], (unsigned long long)s->a[1],
+				       (unsigned long long)s->a[2]);
+	}
+	bool done = g->backing == HX_BACK_FILE ? at_home(&m) : (m.new_text && m.committed);
+	if (!done || m.n != 0 || m.vacated)
+		return hx_fail(e, -EPERM, "plan group %u does not end with the address space "
+			       "restored and its region in place", gi);
+	return 0;
+}
+
+/* Regions of different chains must not overlap; alternatives share theirs. */
+static int check_chains(const struct hx_plan *p, struct hx_err *e)
+{
+	for (uint32_t i = 0; i < p->n_groups; i++) {
+		const struct hx_plan_group *g = &p->groups[i];
+		if (g->alt_of >= 0) {
+			const struct hx_plan_group *a = &p->groups[g->alt_of];
+			if (a->addr != g->addr || a->len != g->len)
+				return hx_fail(e, -EPERM, "plan group %u: alternative for another region", i);
+			continue;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (hx_overlaps(g->addr, g->len, p->groups[j].addr, p->groups[j].len))
+				return hx_fail(e, -EPERM, "plan groups %u and %u overlap", j, i);
+	}
+	return 0;
+}
+
+int ld_plan_validate(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid, struct hx_err *e)
+{
+	if (p->pid != pid)
+		return hx_fail(e, -EPERM, "plan is for PID %d, not %d", p->pid, (int)pid);
+	int r = check_chains(p, e);
+	for (uint32_t i = 0; i < p->n_groups && r == 0; i++)
+		r = check_group(p, i, m, e);
+	return r;
+}

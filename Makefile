@@ -9,6 +9,13 @@
 
 CC      ?= cc
 B       := build
+# quiet by default; make V=1 shows the commands
+ifneq ($(V),1)
+Q       := @
+say      = @echo "  $(1)	$(2)"
+else
+say      =
+endif
 T       := $(B)/test
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wconversion -Wno-sign-conversion -Wvla
@@ -38,30 +45,35 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
 # Generated programs: big text in three link styles, plus a small one.
 BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
-            $(B)/progs/evict
+            $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all test unit integration demo bench bench-quick fuzz clean install check-deps
 all: $(B)/hugexec $(PROGS)
 
 $(B)/hugexec: $(OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The test build: sanitizers, and the fault-injection switches compiled in.
 $(T)/hugexec: $(TOBJ)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
 $(T)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -MMD -MP -c -o $@ $<
+	$(call say,CC,$< [test])
+	$(Q)$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -MMD -MP -c -o $@ $<
 
 $(T)/unit/%: tests/unit/%.c $(TLIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -o $@ $^ $(LIBS) -lcmocka
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -o $@ $^ $(LIBS) -lcmocka
 
 # --- generated test and demo programs -------------------------------------
 $(B)/gen_bigtext: bench/gen_bigtext.c

@@ -1,7 +1,7 @@
 /*
  * bigtext_main.c - the driver of the generated big-text program.
  *
- *   bigtext [--calls N] [--hot-mb H] [--seed S] [--self-remap]
+ *   bigtext [--calls N] [--hot-mb H] [--seed S] [--self-remap] [FILE]
  *
  * Calls the functions of the first H MB of text (all by default) in a fixed
  * pseudo-random order, N calls in all, and prints a checksum of the results:
@@ -43,6 +43,8 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--self-remap") == 0)
 			self_remap = 1;
+		else if (argv[i][0] != '-')
+			continue; /* run as a #! interpreter: the script's path */
 		else {
 			fprintf(stderr, "usage: %s [--calls N] [--hot-mb H] [--seed S] [--self-remap]\n",
 				argv[0]);

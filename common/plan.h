@@ -86,9 +86,10 @@ struct hx_plan_header {
 	uint32_t strings_size;
 	uint32_t flags;
 	int32_t pid;
-	uint32_t notes_str;  /* newline-separated notes for -v, or HX_NO_STR */
+	uint32_t notes_str;  /* newline-separated notes for -vv, or HX_NO_STR */
 	uint64_t byte_order; /* HX_BYTE_ORDER_MARK */
-	uint32_t reserved[4];
+	uint32_t reason_str; /* why text that qualified got no group, or HX_NO_STR */
+	uint32_t reserved[3];
 };
 _Static_assert(sizeof(struct hx_plan_header) == 72, "plan header layout");
 
@@ -118,6 +119,7 @@ struct hx_plan {
 	int32_t pid;
 	uint32_t flags;
 	uint32_t notes_str;
+	uint32_t reason_str;
 	struct hx_plan_group *groups;
 	uint32_t n_groups;
 	struct hx_plan_step *steps;

@@ -37,6 +37,7 @@ int hx_plan_encode(const struct hx_plan *p, uint8_t **buf, size_t *len)
 		.flags = p->flags,
 		.pid = p->pid,
 		.notes_str = p->notes_str,
+		.reason_str = p->reason_str,
 		.byte_order = HX_BYTE_ORDER_MARK,
 	};
 	uint8_t *w = b;
@@ -83,8 +84,10 @@ static int check_header(const struct hx_plan_header *h, size_t len, struct hx_er
 		return hx_fail(e, -EBADMSG, "plan: size %zu does not match its header", len);
 	if (h->flags != 0)
 		return hx_fail(e, -EBADMSG, "plan: unknown flags %#x", h->flags);
-	if (!str_ok(h->notes_str, h->strings_size))
+	if (!str_ok(h->notes_str, h->strings_size) || !str_ok(h->reason_str, h->strings_size))
 		return hx_fail(e, -EBADMSG, "plan: notes string out of range");
+	if (h->reserved[0] || h->reserved[1] || h->reserved[2])
+		return hx_fail(e, -EBADMSG, "plan: reserved header fields set");
 	return 0;
 }
 
@@ -138,6 +141,7 @@ int hx_plan_decode(const uint8_t *buf, size_t len, struct hx_plan *out, struct h
 	out->pid = h.pid;
 	out->flags = h.flags;
 	out->notes_str = h.notes_str;
+	out->reason_str = h.reason_str;
 	out->n_groups = h.n_groups;
 	out->n_steps = h.n_steps;
 	out->strings_size = h.strings_size;

@@ -47,7 +47,8 @@ enum {
 	HX_TGT_MDWE = 1u << 0,         /* PR_SET_MDWE: no exec after write */
 	HX_TGT_NO_MPROTECT_EXEC = 1u << 1, /* seccomp refuses mprotect(PROT_EXEC) */
 	HX_TGT_NO_SELF_COPY = 1u << 2, /* seccomp refuses process_vm_readv */
-	HX_TGT_ALL = (1u << 3) - 1,
+	HX_TGT_THP_DISABLED = 1u << 3, /* PR_SET_THP_DISABLE: no THP, no file THP */
+	HX_TGT_ALL = (1u << 4) - 1,
 };
 
 enum {

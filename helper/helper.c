@@ -110,9 +110,9 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 static int failure_plan(int32_t pid, const struct hx_err *e, struct hx_plan *plan)
 {
 	char text[sizeof(e->msg) + 16];
-	snprintf(text, sizeof(text), "error: %s", e->msg);
+	snprintf(text, sizeof(text), "helper: %s", e->msg);
 	hx_plan_init(plan, pid);
-	return hx_plan_add_string(plan, text, &plan->notes_str);
+	return hx_plan_add_string(plan, text, &plan->reason_str);
 }
 
 int hp_main(int in_fd, int out_fd)

@@ -306,15 +306,44 @@ struct budget {
 	uint64_t hugetlb_pages;
 };
 
+/* Why a region gets no group at all (also the plan's reason). */
+static void no_way(const struct hx_req_header *rq, const char *path, uint64_t pages,
+		   const struct budget *b, char *why, size_t size)
+{
+	const char *thp = (rq->target_flags & HX_TGT_THP_DISABLED)
+				  ? "transparent huge pages are disabled for this process"
+				  : "this kernel has no transparent huge pages";
+	switch (rq->backing_mode) {
+	case HX_MODE_FILE:
+		snprintf(why, size, "%s: --backing=file impossible: %s", path,
+			 (rq->target_flags & HX_TGT_THP_DISABLED) || rq->thp_mode == HX_THP_UNKNOWN ||
+					 rq->thp_mode == HX_THP_NEVER
+				 ? "transparent huge pages are off"
+				 : "address and file offset differ modulo 2 MB");
+		break;
+	case HX_MODE_HUGETLB:
+		snprintf(why, size, "%s: --backing=hugetlb needs %llu free hugetlb pages, %llu are free",
+			 path, (unsigned long long)pages, (unsigned long long)b->hugetlb_pages);
+		break;
+	case HX_MODE_THP:
+		snprintf(why, size, "%s: --backing=thp impossible: %s", path, thp);
+		break;
+	default:
+		snprintf(why, size, "no huge pages available: %s, and %llu free hugetlb pages "
+			 "are not enough for %llu", thp, (unsigned long long)b->hugetlb_pages,
+			 (unsigned long long)pages);
+	}
+}
+
 static int emit_region(struct hx_plan *p, const struct hp_input *in, const struct hp_region *r,
 		       struct chain *c, struct budget *b, char **notes)
 {
 	const struct hx_req_header *rq = in->req;
 	const struct hx_vma *v = &in->vmas->v[r->vma];
 	uint32_t mode = rq->backing_mode;
-	bool auto_ = mode == HX_MODE_AUTO;
-	bool thp_ok = rq->thp_mode != HX_THP_UNKNOWN;
-	bool file_ok = r->congruent && (rq->thp_mode == HX_THP_ALWAYS || rq->thp_mode == HX_THP_MADVISE);
+	bool any = mode == HX_MODE_AUTO;
+	bool thp_on = rq->thp_mode != HX_THP_UNKNOWN && !(rq->target_flags & HX_TGT_THP_DISABLED);
+	bool file_ok = r->congruent && thp_on && rq->thp_mode != HX_THP_NEVER;
 	uint64_t pages = r->len / HX_HUGE;
 	int err;
 
@@ -330,29 +359,23 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 			r->congruent ? ", file-aligned" : "")) < 0)
 		return err;
 	c->prev = -1;
-	if ((auto_ || mode == HX_MODE_FILE) && file_ok) {
-		if ((err = emit_file(p, r, c, false)) < 0 || (err = emit_file(p, r, c, true)) < 0)
-			return err;
-	} else if (mode == HX_MODE_FILE) {
-		return note(notes, "%s: file backing impossible (%s)", v->path,
-			    r->congruent ? "transparent huge pages disabled"
-					 : "address and file offset differ modulo 2 MB");
-	}
-	if ((auto_ || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
+	if ((any || mode == HX_MODE_FILE) && file_ok &&
+	    ((err = emit_file(p, r, c, false)) < 0 || (err = emit_file(p, r, c, true)) < 0))
+		return err;
+	if ((any || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
 		b->hugetlb_pages -= pages;
 		if ((err = emit_copy(p, r, c, HX_BACK_HUGETLB)) < 0)
 			return err;
-	} else if (mode == HX_MODE_HUGETLB) {
-		return note(notes, "%s: needs %llu free hugetlb pages, %llu available", v->path,
-			    (unsigned long long)pages, (unsigned long long)b->hugetlb_pages);
 	}
-	if ((auto_ || mode == HX_MODE_THP) && thp_ok) {
-		if ((err = emit_copy(p, r, c, HX_BACK_THP)) < 0)
-			return err;
-	} else if (mode == HX_MODE_THP) {
-		return note(notes, "%s: transparent huge pages are not available", v->path);
-	}
-	return 0;
+	if ((any || mode == HX_MODE_THP) && thp_on && (err = emit_copy(p, r, c, HX_BACK_THP)) < 0)
+		return err;
+	if (c->prev >= 0)
+		return 0;
+	char why[600];
+	no_way(rq, v->path, pages, b, why, sizeof(why));
+	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
+		return err;
+	return note(notes, "%s", why);
 }
 
 static int build(const struct hp_input *in, struct hx_plan *p, char **notes, struct hx_err *e)

@@ -66,9 +66,11 @@ static int build_rules(scmp_filter_ctx ctx, int out_fd)
 	/* the plan goes out on one descriptor only */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
 			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out_fd));
-	if (HP_SANITIZED) /* sanitizer reports */
+	if (HP_SANITIZED) { /* test builds: ASan's runtime and its reports */
 		r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
 				      SCMP_A0(SCMP_CMP_EQ, 2));
+		r |= allow(ctx, SCMP_SYS(sigaltstack));
+	}
 	/* malloc: memory, but never executable */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

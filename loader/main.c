@@ -19,6 +19,7 @@
 #include "tracer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,11 +50,29 @@ static void note(const struct ld_opts *o, const char *name, const char *fmt, ...
 		ld_printable(msg, clean, sizeof(clean)));
 }
 
+/* A file the kernel would not run that looks like a binary (ELF magic or
+ * a NUL early on) is not handed to sh, as shells do. */
+static bool looks_binary(const char *path)
+{
+	unsigned char b[80];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b)) : -1;
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && (memchr(b, 0, (size_t)n) != NULL || (n >= 4 && memcmp(b, "\177ELF", 4) == 0));
+}
+
 /* execv, with execvp's fallback of running a file without #! through sh. */
 static int run(const char *path, char **argv)
 {
 	execve(path, argv, environ);
 	int err = errno;
+	if (err == ENOEXEC && looks_binary(path)) {
+		char nm[256];
+		fprintf(stderr, "hugexec: %s: cannot execute binary file: %s\n",
+			ld_printable(argv[0], nm, sizeof(nm)), strerror(err));
+		return EXIT_NOEXEC;
+	}
 	if (err == ENOEXEC) {
 		int n = 0;
 		while (argv[n])
@@ -173,11 +192,17 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *name)
 		fail_open(&tr, name, &e);
 		goto out;
 	}
+	if (tr.have_plan && (o->dry_run || o->verbose >= 2)) {
+		ld_report_plan(stderr, name, &tr.plan);
+		ld_report_notes(stderr, name, &tr.plan);
+	}
+	if (tr.have_plan && tr.plan.n_groups == 0 && tr.plan.reason_str != HX_NO_STR) {
+		/* text qualified, but there is no way to huge pages for it */
+		hx_fail(&e, -ENOMEM, "%s", hx_plan_str(&tr.plan, tr.plan.reason_str));
+		fail_open(&tr, name, &e);
+		goto out;
+	}
 	if (o->dry_run || !tr.have_plan || tr.plan.n_groups == 0) {
-		if (o->dry_run || o->verbose >= 2) {
-			ld_report_plan(stderr, name, &tr.plan);
-			ld_report_notes(stderr, name, &tr.plan);
-		}
 		if (!tr.have_plan && o->verbose)
 			note(o, name, "no executable mapping with a whole 2 MB page%s",
 			     o->dry_run ? "; nothing to do" : "");

@@ -106,7 +106,7 @@ static int build_request(const struct ld_tracer *tr, struct hx_request *rq, stru
 	rq->h.hugetlb_free = tr->facts.hugetlb_free;
 	rq->h.align = o->align;
 	rq->h.target_flags = tr->facts.target_flags;
-	rq->h.thp_mode = tr->facts.thp_disabled ? HX_THP_UNKNOWN : tr->facts.thp_mode;
+	rq->h.thp_mode = tr->facts.thp_mode;
 	rq->h.options = HX_REQ_LIBRARIES | (tr->debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
 	rq->h.n_files = (uint32_t)tr->n_files;
 	rq->files = calloc(tr->n_files ? tr->n_files : 1, sizeof(*rq->files));

@@ -28,7 +28,6 @@ struct ld_facts {
 	uint64_t hugetlb_free;   /* free minus reserved 2 MB pages */
 	uint32_t thp_mode;       /* enum hx_thp_mode */
 	uint32_t target_flags;   /* HX_TGT_* */
-	bool thp_disabled;       /* PR_SET_THP_DISABLE on the target */
 	bool seccomp;            /* the target runs under a seccomp filter */
 	unsigned threads;
 };

@@ -1,0 +1,85 @@
+# Bad input gets a clear message and the right behaviour: a shell's exit
+# statuses, scripts work, what hugexec cannot help runs unmodified with one
+# note (none with -q), a program that dies before its entry point keeps
+# its own message and status.
+. tests/integration/lib.sh
+need_ptrace
+chmod 755 "$TMP"
+"$H" no-such-command-xyz 2>"$TMP/e"; rc=$?
+[ $rc = 127 ] || fail "not found: status $rc"
+grep -qx 'hugexec: no-such-command-xyz: command not found' "$TMP/e" || fail "not found: $(cat "$TMP/e")"
+echo data > "$TMP/plain.txt"
+"$H" "$TMP/plain.txt" 2>/dev/null; [ $? = 126 ] || fail "non-executable file: not 126"
+"$H" /tmp 2>/dev/null; [ $? = 126 ] || fail "directory: not 126"
+PATH=/nonexistent "$H" ls 2>/dev/null; [ $? = 127 ] || fail "PATH is not searched"
+
+# scripts: #! works; the interpreter is the program that gets remapped
+printf '#!/bin/sh\necho "script $1"\nexit 3\n' > "$TMP/s.sh"; chmod +x "$TMP/s.sh"
+capture sp "$TMP/s.sh" x; capture sh "$H" "$TMP/s.sh" x
+same_run sp sh
+[ "$(cat "$TMP/sh.out")" = "script x" ] || fail "script output"
+printf 'echo from-sh\n' > "$TMP/noshebang"; chmod +x "$TMP/noshebang"
+[ "$("$H" "$TMP/noshebang")" = from-sh ] || fail "a script without #! is not run by sh"
+if [ "$(thp_mode)" = madvise ] || [ "$(thp_mode)" = always ]; then
+	printf '#!%s\n' "$P/bigtext-pie" > "$TMP/big.sh"; chmod +x "$TMP/big.sh"
+	SELFCHECK=1 capture bs "$H" "$TMP/big.sh"
+	[ "$(field "$TMP/bs.err" huge_kb)" -ge "$(field "$TMP/bs.err" interior_kb)" ] ||
+		fail "the #! interpreter was not remapped: $(cat "$TMP/bs.err")"
+fi
+
+# 32-bit and foreign ELF: unmodified, one note, silent with -q
+"$P/mkelf" i386 "$TMP/elf32"
+"$TMP/elf32"; want=$?
+"$H" "$TMP/elf32" 2>"$TMP/e"; rc=$?
+[ $rc = $want ] || fail "32-bit program: status $rc, plain $want"
+[ "$(grep -c . "$TMP/e")" = 1 ] && grep -q '32-bit program.*running it unmodified' "$TMP/e" || fail "32-bit: $(cat "$TMP/e")"
+"$H" -q "$TMP/elf32" 2>"$TMP/e"; [ ! -s "$TMP/e" ] || fail "-q is not quiet: $(cat "$TMP/e")"
+"$P/mkelf" aarch64 "$TMP/arm"
+"$H" "$TMP/arm" 2>"$TMP/e"; rc=$?
+[ $rc = 126 ] || fail "aarch64 ELF: status $rc"
+grep -q 'not an x86-64 program' "$TMP/e" || fail "aarch64: $(cat "$TMP/e")"
+
+# a program that dies before its entry point: its own message and status
+printf 'int f(void) { return 1; }\n' > "$TMP/l.c"
+printf 'int f(void); int main(void) { return f(); }\n' > "$TMP/m.c"
+cc -shared -fPIC -o "$TMP/libgone.so" "$TMP/l.c" && cc -o "$TMP/needs" "$TMP/m.c" -L"$TMP" -lgone ||
+	fail "cannot build the missing-library program"
+rm "$TMP/libgone.so"
+capture np "$TMP/needs"; capture nh "$H" "$TMP/needs"
+same_run np nh
+sed "s|^hugexec: ||" "$TMP/nh.err" | cmp -s - "$TMP/np.err" || fail "missing library: $(cat "$TMP/nh.err")"
+[ "$(cat "$TMP/nh.rc")" = 127 ] || fail "missing library: status $(cat "$TMP/nh.rc")"
+
+# no huge pages obtainable: unmodified, one note; --strict exits 125 first
+free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
+if [ "$free" = 0 ]; then
+	capture tp "$P/bigtext-pie" --calls 1000
+	capture th "$P/thpoff" "$H" "$P/bigtext-pie" --calls 1000
+	same_run tp th
+	[ "$(grep -c . "$TMP/th.err")" = 1 ] && grep -q 'no huge pages available.*running it unmodified' "$TMP/th.err" ||
+		fail "no huge pages: $(cat "$TMP/th.err")"
+	capture ts "$P/thpoff" "$H" --strict "$P/bigtext-pie" --calls 1000
+	[ "$(cat "$TMP/ts.rc")" = 125 ] || fail "--strict without huge pages: status $(cat "$TMP/ts.rc")"
+	[ ! -s "$TMP/ts.out" ] || fail "--strict: the program ran"
+else
+	note "hugetlb pages are free here: the no-huge-pages case is not tested"
+fi
+
+# ptrace refused (seccomp, as in many containers): unmodified, one note
+capture pp "$P/bigtext-pie" --calls 1000
+capture ph "$P/noptrace" "$H" "$P/bigtext-pie" --calls 1000
+same_run pp ph
+grep -q 'cannot trace the program.*running it unmodified' "$TMP/ph.err" || fail "ptrace refused: $(cat "$TMP/ph.err")"
+
+# setuid program run by a non-root user: untraced (it keeps its privileges)
+if is_root && command -v setpriv >/dev/null; then
+	cp /usr/bin/id "$TMP/id-suid" && chmod 4755 "$TMP/id-suid"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	capture up as_nobody "$TMP/id-suid" -u
+	capture uh as_nobody "$H" "$TMP/id-suid" -u
+	same_run up uh
+	[ "$(cat "$TMP/uh.out")" = 0 ] || fail "setuid lost its privilege: euid $(cat "$TMP/uh.out")"
+	grep -q 'setuid.*running it unmodified' "$TMP/uh.err" || fail "setuid: $(cat "$TMP/uh.err")"
+else
+	note "not root: the setuid case is not tested"
+fi

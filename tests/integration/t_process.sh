@@ -1,0 +1,29 @@
+# CMD keeps hugexec's PID, parent, stdin, exit status and death by signal;
+# no zombie is left under it; it is not traced once it runs.
+. tests/integration/lib.sh
+need_ptrace
+out=$(sh -c 'echo $$; exec "$1" sh -c "echo \$\$"' sh "$H")
+[ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 2p)" ] || fail "PID changed: $out"
+"$H" sh -c 'exit 42'; rc=$?
+[ $rc = 42 ] || fail "exit 42 came back as $rc"
+"$H" sh -c 'kill -TERM $$'; rc=$?
+[ $rc = 143 ] || fail "death by SIGTERM came back as $rc"
+"$H" sh -c 'kill -SEGV $$'; rc=$?
+[ $rc = 139 ] || fail "death by SIGSEGV came back as $rc"
+[ "$(printf hi | "$H" cat)" = hi ] || fail "stdin not passed through"
+[ "$("$H" sh -c 'echo $PPID')" = "$$" ] || fail "parent changed"
+# A long-running remapped program: not traced, no children, same parent.
+"$H" "$P/bigtext-pie" --calls 4000000000 >/dev/null &
+pid=$!
+at_exit "kill $pid 2>/dev/null"
+sleep 1
+[ -d /proc/$pid ] || fail "the program is gone"
+grep -q '^TracerPid:[[:space:]]*0$' /proc/$pid/status || fail "still traced: $(grep TracerPid /proc/$pid/status)"
+kids=$(cat /proc/$pid/task/*/children 2>/dev/null)
+[ -z "$kids" ] || fail "children under the target: $kids"
+[ "$(awk '{print $4}' /proc/$pid/stat)" = $$ ] || fail "parent is not the shell"
+grep -q 'anon' /proc/$pid/maps || grep -q 'r-xp 00000000 00:00 0' /proc/$pid/maps || fail "text was not remapped"
+kill $pid; wait $pid 2>/dev/null
+# The tracer is nobody's child in the program's family: its parent is
+# whatever reaps orphans here (init or a subreaper), never the program.
+exit 0

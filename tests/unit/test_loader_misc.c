@@ -1,0 +1,183 @@
+/* test_loader_misc.c - pure pieces of the loader and inject: stop
+ * classification, auxv, THP mode, PATH search, the pre-exec check, output
+ * formatting. */
+#include "fixtures.h"
+#include "../../inject/stopclass.h"
+#include "../../loader/facts.h"
+#include "../../loader/report.h"
+#include "../../loader/resolve.h"
+#include "../../loader/tracer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Wait statuses as the kernel encodes them. */
+#define EXITED(c) ((c) << 8)
+#define KILLED(s) (s)
+#define STOPPED(s, ev) (0x7f | ((s) << 8) | ((ev) << 16))
+
+static void test_classify(void **state)
+{
+	(void)state;
+	struct inj_stop s = inj_classify(EXITED(42));
+	assert_int_equal(s.kind, INJ_STOP_EXITED);
+	assert_int_equal(s.code, 42);
+	s = inj_classify(KILLED(SIGKILL));
+	assert_int_equal(s.kind, INJ_STOP_KILLED);
+	assert_int_equal(s.sig, SIGKILL);
+	s = inj_classify(STOPPED(SIGTRAP | 0x80, 0));
+	assert_int_equal(s.kind, INJ_STOP_SYSCALL);
+	s = inj_classify(STOPPED(SIGTRAP, PTRACE_EVENT_EXEC));
+	assert_int_equal(s.kind, INJ_STOP_EXEC);
+	s = inj_classify(STOPPED(SIGSTOP, PTRACE_EVENT_STOP));
+	assert_int_equal(s.kind, INJ_STOP_GROUP);
+	assert_int_equal(s.sig, SIGSTOP);
+	s = inj_classify(STOPPED(SIGTRAP, PTRACE_EVENT_STOP)); /* PTRACE_INTERRUPT / LISTEN wake */
+	assert_int_equal(s.kind, INJ_STOP_GROUP);
+	s = inj_classify(STOPPED(SIGUSR1, 0));
+	assert_int_equal(s.kind, INJ_STOP_SIGNAL);
+	assert_int_equal(s.sig, SIGUSR1);
+	s = inj_classify(STOPPED(SIGTRAP, 0)); /* breakpoints arrive as plain SIGTRAP */
+	assert_int_equal(s.kind, INJ_STOP_SIGNAL);
+	s = inj_classify(STOPPED(SIGTRAP, PTRACE_EVENT_CLONE));
+	assert_int_equal(s.kind, INJ_STOP_EVENT);
+	s = inj_classify(0xffff); /* continued */
+	assert_int_equal(s.kind, INJ_STOP_UNKNOWN);
+	assert_true(inj_is_stop_signal(SIGTSTP));
+	assert_false(inj_is_stop_signal(SIGCONT));
+}
+
+static void test_auxv_get(void **state)
+{
+	(void)state;
+	uint64_t v[] = {AT_PHDR, 0x40, AT_ENTRY, 0x401000, AT_BASE, 0x7f00, AT_NULL, 0, AT_HWCAP, 9};
+	uint64_t out;
+	assert_int_equal(ld_auxv_get((uint8_t *)v, sizeof(v), AT_ENTRY, &out), 0);
+	assert_int_equal(out, 0x401000);
+	assert_int_equal(ld_auxv_get((uint8_t *)v, sizeof(v), AT_BASE, &out), 0);
+	assert_int_equal(out, 0x7f00);
+	assert_int_equal(ld_auxv_get((uint8_t *)v, sizeof(v), AT_HWCAP, &out), -ENOENT); /* after AT_NULL */
+	assert_int_equal(ld_auxv_get((uint8_t *)v, 20, AT_ENTRY, &out), -ENOENT);       /* truncated */
+}
+
+static void test_thp_mode_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(ld_thp_mode_parse("always [madvise] never\n"), HX_THP_MADVISE);
+	assert_int_equal(ld_thp_mode_parse("[always] madvise never\n"), HX_THP_ALWAYS);
+	assert_int_equal(ld_thp_mode_parse("always madvise [never]\n"), HX_THP_NEVER);
+	assert_int_equal(ld_thp_mode_parse("garbage"), HX_THP_UNKNOWN);
+}
+
+static char dir[64];
+
+static void make_file(const char *name, const void *data, size_t n, mode_t mode)
+{
+	char p[128];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	chmod(p, mode);
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/hugexec-unit-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	char d2[96];
+	snprintf(d2, sizeof(d2), "%s/bin2", dir);
+	mkdir(d2, 0755);
+	make_file("tool", "#!/bin/sh\n", 10, 0755);
+	make_file("data", "plain", 5, 0644);
+	make_file("bin2/data", "#!/bin/sh\n", 10, 0755);
+	unsigned char elf32[24] = {0x7f, 'E', 'L', 'F', 1, 1, 1};
+	elf32[18] = 3; /* EM_386 */
+	make_file("elf32", elf32, sizeof(elf32), 0755);
+	unsigned char arm[24] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	arm[18] = 183; /* EM_AARCH64 */
+	make_file("arm64", arm, sizeof(arm), 0755);
+	unsigned char x64[24] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	x64[18] = 62;
+	make_file("x64", x64, sizeof(x64), 0755);
+	make_file("suid", x64, sizeof(x64), 04755);
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void test_resolve(void **state)
+{
+	(void)state;
+	char out[256], path[200], want[200];
+	snprintf(path, sizeof(path), "/nonexistent:%s:%s/bin2", dir, dir);
+	assert_int_equal(ld_resolve("tool", path, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "%s/tool", dir);
+	assert_string_equal(out, want);
+	/* first match not executable, a later one is: the later one wins */
+	assert_int_equal(ld_resolve("data", path, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "%s/bin2/data", dir);
+	assert_string_equal(out, want);
+	snprintf(path, sizeof(path), "%s", dir);
+	assert_int_equal(ld_resolve("data", path, out, sizeof(out)), -EACCES); /* 126 */
+	assert_int_equal(ld_resolve("bin2", path, out, sizeof(out)), -EACCES); /* a directory */
+	assert_int_equal(ld_resolve("nothere", path, out, sizeof(out)), -ENOENT); /* 127 */
+	assert_int_equal(ld_resolve("", path, out, sizeof(out)), -ENOENT);
+	snprintf(want, sizeof(want), "%s/tool", dir);
+	assert_int_equal(ld_resolve(want, "/nonexistent", out, sizeof(out)), 0); /* has a slash */
+}
+
+static void test_precheck(void **state)
+{
+	(void)state;
+	char p[128], buf[160];
+	snprintf(p, sizeof(p), "%s/x64", dir);
+	assert_null(ld_precheck(p, false, buf, sizeof(buf)));
+	snprintf(p, sizeof(p), "%s/tool", dir);
+	assert_null(ld_precheck(p, false, buf, sizeof(buf))); /* scripts: the interpreter decides */
+	snprintf(p, sizeof(p), "%s/elf32", dir);
+	assert_non_null(strstr(ld_precheck(p, true, buf, sizeof(buf)), "32-bit"));
+	snprintf(p, sizeof(p), "%s/arm64", dir);
+	assert_non_null(strstr(ld_precheck(p, true, buf, sizeof(buf)), "machine 183"));
+	snprintf(p, sizeof(p), "%s/suid", dir);
+	assert_non_null(strstr(ld_precheck(p, false, buf, sizeof(buf)), "setuid"));
+	assert_null(ld_precheck(p, true, buf, sizeof(buf))); /* root keeps its privileges */
+}
+
+static void test_report_formatting(void **state)
+{
+	(void)state;
+	char b[64];
+	assert_string_equal(ld_printable("a\nb\x1b[31m", b, sizeof(b)), "a?b?[31m");
+	assert_string_equal(ld_size(2u << 20, b, sizeof(b)), "2 MB");
+	assert_string_equal(ld_size(3u << 19, b, sizeof(b)), "1.5 MB");
+	assert_string_equal(ld_size(8192, b, sizeof(b)), "8 KB");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_auxv_get),
+		cmocka_unit_test(test_thp_mode_parse),
+		cmocka_unit_test_setup_teardown(test_resolve, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_precheck, setup_dir, teardown_dir),
+		cmocka_unit_test(test_report_formatting),
+	};
+	return cmocka_run_group_tests_name("loader_misc", tests, NULL, NULL);
+}

@@ -100,12 +100,12 @@ static const char *ineligible(const struct hp_input *in, const struct hx_vma *v,
 		return "not selected by --only";
 	if (in->exclude[0] && hx_pattern_list_match(in->exclude, v->path))
 		return "excluded by --exclude";
-	if (v->end - v->start < rq->min_size)
-		return "smaller than --min-size";
 	uint64_t a, l;
 	hp_interior(v->start, v->end, &a, &l);
-	if (l == 0)
-		return "no whole 2 MB page inside";
+	if (l == 0) /* most libraries: not worth a note unless it is the program */
+		return is_main ? "no whole 2 MB page inside its text" : "";
+	if (v->end - v->start < rq->min_size)
+		return "smaller than --min-size";
 	const struct hp_file *f = find_file(in, v);
 	if (!f)
 		return "file could not be opened or changed on disk";

@@ -168,6 +168,9 @@ static int finish(struct ld_tracer *tr, const char *name)
 	}
 	if (failure && !o->verbose)
 		note(o, name, "%s; that text stays on 4 KB pages", failure);
+	if (tr->scratch_left)
+		note(o, name, "could not unmap hugexec's 4 KB scratch page at %#llx; it stays",
+		     (unsigned long long)tr->scratch_left);
 	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
 		return give_up(tr, name, &e);
 	return 0;

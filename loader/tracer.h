@@ -79,6 +79,7 @@ struct ld_tracer {
 	struct ld_region_result *regions;
 	size_t n_regions;
 	bool rolled_back_any;
+	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
 	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
 	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */

@@ -31,7 +31,8 @@ SRC_COMMON := $(wildcard common/*.c)
 SRC_HELPER := $(wildcard helper/*.c)
 SRC_INJECT := $(wildcard inject/*.c)
 SRC_LOADER := $(wildcard loader/*.c)
-SRC_ALL    := $(SRC_COMMON) $(SRC_HELPER) $(SRC_INJECT) $(SRC_LOADER)
+SRC_RECORD := $(wildcard record/*.c) $(wildcard profile/*.c)
+SRC_ALL    := $(SRC_COMMON) $(SRC_HELPER) $(SRC_INJECT) $(SRC_LOADER) $(SRC_RECORD)
 # every module except loader/main.c, for the unit tests
 SRC_LIB    := $(filter-out loader/main.c,$(SRC_ALL))
 
@@ -48,7 +49,7 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf
 TOOLS    := $(B)/gen_bigtext
 
-.PHONY: all test unit integration demo bench bench-quick fuzz clean install check-deps
+.PHONY: all setup test unit integration demo bench bench-quick fuzz clean install
 all: $(B)/hugexec $(PROGS)
 
 $(B)/hugexec: $(OBJ)
@@ -97,8 +98,12 @@ $(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Itests/tools -o $@ $< tests/tools/selfcheck.c -lpthread
 
-# --- tests -----------------------------------------------------------------
-test: unit integration
+# --- setup and tests --------------------------------------------------------
+setup:
+	@.ci/setup.sh
+
+test: $(UNIT_BIN) $(B)/hugexec $(T)/hugexec $(PROGS)
+	@tests/run_all.sh $(UNIT_BIN)
 
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)

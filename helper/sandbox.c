@@ -60,15 +60,15 @@ static int build_rules(scmp_filter_ctx ctx, int out_fd)
 	r |= allow(ctx, SCMP_SYS(newfstatat));
 	/* libelf's elf_begin checks that the descriptor is open */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-			      SCMP_A1(SCMP_CMP_EQ, F_GETFD));
+			      SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0));
 	/* glibc's malloc seeds itself on first use (no side effects) */
 	r |= allow(ctx, SCMP_SYS(getrandom));
 	/* the plan goes out on one descriptor only */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out_fd));
+			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out_fd, 0));
 	if (HP_SANITIZED) { /* test builds: ASan's runtime and its reports */
 		r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-				      SCMP_A0(SCMP_CMP_EQ, 2));
+				      SCMP_A0(SCMP_CMP_EQ, 2, 0));
 		r |= allow(ctx, SCMP_SYS(sigaltstack));
 	}
 	/* malloc: memory, but never executable */

@@ -11,6 +11,8 @@
  * signal dispositions and mask, PID, parent, exit status.
  */
 #define _GNU_SOURCE
+#include "../profile/profile_cli.h"
+#include "../record/record.h"
 #include "cli.h"
 #include "launch.h"
 #include "report.h"
@@ -227,8 +229,13 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* Subcommands; `hugexec -- status` runs a program called status. */
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return ld_status_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "record") == 0)
+		return rec_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "profile") == 0)
+		return prof_main(argc - 1, argv + 1);
 	struct ld_opts o;
 	struct hx_err e = {0};
 	if (ld_cli_parse(argc, argv, &o, &e) < 0) {

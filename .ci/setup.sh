@@ -1,0 +1,13 @@
+#!/bin/sh
+# Install what hugexec needs to build and test on Debian 12 (run as root).
+# make setup runs this; CI runs it before make test.
+set -eu
+pkgs="build-essential clang libelf-dev libzydis-dev libseccomp-dev libcmocka-dev
+      python3 perl gawk procps util-linux file"
+if [ "$(id -u)" != 0 ]; then
+	echo "setup: run as root (sudo make setup) to install: $(echo $pkgs)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends $pkgs

@@ -46,6 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
 # Generated programs: big text in three link styles, plus a small one.
 BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
+            $(B)/progs/biglib-user $(B)/progs/libbigtext.so \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf
 TOOLS    := $(B)/gen_bigtext
 
@@ -93,6 +94,19 @@ $(B)/progs/bigtext-nopie: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -fno-pie -no-pie -Itests/tools -o $@ $(BIGTEXT_SRC)
 $(B)/progs/bigtext-static: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -static -Itests/tools -o $@ $(BIGTEXT_SRC)
+
+# the same kind of code in a 12 MB shared library, and a program that uses it
+$(B)/progs/biglib.S: $(B)/gen_bigtext
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)$(B)/gen_bigtext --text-mb 12 > $@
+$(B)/progs/libbigtext.so: $(B)/progs/biglib.S
+	$(call say,CC,$@)
+	$(Q)$(CC) -shared -fPIC -g -o $@ $<
+$(B)/progs/biglib-user: $(B)/progs/libbigtext.so bench/bigtext_main.c tests/tools/selfcheck.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -Itests/tools -o $@ bench/bigtext_main.c tests/tools/selfcheck.c \
+		-L$(B)/progs -lbigtext -Wl,-rpath,'$$ORIGIN'
 
 $(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
 	@mkdir -p $(dir $@)

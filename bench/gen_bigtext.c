@@ -45,11 +45,15 @@ int main(int argc, char **argv)
 		printf("\tret\n");
 		printf("\t.size bt_f%lu, .-bt_f%lu\n", i, i);
 	}
-	printf("\t.section .data.rel.ro,\"aw\"\n\t.p2align 3\n\t.globl bt_table\nbt_table:\n");
+	/* Typed and sized, so a program can link to them in a shared library. */
+	printf("\t.section .data.rel.ro,\"aw\"\n\t.p2align 3\n\t.globl bt_table\n"
+	       "\t.type bt_table, @object\n\t.size bt_table, %lu\nbt_table:\n", n * 8);
 	for (unsigned long i = 0; i < n; i++)
 		printf("\t.quad bt_f%lu\n", i);
-	printf("\t.section .rodata\n\t.p2align 2\n\t.globl bt_count\nbt_count:\n\t.long %lu\n", n);
-	printf("\t.globl bt_stride\nbt_stride:\n\t.long %lu\n", stride);
+	printf("\t.section .rodata\n\t.p2align 2\n\t.globl bt_count\n\t.type bt_count, @object\n"
+	       "\t.size bt_count, 4\nbt_count:\n\t.long %lu\n", n);
+	printf("\t.globl bt_stride\n\t.type bt_stride, @object\n\t.size bt_stride, 4\n"
+	       "bt_stride:\n\t.long %lu\n", stride);
 	printf("\t.section .note.GNU-stack,\"\",@progbits\n");
 	return 0;
 }

@@ -71,7 +71,8 @@ enum {
 enum {
 	HX_GROUP_MAIN_EXE = 1u << 0, /* region belongs to the main executable */
 	HX_GROUP_RX_STAGING = 1u << 1, /* staging is r-x from the start (MDWE) */
-	HX_GROUP_FLAGS_ALL = HX_GROUP_MAIN_EXE | HX_GROUP_RX_STAGING,
+	HX_GROUP_EDGE = 1u << 2,       /* an --align=aggressive window */
+	HX_GROUP_FLAGS_ALL = (1u << 3) - 1,
 };
 
 struct hx_plan_header {
@@ -103,7 +104,8 @@ struct hx_plan_group {
 	uint32_t n_steps;
 	uint32_t path_str;       /* the file's path, for reports */
 	uint32_t flags;          /* HX_GROUP_* */
-	uint32_t reserved[2];
+	uint32_t perfmap_str;    /* perf map lines for the region's symbols, or HX_NO_STR */
+	uint32_t reserved;
 };
 _Static_assert(sizeof(struct hx_plan_group) == 64, "plan group layout");
 

@@ -106,9 +106,9 @@ static int check_groups(const struct hx_plan *p, struct hx_err *e)
 			return hx_fail(e, -EBADMSG, "plan: group %u backing %u", i, g->backing);
 		if (g->flags & ~(uint32_t)HX_GROUP_FLAGS_ALL)
 			return hx_fail(e, -EBADMSG, "plan: group %u flags %#x", i, g->flags);
-		if (!str_ok(g->path_str, p->strings_size))
-			return hx_fail(e, -EBADMSG, "plan: group %u path out of range", i);
-		if (g->reserved[0] || g->reserved[1])
+		if (!str_ok(g->path_str, p->strings_size) || !str_ok(g->perfmap_str, p->strings_size))
+			return hx_fail(e, -EBADMSG, "plan: group %u string out of range", i);
+		if (g->reserved)
 			return hx_fail(e, -EBADMSG, "plan: group %u reserved fields set", i);
 	}
 	if (next != p->n_steps)

@@ -54,7 +54,8 @@ enum {
 enum {
 	HX_REQ_LIBRARIES = 1u << 0,     /* shared libraries too, not only the executable */
 	HX_REQ_DEBUG_ESCAPE = 1u << 1,  /* tests: helper makes a forbidden syscall */
-	HX_REQ_OPTIONS_ALL = (1u << 2) - 1,
+	HX_REQ_PERF_MAP = 1u << 2,      /* give copies perf map lines (/tmp/perf-PID.map) */
+	HX_REQ_OPTIONS_ALL = (1u << 3) - 1,
 };
 
 struct hx_req_header {

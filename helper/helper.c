@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "helper.h"
 #include "elfinfo.h"
+#include "elfsyms.h"
 #include "planner.h"
 #include "sandbox.h"
 
@@ -71,6 +72,11 @@ static int read_request(int fd, struct hx_request *req, struct hx_err *e)
 	return r;
 }
 
+static int read_symbols(const struct hp_input *in, size_t file, struct hp_symtab *out)
+{
+	return hp_symtab_read(in->fds[file], out);
+}
+
 static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct hx_err *e)
 {
 	struct hx_vmas vmas;
@@ -78,7 +84,10 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 	if (r < 0)
 		return hx_fail(e, r, "request: unparsable maps");
 	struct hp_file *files = calloc(req->h.n_files ? req->h.n_files : 1, sizeof(*files));
-	if (!files) {
+	int *fds = calloc(req->h.n_files ? req->h.n_files : 1, sizeof(*fds));
+	if (!files || !fds) {
+		free(files);
+		free(fds);
 		hx_vmas_free(&vmas);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
@@ -86,7 +95,8 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 		files[i].dev_major = req->files[i].dev_major;
 		files[i].dev_minor = req->files[i].dev_minor;
 		files[i].inode = req->files[i].inode;
-		r = hp_elf_read(req->files[i].fd, &files[i].elf);
+		fds[i] = req->files[i].fd;
+		r = hp_elf_read(fds[i], &files[i].elf);
 	}
 	if (r == 0) {
 		struct hp_input in = {
@@ -96,12 +106,15 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 			.vmas = &vmas,
 			.files = files,
 			.n_files = req->h.n_files,
+			.read_symbols = read_symbols,
+			.fds = fds,
 		};
 		r = hp_plan_build(&in, plan, e);
 	} else {
 		hx_fail(e, r, "reading ELF files: %s", strerror(-r));
 	}
 	free(files);
+	free(fds);
 	hx_vmas_free(&vmas);
 	return r;
 }

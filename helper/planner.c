@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "planner.h"
+#include "perfmap.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -40,164 +41,6 @@
 
 /* Longest name PR_SET_VMA_ANON_NAME takes, without the NUL. */
 #define ANON_NAME_MAX 79
-
-static int note(char **notes, const char *fmt, ...) HX_PRINTF(2, 3);
-static int note(char **notes, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	size_t old = *notes ? strlen(*notes) : 0, add = strlen(line);
-	char *n = realloc(*notes, old + add + 2);
-	if (!n)
-		return -ENOMEM;
-	memcpy(n + old, line, add);
-	n[old + add] = '\n';
-	n[old + add + 1] = '\0';
-	*notes = n;
-	return 0;
-}
-
-void hp_interior(uint64_t start, uint64_t end, uint64_t *addr, uint64_t *len)
-{
-	uint64_t a = hx_align_up(start, HX_HUGE), b = hx_align_down(end, HX_HUGE);
-	*addr = a;
-	*len = b > a ? b - a : 0;
-}
-
-static const struct hp_file *find_file(const struct hp_input *in, const struct hx_vma *v)
-{
-	for (size_t i = 0; i < in->n_files; i++) {
-		const struct hp_file *f = &in->files[i];
-		if (f->dev_major == v->dev_major && f->dev_minor == v->dev_minor &&
-		    f->inode == v->inode)
-			return f;
-	}
-	return NULL;
-}
-
-static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
-{
-	return a && b && a->inode == b->inode && a->dev_major == b->dev_major &&
-	       a->dev_minor == b->dev_minor;
-}
-
-/* Why mapping v is not eligible, or NULL if it is. Silent skips return "". */
-static const char *ineligible(const struct hp_input *in, const struct hx_vma *v,
-			      const struct hx_vma *main_vma, const struct hx_vma *interp)
-{
-	const struct hx_req_header *rq = in->req;
-	if (v->kind != HX_VMA_FILE || v->shared || v->prot != (PROT_READ | PROT_EXEC))
-		return "";
-	if (same_file(v, interp) && !same_file(v, main_vma))
-		return ""; /* the dynamic loader is left alone */
-	bool is_main = same_file(v, main_vma);
-	if (!is_main && !(rq->options & HX_REQ_LIBRARIES))
-		return "";
-	if (in->only[0] && !hx_pattern_list_match(in->only, v->path))
-		return "not selected by --only";
-	if (in->exclude[0] && hx_pattern_list_match(in->exclude, v->path))
-		return "excluded by --exclude";
-	uint64_t a, l;
-	hp_interior(v->start, v->end, &a, &l);
-	if (l == 0) /* most libraries: not worth a note unless it is the program */
-		return is_main ? "no whole 2 MB page inside its text" : "";
-	if (v->end - v->start < rq->min_size)
-		return "smaller than --min-size";
-	const struct hp_file *f = find_file(in, v);
-	if (!f)
-		return "file could not be opened or changed on disk";
-	if (!f->elf.usable)
-		return f->elf.why;
-	if (!hp_elf_range_is_exec(&f->elf, v->offset, v->end - v->start))
-		return "mapping is not an executable segment of its file";
-	return NULL;
-}
-
-int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t *n,
-		      char **notes)
-{
-	const struct hx_vmas *m = in->vmas;
-	const struct hx_vma *main_vma = hx_vmas_find(m, in->req->entry);
-	const struct hx_vma *interp =
-		in->req->interp_base ? hx_vmas_find(m, in->req->interp_base) : NULL;
-	*out = NULL;
-	*n = 0;
-	if (!main_vma || main_vma->kind != HX_VMA_FILE)
-		return note(notes, "entry point %#llx is not in a file mapping",
-			    (unsigned long long)in->req->entry);
-	struct hp_region *r = calloc(m->n ? m->n : 1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	size_t k = 0;
-	/* Two passes: the main executable first, then libraries. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < m->n; i++) {
-			const struct hx_vma *v = &m->v[i];
-			bool is_main = same_file(v, main_vma);
-			if (is_main != (pass == 0))
-				continue;
-			const char *why = ineligible(in, v, main_vma, interp);
-			if (why) {
-				if (why[0] && note(notes, "%s: %s", v->path, why) < 0) {
-					free(r);
-					return -ENOMEM;
-				}
-				continue;
-			}
-			struct hp_region *g = &r[k++];
-			hp_interior(v->start, v->end, &g->addr, &g->len);
-			g->file_offset = v->offset + (g->addr - v->start);
-			g->vma = i;
-			g->main_exe = is_main;
-			g->congruent = ((v->start - v->offset) & (HX_HUGE - 1)) == 0;
-		}
-	}
-	*out = r;
-	*n = k;
-	return 0;
-}
-
-/* Keep [lo, hi) as the best gap if it is the widest usable one so far. */
-static void best_gap(uint64_t lo, uint64_t hi, uint64_t *best_lo, uint64_t *best_hi)
-{
-	/* keep one 2 MB window of distance from both neighbours */
-	lo = hx_align_up(lo, HX_HUGE) + HX_HUGE;
-	hi = hx_align_down(hi, HX_HUGE);
-	if (hi <= lo + HX_HUGE)
-		return;
-	hi -= HX_HUGE;
-	if (hi - lo > *best_hi - *best_lo) {
-		*best_lo = lo;
-		*best_hi = hi;
-	}
-}
-
-int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
-		 uint64_t *out)
-{
-	uint64_t blo = 0, bhi = 0;
-	for (size_t i = 0; i + 1 < m->n; i++) {
-		if (m->v[i + 1].kind == HX_VMA_VSYSCALL)
-			break; /* nothing is planned above the user stack and vDSO */
-		uint64_t lo = m->v[i].end, hi = m->v[i + 1].start;
-		if (avoid_len && hx_overlaps(lo, hi - lo, avoid, avoid_len)) {
-			if (avoid > lo)
-				best_gap(lo, avoid, &blo, &bhi);
-			if (avoid + avoid_len < hi)
-				best_gap(avoid + avoid_len, hi, &blo, &bhi);
-		} else {
-			best_gap(lo, hi, &blo, &bhi);
-		}
-	}
-	if (bhi - blo < len)
-		return -ENOSPC;
-	uint64_t mid = hx_align_down(blo + (bhi - blo - len) / 2, HX_HUGE);
-	*out = mid;
-	return 0;
-}
 
 /* "hugexec /path" within the kernel's limits on anon VMA names: printable,
  * none of \ ` $ [ ], at most 79 bytes (keeping the end of a long path). */
@@ -234,7 +77,8 @@ static int open_group(struct hx_plan *p, const struct hp_region *r, struct chain
 		.backing = backing,
 		.alt_of = c->prev,
 		.path_str = c->path_str,
-		.flags = (r->main_exe ? HX_GROUP_MAIN_EXE : 0u) |
+		.perfmap_str = HX_NO_STR,
+		.flags = (r->main_exe ? HX_GROUP_MAIN_EXE : 0u) | (r->edge ? HX_GROUP_EDGE : 0u) |
 			 (staging && c->rx_staging ? HX_GROUP_RX_STAGING : 0u),
 	};
 	c->prev = (int32_t)p->n_groups;
@@ -267,10 +111,13 @@ static int emit_file(struct hx_plan *p, const struct hp_region *r, struct chain 
 	return 0;
 }
 
-/* Build a copy in S, swap it in, keep the original at A until verified. */
+/* Build a copy in S, swap it in, keep the original at A until verified.
+ * Each piece is copied to, moved aside to and verified at the same offset
+ * in S and A as in the region; holes stay zero. */
 static int emit_copy(struct hx_plan *p, const struct hp_region *r, struct chain *c,
 		     uint32_t backing)
 {
+	const struct hp_piece *pc = r->piece;
 	const uint64_t S = c->staging, A = c->aside, T = r->addr, L = r->len;
 	bool thp = backing == HX_BACK_THP;
 	uint64_t flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
@@ -284,16 +131,21 @@ static int emit_copy(struct hx_plan *p, const struct hp_region *r, struct chain 
 	if (thp)
 		STEP(HX_OP_MADVISE, 0, S, L, MADV_HUGEPAGE, 0);
 	/* A cold page cache would make the copy fault 4 KB at a time. */
-	STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, T, L, MADV_POPULATE_READ, 0);
-	STEP(c->rx_staging ? HX_OP_TRACER_COPY : HX_OP_COPY, 0, S, T, L, 0);
+	for (size_t i = 0; i < r->n_pieces; i++)
+		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, pc[i].start, pc[i].len, MADV_POPULATE_READ, 0);
+	for (size_t i = 0; i < r->n_pieces; i++)
+		STEP(c->rx_staging ? HX_OP_TRACER_COPY : HX_OP_COPY, 0, S + (pc[i].start - T),
+		     pc[i].start, pc[i].len, 0);
 	if (!c->rx_staging)
 		STEP(HX_OP_MPROTECT, 0, S, L, PROT_READ | PROT_EXEC, 0);
 	if (thp)
 		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, S, L, MADV_COLLAPSE, 0);
 	STEP(HX_OP_CHECK_HUGE, 0, S, L, 0, 0);
-	STEP(HX_OP_MREMAP, 0, T, L, A, 0);
+	for (size_t i = 0; i < r->n_pieces; i++)
+		STEP(HX_OP_MREMAP, 0, pc[i].start, pc[i].len, A + (pc[i].start - T), 0);
 	STEP(HX_OP_MREMAP, 0, S, L, T, 0);
-	STEP(HX_OP_VERIFY, 0, T, A, L, 0);
+	for (size_t i = 0; i < r->n_pieces; i++)
+		STEP(HX_OP_VERIFY, 0, pc[i].start, A + (pc[i].start - T), pc[i].len, 0);
 	if (thp)
 		STEP(HX_OP_NAME, HX_STEP_OPTIONAL, T, L, c->name_str, 0);
 	/* The commit: a failure here only leaves the old copy mapped at A. */
@@ -346,20 +198,22 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	bool file_ok = r->congruent && thp_on && rq->thp_mode != HX_THP_NEVER;
 	uint64_t pages = r->len / HX_HUGE;
 	int err;
+	if (r->edge && mode == HX_MODE_FILE)
+		return 0; /* windows are always copies */
 
 	if ((err = hx_plan_add_string(p, v->path, &c->path_str)) < 0 ||
 	    (err = anon_name(p, v->path, &c->name_str)) < 0)
 		return err;
-	const struct hp_file *f = find_file(in, v);
+	const struct hp_file *f = hp_find_file(in, v);
 	char id[2 * HP_BUILD_ID_MAX + 1] = "none";
 	if (f && f->elf.build_id_len)
 		hp_elf_build_id_hex(&f->elf, id, sizeof(id));
-	if ((err = note(notes, "%s: %llu MB at %#llx, build-id %s%s", v->path,
+	if ((err = hp_note(notes, "%s: %llu MB at %#llx, build-id %s%s", v->path,
 			(unsigned long long)(r->len >> 20), (unsigned long long)r->addr, id,
 			r->congruent ? ", file-aligned" : "")) < 0)
 		return err;
 	c->prev = -1;
-	if ((any || mode == HX_MODE_FILE) && file_ok &&
+	if ((any || mode == HX_MODE_FILE) && file_ok && !r->edge &&
 	    ((err = emit_file(p, r, c, false)) < 0 || (err = emit_file(p, r, c, true)) < 0))
 		return err;
 	if ((any || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
@@ -375,7 +229,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	no_way(rq, v->path, pages, b, why, sizeof(why));
 	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
 		return err;
-	return note(notes, "%s", why);
+	return hp_note(notes, "%s", why);
 }
 
 static int build(const struct hp_input *in, struct hx_plan *p, char **notes, struct hx_err *e)
@@ -402,6 +256,8 @@ static int build(const struct hp_input *in, struct hx_plan *p, char **notes, str
 	for (size_t i = 0; i < n && err == 0; i++)
 		err = emit_region(p, in, &regions[i], &c, &b, notes);
 	free(regions);
+	if (err == 0)
+		err = hp_perfmap_add(p, in, notes);
 	if (err < 0)
 		return hx_fail(e, err, "building the plan: %s", strerror(-err));
 	return 0;

@@ -21,6 +21,8 @@ struct hp_file {
 	struct hp_elf elf;
 };
 
+struct hp_symtab;
+
 struct hp_input {
 	const struct hx_req_header *req;
 	const char *only;    /* newline-separated globs; "" = all */
@@ -28,23 +30,45 @@ struct hp_input {
 	const struct hx_vmas *vmas;
 	const struct hp_file *files;
 	size_t n_files;
+	/* Symbols of files[i], for perf maps (NULL: none). The one place the
+	 * planner reaches outside its inputs, so tests can leave it out. */
+	int (*read_symbols)(const struct hp_input *in, size_t file, struct hp_symtab *out);
+	const int *fds;      /* for read_symbols: the descriptor of files[i] */
 };
 
-/* One stretch of text chosen for huge pages. */
+#define HP_MAX_PIECES 8
+
+/* A mapped part of a region: at entry, one mapping (or part of one). */
+struct hp_piece {
+	uint64_t start, len;
+};
+
+/* One stretch of text chosen for huge pages: 2 MB aligned, made of the
+ * pieces that are mapped (an interior is one piece; an aggressive window
+ * may hold headers, text and .rodata pieces with holes between). */
 struct hp_region {
-	uint64_t addr, len;    /* 2 MB aligned */
-	uint64_t file_offset;  /* of addr */
-	size_t vma;            /* index in the input's vmas */
+	uint64_t addr, len;
+	uint64_t file_offset;  /* of addr, for reports */
+	size_t vma;            /* index of the r-x mapping it serves */
 	bool main_exe;
 	bool congruent;        /* vaddr == file offset (mod 2 MB): file THP possible */
+	bool edge;             /* an --align=aggressive window */
+	struct hp_piece piece[HP_MAX_PIECES];
+	size_t n_pieces;
 };
 
 /* The 2 MB-aligned interior of [start, end); *len = 0 if there is none. */
 void hp_interior(uint64_t start, uint64_t end, uint64_t *addr, uint64_t *len);
 
-/* Choose the regions (conservative interior of each eligible r-x mapping).
- * *notes collects one line per mapping left out and why (malloc'd, may be
- * NULL when there is nothing to say). */
+/* Append a line to a malloc'd notes string. */
+int hp_note(char **notes, const char *fmt, ...) HX_PRINTF(2, 3);
+
+/* The ELF facts for the file mapped by v, or NULL. */
+const struct hp_file *hp_find_file(const struct hp_input *in, const struct hx_vma *v);
+
+/* Choose the regions: each eligible r-x mapping's interior, and with
+ * --align=aggressive its edge windows (see regions.c). *notes collects one
+ * line per mapping left out and why (malloc'd, may stay NULL). */
 int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t *n,
 		      char **notes) HX_WUR;
 

@@ -26,6 +26,7 @@ static const char usage[] =
 	"      --min-size=SIZE  leave mappings smaller than SIZE alone (default 2M)\n"
 	"      --only=GLOB      remap only mappings whose path matches (repeatable)\n"
 	"      --exclude=GLOB   never remap mappings whose path matches (repeatable)\n"
+	"      --no-perf-map    do not write /tmp/perf-PID.map for text that was copied\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
@@ -110,6 +111,8 @@ static int flag(const char *name, struct ld_opts *o)
 		o->help = true;
 	else if (strcmp(name, "version") == 0)
 		o->version = true;
+	else if (strcmp(name, "no-perf-map") == 0)
+		o->perf_map = false;
 	else
 		return -EINVAL;
 	return 0;
@@ -159,6 +162,7 @@ int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
 	o->min_size = LD_DEFAULT_MIN_SIZE;
 	o->backing = HX_MODE_AUTO;
 	o->align = HX_ALIGN_CONSERVATIVE;
+	o->perf_map = true;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];

@@ -18,6 +18,7 @@ struct ld_opts {
 	bool strict;            /* --strict: failure to remap = exit 125 */
 	bool dry_run;           /* --dry-run: print the plan, change nothing */
 	bool help, version;
+	bool perf_map;          /* --no-perf-map clears it */
 	uint64_t min_size;      /* --min-size */
 	uint32_t backing;       /* enum hx_backing_mode */
 	uint32_t align;         /* enum hx_align_mode */

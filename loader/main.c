@@ -15,6 +15,7 @@
 #include "../record/record.h"
 #include "cli.h"
 #include "launch.h"
+#include "perfmap.h"
 #include "report.h"
 #include "resolve.h"
 #include "status.h"
@@ -154,8 +155,12 @@ static int finish(struct ld_tracer *tr, const char *name)
 	const struct ld_opts *o = tr->o;
 	struct hx_err e = {0};
 	char why[700];
+	struct hx_err pe = {0};
+	tr->perfmap_lines = o->perf_map ? ld_perfmap_write(tr, "/tmp", &pe) : 0;
 	tr->t_done_ns = hx_now_ns();
 	const char *failure = ld_first_failure(tr, why, sizeof(why));
+	if (tr->perfmap_lines < 0)
+		note(o, name, "perf map: %s", pe.msg);
 	if (o->verbose >= 2) {
 		ld_report_plan(stderr, name, &tr->plan);
 		ld_report_notes(stderr, name, &tr->plan);

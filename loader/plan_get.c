@@ -25,11 +25,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static bool candidate(const struct hx_vma *v, uint64_t min_size)
+/* Could this mapping give a region? (The helper decides for real.) */
+static bool candidate(const struct hx_vma *v, const struct ld_opts *o)
 {
 	return v->kind == HX_VMA_FILE && !v->shared && v->prot == (PROT_READ | PROT_EXEC) &&
-	       v->end - v->start >= min_size &&
-	       hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE);
+	       v->end - v->start >= o->min_size &&
+	       (o->align == HX_ALIGN_AGGRESSIVE ||
+		hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE));
 }
 
 static bool have_file(const struct ld_tracer *tr, const struct hx_vma *v)
@@ -62,7 +64,7 @@ static int open_mapped(pid_t pid, const struct hx_vma *v)
 	return fd;
 }
 
-static int open_files(struct ld_tracer *tr, uint64_t min_size)
+static int open_files(struct ld_tracer *tr)
 {
 	const struct hx_vmas *m = &tr->vmas;
 	tr->files = calloc(m->n ? m->n : 1, sizeof(*tr->files));
@@ -70,7 +72,7 @@ static int open_files(struct ld_tracer *tr, uint64_t min_size)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct hx_vma *v = &m->v[i];
-		if (!candidate(v, min_size) || have_file(tr, v))
+		if (!candidate(v, tr->o) || have_file(tr, v))
 			continue;
 		int fd = open_mapped(tr->pid, v);
 		if (fd < 0)
@@ -107,7 +109,8 @@ static int build_request(const struct ld_tracer *tr, struct hx_request *rq, stru
 	rq->h.align = o->align;
 	rq->h.target_flags = tr->facts.target_flags;
 	rq->h.thp_mode = tr->facts.thp_mode;
-	rq->h.options = HX_REQ_LIBRARIES | (tr->debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
+	rq->h.options = HX_REQ_LIBRARIES | (o->perf_map ? HX_REQ_PERF_MAP : 0u) |
+			(tr->debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
 	rq->h.n_files = (uint32_t)tr->n_files;
 	rq->files = calloc(tr->n_files ? tr->n_files : 1, sizeof(*rq->files));
 	rq->maps = strdup(tr->vmas_text ? tr->vmas_text : "");
@@ -134,13 +137,13 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 		return r;
 	bool any = false;
 	for (size_t i = 0; i < tr->vmas.n && !any; i++)
-		any = candidate(&tr->vmas.v[i], tr->o->min_size);
+		any = candidate(&tr->vmas.v[i], tr->o);
 	if (!any)
 		return 0; /* nothing large enough: no plan, no helper */
 	if (tr->facts.seccomp)
 		return hx_fail(e, -EPERM, "the program runs under a seccomp filter that could "
 			       "refuse or punish the system calls hugexec would inject");
-	if ((r = open_files(tr, tr->o->min_size)) < 0)
+	if ((r = open_files(tr)) < 0)
 		return hx_fail(e, r, "out of memory");
 	struct hx_request rq;
 	if ((r = build_request(tr, &rq, e)) < 0)

@@ -178,10 +178,20 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 	ld_totals(tr, &huge, &planned);
 	by_backing(tr, how, sizeof(how));
 	double ms = (double)(tr->t_done_ns - tr->t_entry_ns) / 1e6;
-	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s, %zu region%s, "
+	uint64_t edges = 0;
+	for (size_t i = 0; i < tr->n_regions; i++)
+		edges += tr->regions[i].edge ? tr->regions[i].huge_bytes : 0;
+	char more[128] = "", sz3[32];
+	if (edges)
+		snprintf(more, sizeof(more), ", %s more from --align=aggressive",
+			 ld_size(edges, sz3, sizeof(sz3)));
+	if (tr->perfmap_lines > 0)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", perf map %d symbols",
+			 tr->perfmap_lines);
+	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s%s, %zu region%s, "
 		"%lu syscalls, %.1f ms\n", ld_printable(name, nm, sizeof(nm)),
 		ld_size(huge, sz1, sizeof(sz1)), ld_size(planned, sz2, sizeof(sz2)),
-		how[0] ? " (" : "", how, how[0] ? ")" : "", tr->n_regions,
+		how[0] ? " (" : "", how, how[0] ? ")" : "", more, tr->n_regions,
 		tr->n_regions == 1 ? "" : "s", tr->inj.n_syscalls, ms);
 }
 

@@ -55,6 +55,8 @@ struct ld_group_result {
 /* What became of each region, read from smaps after the plan ran. */
 struct ld_region_result {
 	uint64_t addr, len;
+	bool edge;             /* an --align=aggressive window */
+	uint32_t perfmap_str;  /* its perf map lines in the plan, or HX_NO_STR */
 	uint32_t backing;      /* enum hx_backing actually in place */
 	uint64_t huge_bytes;   /* of [addr, addr+len) on huge pages */
 	uint32_t path_str;
@@ -80,6 +82,7 @@ struct ld_tracer {
 	size_t n_regions;
 	bool rolled_back_any;
 	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
+	int perfmap_lines;               /* written to /tmp/perf-PID.map, or -errno */
 	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
 	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */

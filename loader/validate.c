@@ -2,6 +2,15 @@
  * validate.c - simulate every group of a plan on a model of the target's
  * address space and refuse anything outside the rules (see validate.h).
  *
+ * A group's region is a 2 MB-aligned range made of pieces: the mappings
+ * found in it at the entry stop, all of one file, private, readable and
+ * never writable, at least one of them executable; the rest of the region
+ * must be unmapped. File groups work on a region that is one piece of one
+ * r-x mapping. Copy groups build a staging area in free space, copy each
+ * piece to the same offset in it, seal it r-x, move every piece aside (to
+ * the same offset of an aside range, keeping 2 MB congruence), move the
+ * copy in, verify each piece against its original, and finally unmap the
+ * aside range (the commit: nothing may follow it).
  * Groups are independent: each one leaves the address space as it found it
  * except for its region's backing, and an alternative runs only after the
  * group before it was rolled back. So every group is simulated from the
@@ -30,24 +39,34 @@
 #define MADV_COLLAPSE 25
 #endif
 
+#define MAX_PIECES 8
+#define MAX_RANGES 16
+
 enum mk { MK_STAGE, MK_ASIDE };
 
 struct mr {
 	uint64_t start, len;
 	uint32_t prot;
 	enum mk kind;
+	int piece; /* for MK_ASIDE: which piece lives here */
+};
+
+struct piece {
+	uint64_t start, len;
+	const struct hx_vma *vma;
+	bool vacated;
 };
 
 /* The simulated state of one group. */
 struct model {
 	const struct hx_vmas *entry;  /* the target at the entry stop */
-	const struct hx_vma *home;    /* the mapping that holds the region */
 	uint64_t t, tl;               /* the region */
-	bool vacated;                 /* the original moved aside, hole at t */
+	struct piece pc[MAX_PIECES];  /* its mapped parts at entry */
+	size_t npc;
 	bool new_text;                /* a copy now sits at t */
-	bool committed;               /* the original is gone: no more steps */
+	bool committed;               /* the originals are gone: no more steps */
 	uint64_t top;                 /* nothing may be planned above this */
-	struct mr v[8];               /* staging and aside ranges */
+	struct mr v[MAX_RANGES];      /* staging and aside ranges */
 	size_t n;
 };
 
@@ -61,26 +80,43 @@ static int find_exact(const struct model *m, uint64_t a, uint64_t l, enum mk kin
 	return -1;
 }
 
-/* Free now: no entry mapping (even one moved away: it is our region, and
- * only the copy may go there), no range of ours, not the region. */
+static int find_piece(const struct model *m, uint64_t a, uint64_t l)
+{
+	for (size_t i = 0; i < m->npc; i++)
+		if (m->pc[i].start == a && m->pc[i].len == l)
+			return (int)i;
+	return -1;
+}
+
+static bool all_vacated(const struct model *m, bool want)
+{
+	for (size_t i = 0; i < m->npc; i++)
+		if (m->pc[i].vacated != want)
+			return false;
+	return true;
+}
+
+static bool at_home(const struct model *m)
+{
+	return !m->new_text && all_vacated(m, false);
+}
+
+/* Free now: no entry mapping, nothing of the region, no range of ours,
+ * below the highest mapping. */
 static bool is_free(const struct model *m, uint64_t a, uint64_t l)
 {
-	if (!hx_vmas_range_free(m->entry, a, l) || hx_overlaps(a, l, m->t, m->tl))
+	if (!hx_vmas_range_free(m->entry, a, l) || hx_overlaps(a, l, m->t, m->tl) || a + l < a ||
+	    a + l > m->top)
 		return false;
 	for (size_t i = 0; i < m->n; i++)
 		if (hx_overlaps(a, l, m->v[i].start, m->v[i].len))
 			return false;
-	return a + l <= m->top;
+	return true;
 }
 
 static bool is_region(const struct model *m, uint64_t a, uint64_t l)
 {
 	return a == m->t && l == m->tl;
-}
-
-static bool at_home(const struct model *m)
-{
-	return !m->vacated && !m->new_text;
 }
 
 static bool name_ok(const char *s)
@@ -94,6 +130,14 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+static int add_range(struct model *m, uint64_t a, uint64_t l, uint32_t prot, enum mk k, int piece)
+{
+	if (m->n == MAX_RANGES)
+		return -EINVAL;
+	m->v[m->n++] = (struct mr){a, l, prot, k, piece};
+	return 0;
+}
+
 static int do_mmap(struct model *m, const struct hx_plan_step *s, uint32_t backing)
 {
 	uint64_t base = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
@@ -101,24 +145,37 @@ static int do_mmap(struct model *m, const struct hx_plan_step *s, uint32_t backi
 	uint64_t prot = s->a[2];
 	if (s->a[3] != want || (prot != (PROT_READ | PROT_WRITE) && prot != (PROT_READ | PROT_EXEC)))
 		return -EINVAL;
-	if (!hx_is_aligned(s->a[0], HX_HUGE) || !hx_is_aligned(s->a[1], HX_HUGE) ||
-	    !is_free(m, s->a[0], s->a[1]) || m->n == HX_ARRAY_LEN(m->v))
+	if (s->a[1] != m->tl || !hx_is_aligned(s->a[0], HX_HUGE) || !is_free(m, s->a[0], s->a[1]))
 		return -EINVAL;
-	m->v[m->n++] = (struct mr){s->a[0], s->a[1], (uint32_t)prot, MK_STAGE};
-	return 0;
+	return add_range(m, s->a[0], s->a[1], (uint32_t)prot, MK_STAGE, -1);
 }
 
+/* Unmapping a staging area, or - the commit - a range holding exactly all
+ * the originals moved aside, once the copy is in place. */
 static int do_munmap(struct model *m, const struct hx_plan_step *s)
 {
-	int i = find_exact(m, s->a[0], s->a[1], MK_STAGE);
-	if (i < 0 && (i = find_exact(m, s->a[0], s->a[1], MK_ASIDE)) >= 0) {
-		if (!m->new_text)
-			return -EINVAL; /* only after the copy is in place */
-		m->committed = true;
+	uint64_t a = s->a[0], l = s->a[1];
+	int i = find_exact(m, a, l, MK_STAGE);
+	if (i >= 0) {
+		m->v[i] = m->v[--m->n];
+		return 0;
 	}
-	if (i < 0)
+	if (!m->new_text || a + l < a || !hx_vmas_range_free(m->entry, a, l) ||
+	    hx_overlaps(a, l, m->t, m->tl))
 		return -EINVAL;
-	m->v[i] = m->v[--m->n];
+	size_t asides = 0;
+	for (size_t k = 0; k < m->n; k++) {
+		const struct mr *r = &m->v[k];
+		if (!hx_overlaps(a, l, r->start, r->len))
+			continue;
+		if (r->kind != MK_ASIDE || r->start < a || r->start + r->len > a + l)
+			return -EINVAL; /* would hit staging, or cut an aside range */
+		asides++;
+	}
+	if (asides != m->npc || asides != m->n)
+		return -EINVAL;
+	m->n = 0; /* no staging can be left: it became the new text */
+	m->committed = true;
 	return 0;
 }
 
@@ -135,17 +192,20 @@ static int do_mprotect(struct model *m, const struct hx_plan_step *s)
 
 static int do_madvise(struct model *m, const struct hx_plan_step *s, uint32_t backing)
 {
-	bool stage = find_exact(m, s->a[0], s->a[1], MK_STAGE) >= 0;
-	bool region = is_region(m, s->a[0], s->a[1]) && !m->vacated;
+	uint64_t a = s->a[0], l = s->a[1];
+	bool stage = find_exact(m, a, l, MK_STAGE) >= 0;
+	int pi = find_piece(m, a, l);
+	bool piece_home = pi >= 0 && !m->pc[pi].vacated && !m->new_text;
+	bool region = is_region(m, a, l) && (m->new_text || (at_home(m) && m->npc == 1));
 	switch (s->a[2]) {
 	case MADV_HUGEPAGE:
 	case MADV_POPULATE_READ:
 	case MADV_COLLAPSE:
-		return (stage || region) ? 0 : -EINVAL;
+		return (stage || piece_home || region) ? 0 : -EINVAL;
 	case MADV_DONTNEED:
 		/* Only clean file text: an anonymous (modified) page would be lost. */
-		if (!region || !at_home(m) || backing != HX_BACK_FILE || !m->home->has_smaps ||
-		    m->home->anonymous_kb != 0)
+		if (backing != HX_BACK_FILE || !region || m->new_text || !m->pc[0].vma->has_smaps ||
+		    m->pc[0].vma->anonymous_kb != 0)
 			return -EINVAL;
 		return 0;
 	default:
@@ -156,20 +216,20 @@ static int do_madvise(struct model *m, const struct hx_plan_step *s, uint32_t ba
 static int do_mremap(struct model *m, const struct hx_plan_step *s)
 {
 	uint64_t old = s->a[0], len = s->a[1], nw = s->a[2];
-	if (is_region(m, old, len) && at_home(m)) {
-		/* the original moves aside, into free space */
-		if (!hx_is_aligned(nw, HX_HUGE) || !is_free(m, nw, len) || m->n == HX_ARRAY_LEN(m->v))
+	int pi = find_piece(m, old, len);
+	if (pi >= 0 && !m->pc[pi].vacated && !m->new_text) {
+		/* an original moves aside into free space, 2 MB congruent */
+		if (((nw ^ old) & (HX_HUGE - 1)) || !is_free(m, nw, len) ||
+		    add_range(m, nw, len, m->pc[pi].vma->prot, MK_ASIDE, pi) < 0)
 			return -EINVAL;
-		m->v[m->n++] = (struct mr){nw, len, PROT_READ | PROT_EXEC, MK_ASIDE};
-		m->vacated = true;
+		m->pc[pi].vacated = true;
 		return 0;
 	}
 	int i = find_exact(m, old, len, MK_STAGE);
-	if (i >= 0 && m->vacated && is_region(m, nw, len) &&
+	if (i >= 0 && is_region(m, nw, len) && all_vacated(m, true) && !m->new_text &&
 	    m->v[i].prot == (PROT_READ | PROT_EXEC)) {
-		/* a sealed copy moves into the hole */
+		/* a sealed copy moves into the emptied region */
 		m->v[i] = m->v[--m->n];
-		m->vacated = false;
 		m->new_text = true;
 		return 0;
 	}
@@ -178,12 +238,23 @@ static int do_mremap(struct model *m, const struct hx_plan_step *s)
 
 static int do_copy(struct model *m, const struct hx_plan_step *s, bool tracer)
 {
-	int i = find_exact(m, s->a[0], s->a[2], MK_STAGE);
-	if (i < 0 || !is_region(m, s->a[1], s->a[2]) || !at_home(m))
+	uint64_t dst = s->a[0], src = s->a[1], len = s->a[2];
+	int pi = find_piece(m, src, len);
+	if (pi < 0 || m->pc[pi].vacated || m->new_text)
 		return -EINVAL;
-	if (!tracer && !(m->v[i].prot & PROT_WRITE))
-		return -EINVAL;
-	return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mr *r = &m->v[i];
+		if (r->kind == MK_STAGE && dst == r->start + (src - m->t))
+			return (tracer || (r->prot & PROT_WRITE)) ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+static int do_verify(struct model *m, const struct hx_plan_step *s)
+{
+	int pi = find_piece(m, s->a[0], s->a[2]);
+	int ai = find_exact(m, s->a[1], s->a[2], MK_ASIDE);
+	return (pi >= 0 && ai >= 0 && m->v[ai].piece == pi && m->new_text) ? 0 : -EINVAL;
 }
 
 static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_group *g,
@@ -200,17 +271,16 @@ static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_g
 	case HX_OP_MREMAP: return file ? -EINVAL : do_mremap(m, s);
 	case HX_OP_COPY: return file ? -EINVAL : do_copy(m, s, false);
 	case HX_OP_TRACER_COPY: return file ? -EINVAL : do_copy(m, s, true);
+	case HX_OP_VERIFY: return file ? -EINVAL : do_verify(m, s);
 	case HX_OP_NAME:
 		return (is_region(m, s->a[0], s->a[1]) && m->new_text &&
 			name_ok(hx_plan_str(p, (uint32_t)s->a[2]))) ? 0 : -EINVAL;
 	case HX_OP_EVICT:
-		return (file && is_region(m, s->a[0], s->a[1]) && at_home(m)) ? 0 : -EINVAL;
+		return (file && is_region(m, s->a[0], s->a[1]) && at_home(m) && m->npc == 1) ? 0
+											    : -EINVAL;
 	case HX_OP_CHECK_HUGE:
-		return ((is_region(m, s->a[0], s->a[1]) && !m->vacated) ||
+		return ((is_region(m, s->a[0], s->a[1]) && (m->new_text || (file && at_home(m)))) ||
 			find_exact(m, s->a[0], s->a[1], MK_STAGE) >= 0) ? 0 : -EINVAL;
-	case HX_OP_VERIFY:
-		return (is_region(m, s->a[0], s->a[2]) && m->new_text &&
-			find_exact(m, s->a[1], s->a[2], MK_ASIDE) >= 0) ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -224,17 +294,39 @@ static bool step_ranges_ok(const struct hx_plan_step *s)
 	return l != 0 && hx_is_aligned(a, HX_PAGE) && hx_is_aligned(l, HX_PAGE) && a + l > a;
 }
 
-/* The region must be the 2 MB-aligned inside of one r-x private file mapping. */
-static const struct hx_vma *region_home(const struct hx_vmas *m, const struct hx_plan_group *g)
+static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
 {
+	return a->inode == b->inode && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
+}
+
+/* Cut the region into pieces: mappings of one file, private, readable,
+ * not writable, at least one executable; file groups: one r-x piece. */
+static int pieces_of(struct model *m, const struct hx_plan_group *g)
+{
+	const struct hx_vma *first = NULL;
+	bool exec = false;
 	if (!g->len || !hx_is_aligned(g->addr, HX_HUGE) || !hx_is_aligned(g->len, HX_HUGE) ||
 	    g->addr + g->len < g->addr)
-		return NULL;
-	const struct hx_vma *v = hx_vmas_find(m, g->addr);
-	if (!v || g->addr + g->len > v->end || v->kind != HX_VMA_FILE || v->shared ||
-	    v->prot != (PROT_READ | PROT_EXEC))
-		return NULL;
-	return v;
+		return -EINVAL;
+	for (size_t i = 0; i < m->entry->n; i++) {
+		const struct hx_vma *v = &m->entry->v[i];
+		if (!hx_overlaps(g->addr, g->len, v->start, v->end - v->start))
+			continue;
+		if (v->kind != HX_VMA_FILE || v->shared || (v->prot & PROT_WRITE) ||
+		    !(v->prot & PROT_READ) || (first && !same_file(first, v)) || m->npc == MAX_PIECES)
+			return -EINVAL;
+		first = first ? first : v;
+		exec |= (v->prot & PROT_EXEC) != 0;
+		uint64_t a = v->start > g->addr ? v->start : g->addr;
+		uint64_t b = v->end < g->addr + g->len ? v->end : g->addr + g->len;
+		m->pc[m->npc++] = (struct piece){a, b - a, v, false};
+	}
+	if (!exec)
+		return -EINVAL;
+	if (g->backing == HX_BACK_FILE &&
+	    (m->npc != 1 || m->pc[0].len != g->len || m->pc[0].vma->prot != (PROT_READ | PROT_EXEC)))
+		return -EINVAL;
+	return 0;
 }
 
 static uint64_t top_of(const struct hx_vmas *m)
@@ -250,10 +342,15 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vma
 		       struct hx_err *e)
 {
 	const struct hx_plan_group *g = &p->groups[gi];
-	struct model m = {.entry = vm, .t = g->addr, .tl = g->len, .top = top_of(vm)};
-	if (!(m.home = region_home(vm, g)))
-		return hx_fail(e, -EINVAL, "plan group %u: region %#llx+%#llx is not inside the "
-			       "program's text", gi, (unsigned long long)g->addr,
+	struct model m;
+	memset(&m, 0, sizeof(m));
+	m.entry = vm;
+	m.t = g->addr;
+	m.tl = g->len;
+	m.top = top_of(vm);
+	if (pieces_of(&m, g) < 0)
+		return hx_fail(e, -EINVAL, "plan group %u: region %#llx+%#llx is not made of the "
+			       "program's own read-only text", gi, (unsigned long long)g->addr,
 			       (unsigned long long)g->len);
 	for (uint32_t k = 0; k < g->n_steps; k++) {
 		const struct hx_plan_step *s = &p->steps[g->first_step + k];
@@ -264,7 +361,7 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vma
 				       (unsigned long long)s->a[2]);
 	}
 	bool done = g->backing == HX_BACK_FILE ? at_home(&m) : (m.new_text && m.committed);
-	if (!done || m.n != 0 || m.vacated)
+	if (!done || m.n != 0)
 		return hx_fail(e, -EPERM, "plan group %u does not end with the address space "
 			       "restored and its region in place", gi);
 	return 0;

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "selfcheck.h"
 
+#include <elf.h>
+#include <link.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +27,10 @@ static uint64_t kb_field(const char *line, const char *key)
 	return strncmp(line, key, n) == 0 ? strtoull(line + n, NULL, 10) : 0;
 }
 
-int selfcheck_measure(struct selfcheck *s)
+/* Measure the executable mappings that overlap [es, et): the text of one
+ * ELF object, including what hugexec put in its place. */
+static int measure_range(uint64_t es, uint64_t et, struct selfcheck *s)
 {
-	uint64_t es = (uint64_t)(uintptr_t)__executable_start, et = (uint64_t)(uintptr_t)etext;
 	FILE *f = fopen("/proc/self/smaps", "r");
 	if (!f)
 		return -1;
@@ -62,17 +65,53 @@ int selfcheck_measure(struct selfcheck *s)
 	uint64_t lo = (s->text_lo + HUGE - 1) & ~(HUGE - 1), hi = s->text_hi & ~(HUGE - 1);
 	s->interior_kb = hi > lo ? (hi - lo) >> 10 : 0;
 	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)(uintptr_t)s->text_lo;
-	     p < (const unsigned char *)etext; p++)
+	for (const unsigned char *p = (const unsigned char *)(uintptr_t)es;
+	     p < (const unsigned char *)(uintptr_t)et; p++)
 		h = (h ^ *p) * 1099511628211ull;
 	s->code_sum = h;
 	return 0;
 }
 
+int selfcheck_measure(struct selfcheck *s)
+{
+	return measure_range((uint64_t)(uintptr_t)__executable_start, (uint64_t)(uintptr_t)etext, s);
+}
+
+struct find {
+	const char *substr;
+	uint64_t lo, hi;
+};
+
+static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct find *f = data;
+	(void)size;
+	if (!info->dlpi_name || !strstr(info->dlpi_name, f->substr))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			f->lo = info->dlpi_addr + ph->p_vaddr;
+			f->hi = f->lo + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int selfcheck_measure_lib(const char *substr, struct selfcheck *s)
+{
+	struct find f = {substr, 0, 0};
+	if (!dl_iterate_phdr(find_lib, &f))
+		return -1;
+	return measure_range(f.lo, f.hi, s);
+}
+
 void selfcheck_report(const char *who)
 {
 	struct selfcheck s;
-	if (selfcheck_measure(&s) != 0) {
+	const char *lib = getenv("SELFCHECK_LIB");
+	if ((lib ? selfcheck_measure_lib(lib, &s) : selfcheck_measure(&s)) != 0) {
 		fprintf(stderr, "selfcheck: %s: cannot read /proc/self/smaps\n", who);
 		return;
 	}
@@ -82,6 +121,17 @@ void selfcheck_report(const char *who)
 		who, (unsigned long long)s.text_kb, (unsigned long long)s.interior_kb,
 		(unsigned long long)s.huge_kb, (unsigned long long)s.anon_kb,
 		(unsigned long long)s.code_sum);
+	const char *maps = getenv("SELFCHECK_MAPS");
+	if (maps) { /* a copy of /proc/self/maps for tests that compare layouts */
+		FILE *in = fopen("/proc/self/maps", "r"), *out = fopen(maps, "w");
+		int c;
+		while (in && out && (c = fgetc(in)) != EOF)
+			fputc(c, out);
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+	}
 }
 
 int selfcheck_self_remap(void)

@@ -21,7 +21,12 @@ struct selfcheck {
 
 int selfcheck_measure(struct selfcheck *s);
 
-/* One line on stderr: "selfcheck: text_kb=... interior_kb=... huge_kb=..." */
+/* The same for the loaded shared object whose name contains substr. */
+int selfcheck_measure_lib(const char *substr, struct selfcheck *s);
+
+/* One line on stderr: "selfcheck: WHO text_kb=... interior_kb=... huge_kb=...".
+ * With SELFCHECK_LIB=NAME it measures that shared object instead of the
+ * executable; with SELFCHECK_MAPS=FILE it also copies /proc/self/maps there. */
 void selfcheck_report(const char *who);
 
 /* Copy our own text interior onto THP from inside the process (the

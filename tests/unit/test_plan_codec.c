@@ -133,6 +133,7 @@ static void test_plan_decode_rejects_groups_and_steps(void **state)
 	patched(GRP(0, flags), &unknown_flag, 4, -EBADMSG);
 	patched(GRP(0, path_str), &big, 4, -EBADMSG);
 	patched(GRP(0, reserved), &bad, 4, -EBADMSG);
+	patched(GRP(0, perfmap_str), &big, 4, -EBADMSG);
 	patched(STP(0, op), &zero, 4, -EBADMSG);
 	patched(STP(0, op), &bad, 4, -EBADMSG);          /* e.g. an "execve" step */
 	patched(STP(0, flags), &unknown_flag, 4, -EBADMSG);

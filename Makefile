@@ -46,8 +46,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
 # Generated programs: big text in three link styles, plus a small one.
 BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
-            $(B)/progs/biglib-user $(B)/progs/libbigtext.so \
-            $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf
+            $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
+            $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
+            $(B)/progs/hardened
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz clean install
@@ -107,6 +108,17 @@ $(B)/progs/biglib-user: $(B)/progs/libbigtext.so bench/bigtext_main.c tests/tool
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -Itests/tools -o $@ bench/bigtext_main.c tests/tools/selfcheck.c \
 		-L$(B)/progs -lbigtext -Wl,-rpath,'$$ORIGIN'
+
+# signal handlers installed before the entry point, with 4 MB of text
+$(B)/progs/sig.S: $(B)/gen_bigtext
+	@mkdir -p $(dir $@)
+	$(Q)$(B)/gen_bigtext --text-mb 4 > $@
+$(B)/progs/libsigvictim.so: tests/tools/siglib.c $(B)/progs/sig.S
+	$(call say,CC,$@)
+	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $^
+$(B)/progs/sigvictim: tests/tools/sigvictim.c $(B)/progs/libsigvictim.so
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -o $@ $< -L$(B)/progs -lsigvictim -Wl,-rpath,'$$ORIGIN'
 
 $(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
 	@mkdir -p $(dir $@)

@@ -47,6 +47,12 @@ struct inj_target {
 	int deferred_sig;              /* a stop signal that arrived meanwhile */
 	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
 	unsigned long fail_at;         /* test builds: fail syscall number fail_at */
+	/* Asked before every injected call; false = not run, result -EPERM
+	 * (the loader consults the target's seccomp filters here). */
+	bool (*permit)(void *ctx, long nr, const uint64_t args[6], uint64_t pc);
+	void *permit_ctx;
+	unsigned long refused;         /* calls the permit hook refused */
+	bool no_vm;                    /* our own process_vm_* are forbidden: /proc/PID/mem only */
 };
 
 /* Initialise t for pid (stopped); nothing is read yet. */
@@ -60,6 +66,10 @@ int inj_restore(struct inj_target *t, struct hx_err *e) HX_WUR;
 
 /* Detach; the stopped target resumes where inj_save() found it. */
 int inj_detach(struct inj_target *t, struct hx_err *e) HX_WUR;
+
+/* Borrow a syscall instruction in the vDSO (never remapped) for calls made
+ * before the plan is known. -ENOENT if the vDSO has none. */
+int inj_use_vdso(struct inj_target *t, const struct hx_vmas *m) HX_WUR;
 
 /* Find a syscall instruction that stays valid while the plan runs (in the
  * vDSO, else in an executable mapping outside avoid[]), or write one into a

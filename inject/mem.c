@@ -67,6 +67,8 @@ static int via_vm(struct inj_target *t, uint64_t addr, void *buf, size_t len, bo
 
 int inj_read(struct inj_target *t, uint64_t addr, void *buf, size_t len)
 {
+	if (t->no_vm)
+		return via_procmem(t, addr, buf, len, false);
 	int r = via_vm(t, addr, buf, len, false);
 	if (r == -ENOSYS || r == -EPERM)
 		r = via_procmem(t, addr, buf, len, false);
@@ -75,6 +77,8 @@ int inj_read(struct inj_target *t, uint64_t addr, void *buf, size_t len)
 
 int inj_write(struct inj_target *t, uint64_t addr, const void *buf, size_t len)
 {
+	if (t->no_vm)
+		return via_procmem(t, addr, (void *)buf, len, true);
 	return via_vm(t, addr, (void *)buf, len, true);
 }
 

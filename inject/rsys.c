@@ -74,6 +74,11 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 		*ret = -EIO; /* test builds: pretend the kernel refused */
 		return 0;
 	}
+	if (t->permit && !t->permit(t->permit_ctx, nr, args, t->syscall_pc)) {
+		t->refused++;
+		*ret = -EPERM; /* what the target's filter would have done, at best */
+		return 0;
+	}
 	struct user_regs_struct r = t->regs;
 	r.rip = t->syscall_pc;
 	r.rax = (unsigned long long)nr;

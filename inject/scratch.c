@@ -70,6 +70,14 @@ static int find_gadget(struct inj_target *t, const struct hx_vmas *m, const stru
 	return -ENOENT;
 }
 
+int inj_use_vdso(struct inj_target *t, const struct hx_vmas *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].kind == HX_VMA_VDSO && scan(t, &m->v[i], &t->syscall_pc) == 0)
+			return 0;
+	return -ENOENT;
+}
+
 static int rmmap(struct inj_target *t, uint64_t len, uint64_t prot, uint64_t *out, struct hx_err *e)
 {
 	uint64_t a[6] = {0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0};

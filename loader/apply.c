@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
@@ -259,6 +260,12 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 	tr->inj.fail_at = tr->fail_syscall;
 	int r = inj_scratch_setup(&tr->inj, &tr->vmas, avoid, plan_ranges(p, avoid, max), e);
 	free(avoid);
+#ifdef HUGEXEC_TESTING
+	/* Test builds: hold the target mid-injection so a test can signal it. */
+	const char *pause = getenv("HUGEXEC_TEST_PAUSE_MS");
+	if (pause)
+		usleep((useconds_t)strtoul(pause, NULL, 10) * 1000);
+#endif
 	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
 		tr->groups[i].failed_step = -1;

@@ -67,6 +67,7 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 	if (hx_read_file(path, 1 << 16, &text, NULL) == 0) {
 		f->threads = (unsigned)status_field(text, "Threads", 1);
 		f->seccomp = status_field(text, "Seccomp", 0) == 2;
+		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */
 			f->target_flags |= HX_TGT_THP_DISABLED;
 		free(text);

@@ -200,6 +200,27 @@ int ld_helper_run(const struct hx_request *req, const struct ld_file *files, siz
 		close(in[1]);
 	close(out[0]);
 	free(rq);
+#ifdef HUGEXEC_TESTING
+	/* Test builds: a compromised helper's message, damaged in transit. */
+	const char *evil = getenv("HUGEXEC_TEST_EVIL_PLAN");
+	if (r == 0 && evil && strcmp(evil, "truncate") == 0 && pb_len > 10)
+		pb_len -= 10;
+	if (r == 0 && evil && strcmp(evil, "oversize") == 0) {
+		uint8_t *nb = realloc(pb, pb_len + 100);
+		if (nb) {
+			memset(nb + pb_len, 0xff, 100);
+			pb = nb;
+			pb_len += 100;
+		}
+	}
+	if (r == 0 && evil && strcmp(evil, "execve") == 0 && pb_len > sizeof(struct hx_plan_header) +
+		    sizeof(struct hx_plan_group) * ((struct hx_plan_header *)pb)->n_groups + 4) {
+		size_t at = sizeof(struct hx_plan_header) +
+			    sizeof(struct hx_plan_group) * ((struct hx_plan_header *)pb)->n_groups;
+		uint32_t op = 59; /* __NR_execve, not a step the vocabulary knows */
+		memcpy(pb + at, &op, sizeof(op));
+	}
+#endif
 	if (r == 0)
 		r = hx_plan_decode(pb, pb_len, plan, e);
 	free(pb);

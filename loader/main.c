@@ -161,11 +161,8 @@ static int finish(struct ld_tracer *tr, const char *name)
 	const char *failure = ld_first_failure(tr, why, sizeof(why));
 	if (tr->perfmap_lines < 0)
 		note(o, name, "perf map: %s", pe.msg);
-	if (o->verbose >= 2) {
-		ld_report_plan(stderr, name, &tr->plan);
-		ld_report_notes(stderr, name, &tr->plan);
+	if (o->verbose >= 2) /* the plan itself was shown before it ran */
 		ld_report_regions(stderr, name, tr);
-	}
 	if (o->verbose >= 1)
 		ld_report_summary(stderr, name, tr);
 	if (failure && o->strict) {

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "facts.h"
 #include "helperproc.h"
+#include "probe.h"
 #include "tracer.h"
 #include "validate.h"
 
@@ -21,9 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#ifndef PR_GET_MDWE
+#define PR_GET_MDWE 66
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 /* Could this mapping give a region? (The helper decides for real.) */
 static bool candidate(const struct hx_vma *v, const struct ld_opts *o)
@@ -82,6 +93,97 @@ static int open_files(struct ld_tracer *tr)
 	return 0;
 }
 
+static bool permit(void *ctx, long nr, const uint64_t args[6], uint64_t pc)
+{
+	const struct ld_tracer *tr = ctx;
+	return tr->probed ? ld_probe_permits(tr->probe_bits, nr, args)
+			  : ld_filters_allow(&tr->filters, nr, args, pc);
+}
+
+static bool allowed(struct ld_tracer *tr, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		    uint64_t a3, uint64_t a4)
+{
+	const uint64_t a[6] = {a0, a1, a2, a3, a4, 0};
+	return permit(tr, nr, a, 0);
+}
+
+/* How many seccomp filters hugexec itself runs under. */
+static long own_filters(void)
+{
+	char *text;
+	long n = -1;
+	if (hx_read_file("/proc/self/status", 1 << 16, &text, NULL) == 0) {
+		const char *p = strstr(text, "\nSeccomp_filters:");
+		n = p ? strtol(p + 18, NULL, 10) : 0;
+		free(text);
+	}
+	return n;
+}
+
+/* The program runs under seccomp, which applies to what we inject too.
+ * Learn what its filters allow - by probing when we share them (the usual
+ * case: a hardened service), by reading them when we do not - then decide
+ * which way of building new text is open, and from now on ask before
+ * every injected call. */
+static int check_seccomp(struct ld_tracer *tr, struct hx_err *e)
+{
+	long mine = own_filters();
+	if (mine > 0 && mine == tr->facts.seccomp_filters) {
+		tr->probe_bits = ld_probe_all();
+		tr->probed = true;
+		/* our own reads and writes of its memory are calls too */
+		tr->inj.no_vm = !(tr->probe_bits & LD_P_SELF_COPY) || !(tr->probe_bits & LD_P_VM_WRITE);
+		if (tr->inj.no_vm && !(tr->probe_bits & LD_P_PROCMEM))
+			return hx_fail(e, -EPERM, "the seccomp filter forbids every way to read the "
+				       "program's memory");
+	} else if (mine == 0) {
+		if (ld_filters_read(tr->pid, &tr->filters, e) < 0)
+			return hx_wrap(e, "the program runs under seccomp");
+	} else {
+		return hx_fail(e, -EPERM, "the program added seccomp filters of its own (%ld, "
+			       "hugexec runs under %ld); cannot tell what they allow",
+			       tr->facts.seccomp_filters, mine);
+	}
+	const uint64_t a = 0x7f0000000000, l = HX_HUGE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	const uint64_t rw = PROT_READ | PROT_WRITE, rx = PROT_READ | PROT_EXEC;
+	bool moves = allowed(tr, SYS_mremap, a, l, l, MREMAP_MAYMOVE | MREMAP_FIXED, a + 2 * l) &&
+		     allowed(tr, SYS_munmap, a, l, 0, 0, 0) &&
+		     allowed(tr, SYS_mmap, 0, HX_PAGE, rw, anon, (uint64_t)-1);
+	bool mprot = allowed(tr, SYS_mprotect, a, l, rx, 0, 0);
+	bool self_copy = allowed(tr, SYS_process_vm_readv, (uint64_t)tr->pid, a, 1, a, 1);
+	bool rw_path = allowed(tr, SYS_mmap, a, l, rw, anon | MAP_FIXED_NOREPLACE, (uint64_t)-1) &&
+		       mprot && self_copy;
+	bool rx_path = allowed(tr, SYS_mmap, a, l, rx, anon | MAP_FIXED_NOREPLACE, (uint64_t)-1);
+	if (!moves)
+		return hx_fail(e, -EPERM, "the program's seccomp filter forbids mremap, munmap or mmap");
+	if (!rw_path && !rx_path)
+		return hx_fail(e, -EPERM, "the program's seccomp filter forbids building new text");
+	if (!mprot)
+		tr->facts.target_flags |= HX_TGT_NO_MPROTECT_EXEC;
+	if (!self_copy)
+		tr->facts.target_flags |= HX_TGT_NO_SELF_COPY;
+	tr->inj.permit = permit;
+	tr->inj.permit_ctx = tr;
+	return 0;
+}
+
+/* PR_SET_MDWE (no exec after write) is a property of the program: ask it
+ * with one injected prctl from the vDSO. Failing to ask is not an error:
+ * the tracer's own setting (inherited from the same parent) stands. */
+static int query_mdwe(struct ld_tracer *tr, struct hx_err *e)
+{
+	if (inj_use_vdso(&tr->inj, &tr->vmas) < 0)
+		return 0;
+	const uint64_t a[6] = {PR_GET_MDWE, 0, 0, 0, 0, 0};
+	int64_t res;
+	int r = inj_syscall(&tr->inj, SYS_prctl, a, &res, e);
+	if (r < 0)
+		return r;
+	if (res > 0 && (res & PR_MDWE_REFUSE_EXEC_GAIN))
+		tr->facts.target_flags |= HX_TGT_MDWE;
+	return 0;
+}
+
 /* smaps at the entry stop: parsed for us, as text for the helper. */
 static int read_smaps(struct ld_tracer *tr, struct hx_err *e)
 {
@@ -126,6 +228,38 @@ static int build_request(const struct ld_tracer *tr, struct hx_request *rq, stru
 	return 0;
 }
 
+#ifdef HUGEXEC_TESTING
+/* Test builds: what a compromised helper could ask for. The validator must
+ * refuse every one of these. */
+static void evil_plan(struct ld_tracer *tr)
+{
+	const char *kind = getenv("HUGEXEC_TEST_EVIL_PLAN");
+	struct hx_plan *p = &tr->plan;
+	if (!kind || p->n_groups == 0)
+		return;
+	for (uint32_t i = 0; i < p->n_steps; i++) {
+		struct hx_plan_step *s = &p->steps[i];
+		if (strcmp(kind, "munmap-stack") == 0 && s->op == HX_OP_MUNMAP) {
+			for (size_t k = 0; k < tr->vmas.n; k++)
+				if (tr->vmas.v[k].kind == HX_VMA_STACK) {
+					s->a[0] = tr->vmas.v[k].start;
+					s->a[1] = tr->vmas.v[k].end - tr->vmas.v[k].start;
+				}
+		}
+		if (strcmp(kind, "mprotect-rwx") == 0 && s->op == HX_OP_MPROTECT)
+			s->a[2] = PROT_READ | PROT_WRITE | PROT_EXEC;
+	}
+	if (strcmp(kind, "outside") == 0) /* every alternative, so only the region is wrong */
+		for (uint32_t i = 0; i < p->n_groups; i++)
+			p->groups[i].addr = 0x200000;
+	if (strcmp(kind, "overlap") == 0)
+		for (uint32_t i = 0; i < p->n_groups; i++)
+			p->groups[i].alt_of = -1;
+	if (strcmp(kind, "wrong-pid") == 0)
+		p->pid = 1;
+}
+#endif
+
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
 	ld_facts_gather(tr->pid, &tr->facts);
@@ -140,9 +274,10 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 		any = candidate(&tr->vmas.v[i], tr->o);
 	if (!any)
 		return 0; /* nothing large enough: no plan, no helper */
-	if (tr->facts.seccomp)
-		return hx_fail(e, -EPERM, "the program runs under a seccomp filter that could "
-			       "refuse or punish the system calls hugexec would inject");
+	if (tr->facts.seccomp && (r = check_seccomp(tr, e)) < 0)
+		return r;
+	if ((r = query_mdwe(tr, e)) < 0)
+		return r;
 	if ((r = open_files(tr)) < 0)
 		return hx_fail(e, r, "out of memory");
 	struct hx_request rq;
@@ -153,5 +288,8 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 	if (r < 0)
 		return r;
 	tr->have_plan = true;
+#ifdef HUGEXEC_TESTING
+	evil_plan(tr);
+#endif
 	return ld_plan_validate(&tr->plan, &tr->vmas, tr->pid, e);
 }

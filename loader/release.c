@@ -29,6 +29,7 @@ void ld_tracer_free(struct ld_tracer *tr)
 	hx_vmas_free(&tr->vmas);
 	free(tr->vmas_text);
 	hx_plan_free(&tr->plan);
+	ld_filters_free(&tr->filters);
 	free(tr->groups);
 	free(tr->regions);
 	inj_close(&tr->inj);

@@ -20,6 +20,7 @@
 #include "../common/plan.h"
 #include "../inject/inject.h"
 #include "cli.h"
+#include "filter.h"
 
 enum ld_bp { LD_BP_NONE, LD_BP_HW, LD_BP_INT3 };
 
@@ -29,6 +30,7 @@ struct ld_facts {
 	uint32_t thp_mode;       /* enum hx_thp_mode */
 	uint32_t target_flags;   /* HX_TGT_* */
 	bool seccomp;            /* the target runs under a seccomp filter */
+	long seccomp_filters;    /* how many */
 	unsigned threads;
 };
 
@@ -77,6 +79,9 @@ struct ld_tracer {
 	size_t n_files;
 	struct hx_plan plan;
 	bool have_plan;
+	struct ld_filters filters;       /* the target's seccomp filters, when readable */
+	uint32_t probe_bits;             /* else what probing showed (probe.h) */
+	bool probed;
 	struct ld_group_result *groups;  /* one per plan group */
 	struct ld_region_result *regions;
 	size_t n_regions;

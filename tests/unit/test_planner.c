@@ -30,7 +30,8 @@ static void world_pie(struct world *w)
 	w->files[1] = fix_file(2200, 0x200000, 0x900000);
 	w->files[2] = fix_file(3300, 0x26000, 0x155000);
 	w->files[3] = fix_file(4400, 0x1000, 0x25000);
-	w->in = (struct hp_input){&w->rq, "", "", &w->m, w->files, 4};
+	w->in = (struct hp_input){.req = &w->rq, .only = "", .exclude = "", .vmas = &w->m,
+				  .files = w->files, .n_files = 4};
 }
 
 static void world_free(struct world *w)
@@ -332,7 +333,8 @@ static void test_plan_nopie_file_first(void **state)
 	w.rq = (struct hx_req_header){.pid = 7, .entry = FIX_NOPIE_ENTRY, .min_size = 2u << 20,
 				      .thp_mode = HX_THP_MADVISE};
 	w.files[0] = fix_file(77, 0x1000, 0x1a00000);
-	w.in = (struct hp_input){&w.rq, "", "", &w.m, w.files, 1};
+	w.in = (struct hp_input){.req = &w.rq, .only = "", .exclude = "", .vmas = &w.m,
+				 .files = w.files, .n_files = 1};
 	struct hx_plan p;
 	struct hx_err e = {0};
 	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);

@@ -44,7 +44,8 @@ static void setup(struct fx *f, uint32_t mode)
 				   .min_size = 2u << 20, .backing_mode = mode,
 				   .thp_mode = HX_THP_MADVISE, .hugetlb_free = 100};
 	struct hp_file files[] = {fix_file(1180, 0x1000, 0x2002000)};
-	struct hp_input in = {&rq, "", "", &maps, files, 1};
+	struct hp_input in = {.req = &rq, .only = "", .exclude = "", .vmas = &maps, .files = files,
+			      .n_files = 1};
 	struct hx_err e = {0};
 	assert_int_equal(hp_plan_build(&in, &f->plan, &e), 0);
 	hx_vmas_free(&maps);

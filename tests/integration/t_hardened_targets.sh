@@ -1,0 +1,38 @@
+# Hardened targets: under PR_SET_MDWE, under a seccomp filter like systemd's
+# MemoryDenyWriteExecute=, and under one that also kills on
+# process_vm_readv/writev, the program still gets its huge pages (a staging
+# area mapped r-x from the start and filled by the tracer) and runs as
+# plain. A program already being traced (strace) is not broken. Yama
+# ptrace_scope is honoured where Yama exists.
+. tests/integration/lib.sh
+need_ptrace
+need_thp
+prog=$P/bigtext-pie
+capture plain "$prog" --calls 1000
+for mode in mdwe sysmdwe nocopy; do
+	SELFCHECK=1 capture $mode "$P/hardened" $mode "$H" -v --backing=thp "$prog" --calls 1000
+	[ "$(cat "$TMP/$mode.rc")" = 77 ] && { note "$mode: not supported by this kernel"; continue; }
+	same_run plain $mode
+	h=$(field "$TMP/$mode.err" huge_kb) i=$(field "$TMP/$mode.err" interior_kb)
+	[ "${h:-0}" -ge "$i" ] || fail "$mode: $h of $i KB huge: $(cat "$TMP/$mode.err")"
+	note "$mode: $h KB on 2 MB pages"
+done
+# the r-x-from-the-start path is what ran under MDWE
+SELFCHECK=1 "$P/hardened" mdwe "$H" -vv --backing=thp "$prog" --calls 10 2>&1 >/dev/null |
+	grep -q 'tracer-copy' || fail "MDWE: not the tracer-copy path"
+
+# already traced: hugexec cannot attach, says so, the program runs
+if command -v strace >/dev/null; then
+	capture st strace -f -o /dev/null "$H" "$prog" --calls 1000
+	same_run plain st
+	grep -q 'cannot trace the program.*running it unmodified' "$TMP/st.err" || fail "under strace: $(cat "$TMP/st.err")"
+else
+	note "strace is not installed: the already-traced case is not tested"
+fi
+
+if [ -r /proc/sys/kernel/yama/ptrace_scope ]; then
+	note "Yama ptrace_scope=$(cat /proc/sys/kernel/yama/ptrace_scope): covered by every other test"
+else
+	note "no Yama on this kernel: ptrace_scope 1/2 cannot be exercised here"
+fi
+exit 0

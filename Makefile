@@ -48,10 +48,10 @@ BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
-            $(B)/progs/hardened
+            $(B)/progs/hardened $(B)/progs/elfmangle
 TOOLS    := $(B)/gen_bigtext
 
-.PHONY: all setup test unit integration demo bench bench-quick fuzz clean install
+.PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
 all: $(B)/hugexec $(PROGS)
 
 $(B)/hugexec: $(OBJ)
@@ -128,8 +128,49 @@ $(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
 setup:
 	@.ci/setup.sh
 
-test: $(UNIT_BIN) $(B)/hugexec $(T)/hugexec $(PROGS)
+test: $(UNIT_BIN) $(REPLAY_BIN) $(B)/hugexec $(T)/hugexec $(PROGS)
 	@tests/run_all.sh $(UNIT_BIN)
+
+# --- fuzzing -----------------------------------------------------------------
+# make fuzz: every tests/fuzz/fuzz_*.c under libFuzzer (clang), FUZZ_SECONDS
+# each, from its seed corpus in tests/fuzz/corpus/NAME (copied, so runs do
+# not grow the repository). Crashes land in build/fuzz/artifacts/; keep the
+# input in tests/fuzz/regressions/NAME/ once fixed: make test replays the
+# corpus and every regression through the same entry point (replay.c).
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+FOBJ       := $(SRC_LIB:%.c=$(B)/fuzz/obj/%.o)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(T)/replay/%)
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_FILE_OFFSET_BITS=64 -DHUGEXEC_TESTING -fsanitize=address,undefined
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [fuzz])
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FOBJ)
+	$(call say,LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+$(T)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(TLIBOBJ)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -DHUGEXEC_TESTING -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(B)/fuzz/corpus/$$n $(B)/fuzz/artifacts; \
+		cp -r tests/fuzz/corpus/$$n/. $(B)/fuzz/corpus/$$n/ 2>/dev/null; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/artifacts/$$n- $(B)/fuzz/corpus/$$n \
+			2>&1 | grep -E '^(stat::number_of_executed_units|==.*ERROR|SUMMARY|Done)' || exit 1; \
+	done
+
+# regenerate the seed corpora of the plan, request and maps targets
+fuzz-seeds: $(TLIBOBJ) tests/fuzz/mkseeds.c
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $(T)/mkseeds tests/fuzz/mkseeds.c $(TLIBOBJ) $(LIBS)
+	$(Q)$(T)/mkseeds tests/fuzz/corpus
 
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
@@ -151,5 +192,8 @@ clean:
 PREFIX ?= /usr/local
 install: $(B)/hugexec
 	install -D -m 0755 $(B)/hugexec $(DESTDIR)$(PREFIX)/bin/hugexec
+
+# keep objects made along pattern chains (fuzz, replay)
+.SECONDARY:
 
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d)

@@ -3,7 +3,7 @@
 # make setup runs this; CI runs it before make test.
 set -eu
 pkgs="build-essential clang libelf-dev libzydis-dev libseccomp-dev libcmocka-dev
-      python3 perl gawk procps util-linux file"
+      python3 perl gawk procps util-linux file gdb strace"
 if [ "$(id -u)" != 0 ]; then
 	echo "setup: run as root (sudo make setup) to install: $(echo $pkgs)" >&2
 	exit 1

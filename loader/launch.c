@@ -69,6 +69,17 @@ static int tracer_attach(pid_t target, int up, int down)
 	return 0;
 }
 
+static int above_stdio(int fd)
+{
+	if (fd > 2)
+		return fd;
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (n < 0)
+		_exit(0); /* the target reads EOF: untraced */
+	close(fd);
+	return n;
+}
+
 /* The tracer outlives nothing of ours; make it deaf to the terminal and
  * to the signals a service manager sends the whole group, so it always
  * gets to restore the target (which receives those signals itself). */
@@ -108,6 +119,11 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 		if (t == 0) {
 			close(up[0]);
 			close(down[1]);
+			/* hugexec may have been started with 0, 1 or 2 closed (the
+			 * program must see them closed too), so our pipes may sit
+			 * there: move them up before reopening 0 and 1. */
+			up[1] = above_stdio(up[1]);
+			down[0] = above_stdio(down[0]);
 			become_tracer();
 			if (tracer_attach(me, up[1], down[0]) == 0) {
 				*role = LD_ROLE_TRACER;

@@ -11,6 +11,9 @@ out=$(sh -c 'echo $$; exec "$1" sh -c "echo \$\$"' sh "$H")
 "$H" sh -c 'kill -SEGV $$'; rc=$?
 [ $rc = 139 ] || fail "death by SIGSEGV came back as $rc"
 [ "$(printf hi | "$H" cat)" = hi ] || fail "stdin not passed through"
+# the program sees exactly the descriptors it would have, even with some closed
+fds() { "$@" sh -c 'ls /proc/$$/fd | tr "\n" " "' <&- 3>/dev/null; }
+[ "$(fds env)" = "$(fds "$H")" ] || fail "descriptors differ: $(fds env) vs $(fds "$H")"
 [ "$("$H" sh -c 'echo $PPID')" = "$$" ] || fail "parent changed"
 # A long-running remapped program: not traced, no children, same parent.
 "$H" "$P/bigtext-pie" --calls 4000000000 >/dev/null &

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "planner.h"
 #include "perfmap.h"
+#include "../common/kernel.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,19 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-#ifndef MAP_HUGE_2MB
-#define MAP_HUGE_2MB (21 << 26)
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 /* Longest name PR_SET_VMA_ANON_NAME takes, without the NUL. */
 #define ANON_NAME_MAX 79

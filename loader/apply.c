@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "tracer.h"
 #include "verify.h"
+#include "../common/kernel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,14 +27,6 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-#ifndef PR_SET_VMA
-#define PR_SET_VMA 0x53564d41
-#define PR_SET_VMA_ANON_NAME 0
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 #define COLLAPSE_TRIES 3 /* MADV_COLLAPSE may say EAGAIN: try again */
 #define COPY_CHUNK ((size_t)2 << 20)

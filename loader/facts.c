@@ -7,16 +7,13 @@
  */
 #define _GNU_SOURCE
 #include "facts.h"
+#include "../common/kernel.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-
-#ifndef PR_GET_MDWE
-#define PR_GET_MDWE 66
-#endif
 
 #define HUGEPAGES_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "launch.h"
+#include "../common/kernel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,10 +28,6 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef PR_SET_PTRACER
-#define PR_SET_PTRACER 0x59616d61
-#endif
 
 static int read_int(int fd, int *v)
 {

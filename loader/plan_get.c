@@ -15,6 +15,7 @@
 #include "probe.h"
 #include "tracer.h"
 #include "validate.h"
+#include "../common/kernel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,14 +28,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-#ifndef PR_GET_MDWE
-#define PR_GET_MDWE 66
-#define PR_MDWE_REFUSE_EXEC_GAIN 1
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
 
 /* Could this mapping give a region? (The helper decides for real.) */
 static bool candidate(const struct hx_vma *v, const struct ld_opts *o)

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "probe.h"
+#include "../common/kernel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,23 +25,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MAP_HUGE_2MB
-#define MAP_HUGE_2MB (21 << 26)
-#endif
-#ifndef PR_SET_VMA
-#define PR_SET_VMA 0x53564d41
-#define PR_SET_VMA_ANON_NAME 0
-#endif
-#ifndef PR_GET_MDWE
-#define PR_GET_MDWE 66
-#endif
 
 static long map(int prot, int extra)
 {

@@ -4,16 +4,10 @@
  */
 #define _GNU_SOURCE
 #include "report.h"
+#include "../common/kernel.h"
 
 #include <string.h>
 #include <sys/mman.h>
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 const char *ld_printable(const char *s, char *buf, size_t size)
 {

@@ -115,50 +115,53 @@ static void json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void print_text(FILE *out, pid_t pid, const struct hx_vmas *m)
+/* The executable mappings of m as rows, with the totals in kB. */
+static size_t rows_of(const struct hx_vmas *m, struct row *rows, uint64_t *text, uint64_t *huge)
 {
-	char comm[64], path[512];
-	uint64_t text = 0, huge = 0;
-	printf("%d %s\n", (int)pid, comm_of(pid, comm, sizeof(comm)));
+	size_t n = 0;
+	*text = *huge = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		if (!is_text(&m->v[i]))
 			continue;
-		struct row r = classify(m, i);
-		uint64_t kb = (r.v->end - r.v->start) >> 10, hkb = hx_vma_huge_bytes(r.v) >> 10;
-		text += kb;
-		huge += hkb;
-		fprintf(out, "  %012llx-%012llx %9llu KB %9llu KB huge  %-8s %s%s\n",
-			(unsigned long long)r.v->start, (unsigned long long)r.v->end,
-			(unsigned long long)kb, (unsigned long long)hkb, r.backing,
-			r.copy ? "copy of " : "", ld_printable(r.path, path, sizeof(path)));
+		rows[n] = classify(m, i);
+		*text += (rows[n].v->end - rows[n].v->start) >> 10;
+		*huge += hx_vma_huge_bytes(rows[n].v) >> 10;
+		n++;
 	}
+	return n;
+}
+
+static void print_text(FILE *out, pid_t pid, const struct row *r, size_t n, uint64_t text,
+		       uint64_t huge)
+{
+	char comm[64], path[512];
+	fprintf(out, "%d %s\n", (int)pid, comm_of(pid, comm, sizeof(comm)));
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %012llx-%012llx %9llu KB %9llu KB huge  %-8s %s%s\n",
+			(unsigned long long)r[i].v->start, (unsigned long long)r[i].v->end,
+			(unsigned long long)((r[i].v->end - r[i].v->start) >> 10),
+			(unsigned long long)(hx_vma_huge_bytes(r[i].v) >> 10), r[i].backing,
+			r[i].copy ? "copy of " : "", ld_printable(r[i].path, path, sizeof(path)));
 	fprintf(out, "  total: %llu KB of text, %llu KB on 2 MB pages\n", (unsigned long long)text,
 		(unsigned long long)huge);
 }
 
-static void print_json(FILE *out, pid_t pid, const struct hx_vmas *m, bool first)
+static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint64_t text,
+		       uint64_t huge, bool first)
 {
 	char comm[64];
-	uint64_t text = 0, huge = 0;
 	fprintf(out, "%s\n  {\"pid\": %d, \"comm\": ", first ? "" : ",", (int)pid);
 	json_str(out, comm_of(pid, comm, sizeof(comm)));
 	fprintf(out, ", \"mappings\": [");
-	bool any = false;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!is_text(&m->v[i]))
-			continue;
-		struct row r = classify(m, i);
-		uint64_t kb = (r.v->end - r.v->start) >> 10, hkb = hx_vma_huge_bytes(r.v) >> 10;
-		text += kb;
-		huge += hkb;
+	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s\n    {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"size_kb\": %llu, "
 			"\"huge_kb\": %llu, \"backing\": \"%s\", \"copy\": %s, \"path\": ",
-			any ? "," : "", (unsigned long long)r.v->start, (unsigned long long)r.v->end,
-			(unsigned long long)kb, (unsigned long long)hkb, r.backing,
-			r.copy ? "true" : "false");
-		json_str(out, r.path);
+			i ? "," : "", (unsigned long long)r[i].v->start, (unsigned long long)r[i].v->end,
+			(unsigned long long)((r[i].v->end - r[i].v->start) >> 10),
+			(unsigned long long)(hx_vma_huge_bytes(r[i].v) >> 10), r[i].backing,
+			r[i].copy ? "true" : "false");
+		json_str(out, r[i].path);
 		fputc('}', out);
-		any = true;
 	}
 	fprintf(out, "],\n   \"text_kb\": %llu, \"huge_kb\": %llu}", (unsigned long long)text,
 		(unsigned long long)huge);
@@ -183,11 +186,15 @@ static int one(pid_t pid, bool json, bool explicit_pid, bool *first)
 		return 1;
 	}
 	if (explicit_pid || marked(&m)) {
+		struct row *rows = calloc(m.n ? m.n : 1, sizeof(*rows));
+		uint64_t text = 0, huge = 0;
+		size_t n = rows ? rows_of(&m, rows, &text, &huge) : 0;
 		if (json)
-			print_json(stdout, pid, &m, *first);
+			print_json(stdout, pid, rows, n, text, huge, *first);
 		else
-			print_text(stdout, pid, &m);
+			print_text(stdout, pid, rows, n, text, huge);
 		*first = false;
+		free(rows);
 	}
 	hx_vmas_free(&m);
 	return 0;

@@ -1,0 +1,39 @@
+/*
+ * kernel.h - kernel constants newer than some build machines' headers
+ * (Debian 12's glibc headers predate several). The values are the
+ * kernel's ABI; whether the running kernel supports them is always probed,
+ * never assumed from their presence here.
+ * Must never: define anything that is not a fixed kernel ABI number.
+ */
+#ifndef HX_KERNEL_H
+#define HX_KERNEL_H
+
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000 /* 4.17 */
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)      /* MAP_HUGE_SHIFT = 26, log2(2 MB) = 21 */
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22        /* 5.14 */
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25             /* 6.1 */
+#endif
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41        /* 5.17, with CONFIG_ANON_VMA_NAME */
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65               /* 6.3 */
+#define PR_GET_MDWE 66
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+#ifndef PR_SET_PTRACER
+#define PR_SET_PTRACER 0x59616d61    /* Yama */
+#endif
+
+#endif

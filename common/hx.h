@@ -7,7 +7,7 @@
  *     out-parameters;
  *   - only loader/main.c talks to the user; deeper code describes a failure
  *     in a struct hx_err and returns.
- * Must never: hold mutable state (this header and err.c have none).
+ * Must never: hold mutable state (this header and util.c have none).
  */
 #ifndef HX_H
 #define HX_H

@@ -30,6 +30,9 @@
 #define HX_PLAN_MAX_STEPS 65536u
 #define HX_PLAN_MAX_STRINGS (32u << 20)
 #define HX_PLAN_MAX_BYTES (48u << 20)
+/* Steps of one group that change the address space (mmap, mremap): each
+ * needs a slot in the executor's undo log. */
+#define HX_PLAN_MAX_UNDO 32u
 
 /* How a region ends up backed. */
 enum hx_backing {

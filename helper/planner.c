@@ -201,8 +201,11 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 			r->congruent ? ", file-aligned" : "")) < 0)
 		return err;
 	c->prev = -1;
+	/* Dropping our PTEs to evict the cache would lose modified (copied-on-
+	 * write) text pages: only clean text gets the second file attempt. */
+	bool clean = v->has_smaps && v->anonymous_kb == 0;
 	if ((any || mode == HX_MODE_FILE) && file_ok && !r->edge &&
-	    ((err = emit_file(p, r, c, false)) < 0 || (err = emit_file(p, r, c, true)) < 0))
+	    ((err = emit_file(p, r, c, false)) < 0 || (clean && (err = emit_file(p, r, c, true)) < 0)))
 		return err;
 	if ((any || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
 		b->hugetlb_pages -= pages;

@@ -55,9 +55,11 @@ static int build_rules(scmp_filter_ctx ctx, int out_fd)
 	r |= allow(ctx, SCMP_SYS(read));
 	r |= allow(ctx, SCMP_SYS(pread64));
 	r |= allow(ctx, SCMP_SYS(lseek));
-	/* libelf and elfinfo ask for the size of an open file */
+	/* libelf and elfinfo ask for the size of an open file (glibc's fstat
+	 * is newfstatat(fd, "", AT_EMPTY_PATH): never a path) */
 	r |= allow(ctx, SCMP_SYS(fstat));
-	r |= allow(ctx, SCMP_SYS(newfstatat));
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
+			      SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
 	/* libelf's elf_begin checks that the descriptor is open */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 			      SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0));
@@ -93,6 +95,13 @@ int hp_sandbox_enter(int out_fd, struct hx_err *e)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return hx_fail(e, -errno, "no_new_privs: %s", strerror(errno));
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!HP_SANITIZED) { /* stderr may be a terminal: nothing to read there */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 2) < 0)
+			close(2);
+		if (null > 2)
+			close(null);
+	}
 	drop_root();
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)

@@ -89,6 +89,9 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 int inj_read(struct inj_target *t, uint64_t addr, void *buf, size_t len) HX_WUR;
 int inj_write(struct inj_target *t, uint64_t addr, const void *buf, size_t len) HX_WUR;
 int inj_poke(struct inj_target *t, uint64_t addr, const void *buf, size_t len) HX_WUR;
+/* Read through /proc/PID/mem only (before we know whether a seccomp
+ * filter would punish process_vm_readv). */
+int inj_peek(struct inj_target *t, uint64_t addr, void *buf, size_t len) HX_WUR;
 
 /* Make the target exit_group(status) at once and let it go (for
  * --strict): it never runs another instruction of its own. Needs inj_save(). */

@@ -82,6 +82,11 @@ int inj_write(struct inj_target *t, uint64_t addr, const void *buf, size_t len)
 	return via_vm(t, addr, (void *)buf, len, true);
 }
 
+int inj_peek(struct inj_target *t, uint64_t addr, void *buf, size_t len)
+{
+	return via_procmem(t, addr, buf, len, false);
+}
+
 int inj_poke(struct inj_target *t, uint64_t addr, const void *buf, size_t len)
 {
 	return via_procmem(t, addr, (void *)buf, len, true);

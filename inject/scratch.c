@@ -146,8 +146,10 @@ int inj_scratch_teardown(struct inj_target *t, struct hx_err *e)
 		t->data_page = 0;
 	/* Unmapping the page we execute from is fine: we stop at syscall exit
 	 * and never fetch the next instruction. */
-	if (r == 0 && t->code_page && (r = rmunmap(t, t->code_page, HX_PAGE, e)) == 0)
+	if (r == 0 && t->code_page && (r = rmunmap(t, t->code_page, HX_PAGE, e)) == 0) {
 		t->code_page = 0;
+		t->syscall_pc = 0; /* it pointed into that page */
+	}
 	return r;
 }
 

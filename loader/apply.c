@@ -37,14 +37,18 @@ struct undo {
 };
 
 struct undo_log {
-	struct undo u[16];
+	struct undo u[HX_PLAN_MAX_UNDO];
 	size_t n;
 };
 
-static void push(struct undo_log *l, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
+/* The validator bounds a group's entries; a full log is still an error
+ * (the step is then undone at once by the caller), never a silent drop. */
+static int push(struct undo_log *l, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	if (l->n < HX_ARRAY_LEN(l->u))
-		l->u[l->n++] = (struct undo){op, {a0, a1, a2}};
+	if (l->n == HX_ARRAY_LEN(l->u))
+		return -E2BIG;
+	l->u[l->n++] = (struct undo){op, {a0, a1, a2}};
+	return 0;
 }
 
 /* One injected syscall. Returns <0 if the injection broke; *res is the
@@ -109,9 +113,10 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 	switch (s->op) {
 	case HX_OP_MMAP:
 		r = sys(tr, SYS_mmap, a[0], a[1], a[2], a[3], (uint64_t)-1, &res, e);
-		if (r == 0 && !(*step_err = verdict(res, &a[0])))
-			push(log, HX_OP_MUNMAP, a[0], a[1], 0);
-		else if (r == 0 && res > 0) /* an old kernel placed it elsewhere */
+		if (r == 0 && !(*step_err = verdict(res, &a[0])) &&
+		    (*step_err = push(log, HX_OP_MUNMAP, a[0], a[1], 0)) < 0)
+			r = sys(tr, SYS_munmap, a[0], a[1], 0, 0, 0, &res, e);
+		else if (r == 0 && *step_err == -EEXIST && res > 0) /* an old kernel placed it elsewhere */
 			r = sys(tr, SYS_munmap, (uint64_t)res, a[1], 0, 0, 0, &res, e);
 		break;
 	case HX_OP_MUNMAP:
@@ -132,8 +137,9 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 		break;
 	case HX_OP_MREMAP:
 		r = sys(tr, SYS_mremap, a[0], a[1], a[1], MREMAP_MAYMOVE | MREMAP_FIXED, a[2], &res, e);
-		if (r == 0 && !(*step_err = verdict(res, &a[2])))
-			push(log, HX_OP_MREMAP, a[2], a[1], a[0]);
+		if (r == 0 && !(*step_err = verdict(res, &a[2])) &&
+		    (*step_err = push(log, HX_OP_MREMAP, a[2], a[1], a[0])) < 0)
+			r = sys(tr, SYS_mremap, a[2], a[1], a[1], MREMAP_MAYMOVE | MREMAP_FIXED, a[0], &res, e);
 		break;
 	case HX_OP_COPY: {
 		/* The target copies its own text: one pass, inside the kernel. */
@@ -273,7 +279,8 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 	struct hx_err te;
 	if (inj_scratch_teardown(&tr->inj, &te) < 0)
 		tr->scratch_left = tr->inj.data_page ? tr->inj.data_page : tr->inj.code_page;
-	if (r == 0)
-		r = ld_collect_results(tr, e);
-	return r;
+	/* Even when the injection broke off, groups that completed stay
+	 * completed: find out what is in place, for the report and perf map. */
+	int c = ld_collect_results(tr, r == 0 ? e : &te);
+	return r < 0 ? r : c;
 }

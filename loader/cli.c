@@ -42,8 +42,8 @@ const char *ld_cli_usage(void)
 /* Append glob to a newline-separated list. */
 static int add_pattern(char **list, const char *glob, struct hx_err *e)
 {
-	if (!*glob || strchr(glob, '\n'))
-		return hx_fail(e, -EINVAL, "invalid pattern '%s'", glob);
+	if (!*glob || strchr(glob, '\n') || strlen(glob) >= 4096) /* see hx_pattern_list_match */
+		return hx_fail(e, -EINVAL, "invalid pattern '%.64s'", glob);
 	size_t old = *list ? strlen(*list) : 0, add = strlen(glob);
 	char *n = realloc(*list, old + add + 2);
 	if (!n)

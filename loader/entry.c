@@ -132,7 +132,7 @@ static int arm(struct ld_tracer *tr, struct hx_err *e)
 	(void)pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
 	/* No debug registers (some VMs): an int3 in the text, put back at the stop. */
 	static const uint8_t int3 = 0xcc;
-	int r = inj_read(&tr->inj, tr->entry, &tr->bp_byte, 1);
+	int r = inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
 	if (r == 0)
 		r = inj_poke(&tr->inj, tr->entry, &int3, 1);
 	if (r < 0)

@@ -60,9 +60,9 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f->threads = 1;
+	f->threads = 0; /* unknown: treated as "not exactly one" */
 	if (hx_read_file(path, 1 << 16, &text, NULL) == 0) {
-		f->threads = (unsigned)status_field(text, "Threads", 1);
+		f->threads = (unsigned)status_field(text, "Threads", 0);
 		f->seccomp = status_field(text, "Seccomp", 0) == 2;
 		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */

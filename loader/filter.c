@@ -81,7 +81,7 @@ int ld_bpf_run(const struct sock_filter *prog, unsigned len, const struct seccom
 			else if (mode == BPF_MEM && f->k < BPF_MEMWORDS)
 				*dst = mem[f->k];
 			else if (mode == BPF_ABS && cls == BPF_LD && BPF_SIZE(f->code) == BPF_W &&
-				 !(f->k & 3) && f->k + 4 <= sizeof(*d))
+				 !(f->k & 3) && f->k <= sizeof(*d) - 4)
 				memcpy(dst, data + f->k, 4);
 			else
 				return -EINVAL;
@@ -98,12 +98,15 @@ int ld_bpf_run(const struct sock_filter *prog, unsigned len, const struct seccom
 				return -EINVAL;
 			break;
 		case BPF_JMP: {
+			/* as the kernel's checker: every jump stays inside */
 			if (BPF_OP(f->code) == BPF_JA) {
+				if (f->k >= len - pc)
+					return -EINVAL;
 				pc += f->k;
 				break;
 			}
 			bool ok, taken = jump_taken(BPF_OP(f->code), A, v, &ok);
-			if (!ok)
+			if (!ok || f->jt >= len - pc || f->jf >= len - pc)
 				return -EINVAL;
 			pc += taken ? f->jt : f->jf;
 			break;

@@ -32,10 +32,15 @@ static void close_others(const int *keep, size_t n)
 {
 	for (;;) {
 		DIR *d = opendir("/proc/self/fd");
-		if (!d) {
-			for (int fd = 3; fd < 1024; fd++)
-				if (!kept(fd, keep, n))
-					close(fd);
+		if (!d) { /* no /proc: close every gap between the kept ones */
+			unsigned lo = 3;
+			for (unsigned fd = 3; fd <= 65536; fd++)
+				if (kept((int)fd, keep, n)) {
+					if (fd > lo)
+						(void)syscall(SYS_close_range, lo, fd - 1, 0);
+					lo = fd + 1;
+				}
+			(void)syscall(SYS_close_range, lo, ~0U, 0);
 			return;
 		}
 		int dfd = dirfd(d), victims[256];
@@ -76,16 +81,24 @@ static pid_t spawn(int in_r, int out_w, const struct ld_file *files, size_t n_fi
 	_exit(hp_main(in_r, out_w));
 }
 
-static int write_all(int fd, const uint8_t *b, size_t len)
+/* Write everything before the deadline (fd is non-blocking): a helper
+ * that stops reading (stopped by someone, stuck) must not hold us. */
+static int write_bounded(int fd, const uint8_t *b, size_t len, uint64_t deadline_ns)
 {
 	while (len) {
 		ssize_t r = write(fd, b, len);
-		if (r < 0 && errno == EINTR)
+		if (r > 0) {
+			b += r;
+			len -= (size_t)r;
 			continue;
-		if (r <= 0)
+		}
+		if (r < 0 && errno != EINTR && errno != EAGAIN)
 			return -errno;
-		b += r;
-		len -= (size_t)r;
+		uint64_t now = hx_now_ns();
+		if (now >= deadline_ns)
+			return -ETIMEDOUT;
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		(void)poll(&p, 1, (int)((deadline_ns - now) / 1000000 + 1));
 	}
 	return 0;
 }
@@ -181,11 +194,12 @@ int ld_helper_run(const struct hx_request *req, const struct ld_file *files, siz
 	if (pid < 0) {
 		r = hx_fail(e, -errno, "fork: %s", strerror(errno));
 	} else {
-		int w = write_all(in[1], rq, rq_len);
+		uint64_t deadline = hx_now_ns() + (uint64_t)LD_HELPER_TIMEOUT_MS * 1000000;
+		(void)fcntl(in[1], F_SETFL, O_NONBLOCK);
+		int w = write_bounded(in[1], rq, rq_len, deadline);
 		close(in[1]);
 		in[1] = -1;
-		r = read_bounded(out[0], &pb, &pb_len, HX_PLAN_MAX_BYTES,
-				 hx_now_ns() + (uint64_t)LD_HELPER_TIMEOUT_MS * 1000000);
+		r = w == -ETIMEDOUT ? w : read_bounded(out[0], &pb, &pb_len, HX_PLAN_MAX_BYTES, deadline);
 		if (r == -ETIMEDOUT)
 			kill(pid, SIGKILL);
 		int rr = reap(pid, e);

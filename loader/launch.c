@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,7 +111,12 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 		close(up[1]);
 		return hx_fail(e, err, "pipe: %s", strerror(-err));
 	}
-	pid_t child = fork();
+	/* The intermediate child is made without an exit signal: its end must
+	 * not leave a SIGCHLD pending in us, which CMD would inherit across the
+	 * exec if SIGCHLD happens to be blocked. (We are single-threaded, so
+	 * skipping fork's atfork handlers is safe; the child only forks and
+	 * exits.) */
+	pid_t child = (pid_t)syscall(SYS_clone, 0UL, NULL, NULL, NULL, NULL);
 	if (child == 0) {
 		pid_t t = fork();
 		if (t == 0) {
@@ -134,7 +140,7 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 	close(down[0]);
 	int tracer = -ECHILD, res = -EPIPE;
 	if (child > 0) {
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR)
 			;
 		if (read_int(up[0], &tracer) == 0 && tracer > 0) {
 			(void)prctl(PR_SET_PTRACER, (unsigned long)tracer, 0, 0, 0);

@@ -141,6 +141,7 @@ static int fail_open(struct ld_tracer *tr, const char *name, const struct hx_err
 			ld_printable(name, nm, sizeof(nm)), e->msg);
 		if (ld_exit_target(tr, EXIT_HUGEXEC, &e2) == 0)
 			return 0;
+		return give_up(tr, name, &e2); /* it must not run: we said 125 */
 	} else {
 		note(o, name, "%s; running it unmodified", e->msg);
 	}
@@ -149,8 +150,9 @@ static int fail_open(struct ld_tracer *tr, const char *name, const struct hx_err
 	return 0;
 }
 
-/* After the plan ran: report, then let go (or --strict). */
-static int finish(struct ld_tracer *tr, const char *name)
+/* After the plan ran (broke: the injection stopped after some regions
+ * were done, they stay): report, then let go (or --strict). */
+static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *broke)
 {
 	const struct ld_opts *o = tr->o;
 	struct hx_err e = {0};
@@ -158,7 +160,7 @@ static int finish(struct ld_tracer *tr, const char *name)
 	struct hx_err pe = {0};
 	tr->perfmap_lines = o->perf_map ? ld_perfmap_write(tr, "/tmp", &pe) : 0;
 	tr->t_done_ns = hx_now_ns();
-	const char *failure = ld_first_failure(tr, why, sizeof(why));
+	const char *failure = broke ? broke->msg : ld_first_failure(tr, why, sizeof(why));
 	if (tr->perfmap_lines < 0)
 		note(o, name, "perf map: %s", pe.msg);
 	if (o->verbose >= 2) /* the plan itself was shown before it ran */
@@ -170,7 +172,9 @@ static int finish(struct ld_tracer *tr, const char *name)
 		hx_fail(&se, -EAGAIN, "%s", failure);
 		return fail_open(tr, name, &se);
 	}
-	if (failure && !o->verbose)
+	if (broke)
+		note(o, name, "%s; stopped there, the rest of the text stays on 4 KB pages", failure);
+	else if (failure && !o->verbose)
 		note(o, name, "%s; that text stays on 4 KB pages", failure);
 	if (tr->scratch_left)
 		note(o, name, "could not unmap hugexec's 4 KB scratch page at %#llx; it stays",
@@ -218,12 +222,14 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *name)
 		goto out;
 	}
 	r = ld_apply(&tr, &e);
+	uint64_t huge = 0, planned = 0;
+	ld_totals(&tr, &huge, &planned);
 	if (r == -ENOTRECOVERABLE)
 		give_up(&tr, name, &e);
-	else if (r < 0 && r != -ESRCH)
-		fail_open(&tr, name, &e);
-	else if (r == 0)
-		finish(&tr, name);
+	else if (r < 0 && r != -ESRCH && huge == 0)
+		fail_open(&tr, name, &e); /* nothing changed */
+	else if (r != -ESRCH)
+		finish(&tr, name, r < 0 ? &e : NULL);
 out:
 	ld_tracer_free(&tr);
 	return 0;

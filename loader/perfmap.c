@@ -35,7 +35,10 @@ static int owner_of(pid_t pid, uid_t *uid, gid_t *gid)
 
 static int open_map(const char *path, uid_t uid, struct hx_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* 0600: the runtime addresses of every function would otherwise tell
+	 * any local user where a root service's code is (ASLR). perf runs as
+	 * the owner or root. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0 || errno != EEXIST) {
 		if (fd < 0)
 			return hx_fail(e, -errno, "%s: %s", path, strerror(errno));
@@ -51,7 +54,7 @@ static int open_map(const char *path, uid_t uid, struct hx_err *e)
 		return hx_fail(e, -EEXIST, "%s exists and is not a stale map of this user; "
 			       "not writing it", path);
 	}
-	if (ftruncate(fd, 0) != 0) {
+	if (fchmod(fd, 0600) != 0 || ftruncate(fd, 0) != 0) {
 		int err = -errno;
 		close(fd);
 		return hx_fail(e, err, "%s: %s", path, strerror(-err));

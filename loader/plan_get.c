@@ -55,8 +55,10 @@ static int open_mapped(pid_t pid, const struct hx_vma *v)
 	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)v->start, (unsigned long long)v->end);
 	int fd = open(mf, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && v->path[0] == '/')
-		fd = open(v->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* By path only if the mapped file is still there; never block on a
+	 * FIFO someone put in its place (the program is stopped meanwhile). */
+	if (fd < 0 && v->path[0] == '/' && !v->deleted)
+		fd = open(v->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -256,9 +258,12 @@ static void evil_plan(struct ld_tracer *tr)
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
 	ld_facts_gather(tr->pid, &tr->facts);
-	if (tr->facts.threads > 1)
-		return hx_fail(e, -EBUSY, "%u threads are running at the entry point; "
-			       "text is never moved under a running thread", tr->facts.threads);
+	if (tr->facts.threads != 1)
+		return hx_fail(e, -EBUSY, tr->facts.threads
+			       ? "%u threads are running at the entry point; text is never moved "
+				 "under a running thread"
+			       : "cannot tell how many threads run (%u): text is never moved under "
+				 "a running thread", tr->facts.threads);
 	int r = read_smaps(tr, e);
 	if (r < 0)
 		return r;

@@ -36,13 +36,15 @@ struct mr {
 	uint64_t start, len;
 	uint32_t prot;
 	enum mk kind;
-	int piece; /* for MK_ASIDE: which piece lives here */
+	int piece;       /* for MK_ASIDE: which piece lives here */
+	uint32_t copied; /* for MK_STAGE: pieces copied into it (bit i = piece i) */
 };
 
 struct piece {
 	uint64_t start, len;
 	const struct hx_vma *vma;
 	bool vacated;
+	bool verified;   /* compared with its original after the swap */
 };
 
 /* The simulated state of one group. */
@@ -56,6 +58,9 @@ struct model {
 	uint64_t top;                 /* nothing may be planned above this */
 	struct mr v[MAX_RANGES];      /* staging and aside ranges */
 	size_t n;
+	unsigned undo;                /* executor undo-log entries needed so far */
+	uint64_t aside;               /* where the region's originals go (base) */
+	bool have_aside;
 };
 
 static const uint64_t WX = PROT_WRITE | PROT_EXEC;
@@ -122,7 +127,7 @@ static int add_range(struct model *m, uint64_t a, uint64_t l, uint32_t prot, enu
 {
 	if (m->n == MAX_RANGES)
 		return -EINVAL;
-	m->v[m->n++] = (struct mr){a, l, prot, k, piece};
+	m->v[m->n++] = (struct mr){a, l, prot, k, piece, 0};
 	return 0;
 }
 
@@ -135,11 +140,13 @@ static int do_mmap(struct model *m, const struct hx_plan_step *s, uint32_t backi
 		return -EINVAL;
 	if (s->a[1] != m->tl || !hx_is_aligned(s->a[0], HX_HUGE) || !is_free(m, s->a[0], s->a[1]))
 		return -EINVAL;
+	m->undo++;
 	return add_range(m, s->a[0], s->a[1], (uint32_t)prot, MK_STAGE, -1);
 }
 
-/* Unmapping a staging area, or - the commit - a range holding exactly all
- * the originals moved aside, once the copy is in place. */
+/* Unmapping a staging area, or - the commit - exactly the aside range that
+ * holds all the originals, once the copy is in place and every piece was
+ * verified against its original. */
 static int do_munmap(struct model *m, const struct hx_plan_step *s)
 {
 	uint64_t a = s->a[0], l = s->a[1];
@@ -148,21 +155,16 @@ static int do_munmap(struct model *m, const struct hx_plan_step *s)
 		m->v[i] = m->v[--m->n];
 		return 0;
 	}
-	if (!m->new_text || a + l < a || !hx_vmas_range_free(m->entry, a, l) ||
-	    hx_overlaps(a, l, m->t, m->tl))
+	if (!m->new_text || !m->have_aside || a != m->aside || l != m->tl ||
+	    !hx_vmas_range_free(m->entry, a, l) || m->n != m->npc)
 		return -EINVAL;
-	size_t asides = 0;
-	for (size_t k = 0; k < m->n; k++) {
-		const struct mr *r = &m->v[k];
-		if (!hx_overlaps(a, l, r->start, r->len))
-			continue;
-		if (r->kind != MK_ASIDE || r->start < a || r->start + r->len > a + l)
-			return -EINVAL; /* would hit staging, or cut an aside range */
-		asides++;
-	}
-	if (asides != m->npc || asides != m->n)
-		return -EINVAL;
-	m->n = 0; /* no staging can be left: it became the new text */
+	for (size_t k = 0; k < m->npc; k++)
+		if (!m->pc[k].verified)
+			return -EINVAL;
+	for (size_t k = 0; k < m->n; k++) /* only asides are left, all inside */
+		if (m->v[k].kind != MK_ASIDE || m->v[k].start < a || m->v[k].start + m->v[k].len > a + l)
+			return -EINVAL;
+	m->n = 0;
 	m->committed = true;
 	return 0;
 }
@@ -205,18 +207,25 @@ static int do_mremap(struct model *m, const struct hx_plan_step *s)
 {
 	uint64_t old = s->a[0], len = s->a[1], nw = s->a[2];
 	int pi = find_piece(m, old, len);
+	m->undo++;
 	if (pi >= 0 && !m->pc[pi].vacated && !m->new_text) {
-		/* an original moves aside into free space, 2 MB congruent */
-		if (((nw ^ old) & (HX_HUGE - 1)) || !is_free(m, nw, len) ||
+		/* an original moves aside into free space, all of them at the
+		 * same offsets from one base (2 MB aligned) as in the region */
+		uint64_t base = nw - (old - m->t);
+		if ((m->have_aside && base != m->aside) || !hx_is_aligned(base, HX_HUGE) ||
+		    !is_free(m, nw, len) || base + m->tl < base || !hx_vmas_range_free(m->entry, base, m->tl) ||
 		    add_range(m, nw, len, m->pc[pi].vma->prot, MK_ASIDE, pi) < 0)
 			return -EINVAL;
+		m->aside = base;
+		m->have_aside = true;
 		m->pc[pi].vacated = true;
 		return 0;
 	}
 	int i = find_exact(m, old, len, MK_STAGE);
+	uint32_t all = (1u << m->npc) - 1;
 	if (i >= 0 && is_region(m, nw, len) && all_vacated(m, true) && !m->new_text &&
-	    m->v[i].prot == (PROT_READ | PROT_EXEC)) {
-		/* a sealed copy moves into the emptied region */
+	    m->v[i].prot == (PROT_READ | PROT_EXEC) && m->v[i].copied == all) {
+		/* a sealed copy of every piece moves into the emptied region */
 		m->v[i] = m->v[--m->n];
 		m->new_text = true;
 		return 0;
@@ -231,9 +240,13 @@ static int do_copy(struct model *m, const struct hx_plan_step *s, bool tracer)
 	if (pi < 0 || m->pc[pi].vacated || m->new_text)
 		return -EINVAL;
 	for (size_t i = 0; i < m->n; i++) {
-		const struct mr *r = &m->v[i];
-		if (r->kind == MK_STAGE && dst == r->start + (src - m->t))
-			return (tracer || (r->prot & PROT_WRITE)) ? 0 : -EINVAL;
+		struct mr *r = &m->v[i];
+		if (r->kind != MK_STAGE || dst != r->start + (src - m->t))
+			continue;
+		if (!tracer && !(r->prot & PROT_WRITE))
+			return -EINVAL;
+		r->copied |= 1u << pi;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -242,13 +255,28 @@ static int do_verify(struct model *m, const struct hx_plan_step *s)
 {
 	int pi = find_piece(m, s->a[0], s->a[2]);
 	int ai = find_exact(m, s->a[1], s->a[2], MK_ASIDE);
-	return (pi >= 0 && ai >= 0 && m->v[ai].piece == pi && m->new_text) ? 0 : -EINVAL;
+	if (pi < 0 || ai < 0 || m->v[ai].piece != pi || !m->new_text)
+		return -EINVAL;
+	m->pc[pi].verified = true;
+	return 0;
+}
+
+/* Only steps whose failure leaves nothing to undo may be optional: the
+ * executor skips a failed optional step and goes on. */
+static bool may_be_optional(const struct model *m, const struct hx_plan_step *s)
+{
+	switch (s->op) {
+	case HX_OP_MADVISE: return s->a[2] == MADV_POPULATE_READ || s->a[2] == MADV_COLLAPSE;
+	case HX_OP_NAME: return true;
+	case HX_OP_MUNMAP: return find_exact(m, s->a[0], s->a[1], MK_STAGE) < 0; /* the commit */
+	default: return false;
+	}
 }
 
 static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_group *g,
 		const struct hx_plan_step *s)
 {
-	if (m->committed)
+	if (m->committed || ((s->flags & HX_STEP_OPTIONAL) && !may_be_optional(m, s)))
 		return -EINVAL;
 	bool file = g->backing == HX_BACK_FILE;
 	switch (s->op) {
@@ -307,7 +335,7 @@ static int pieces_of(struct model *m, const struct hx_plan_group *g)
 		exec |= (v->prot & PROT_EXEC) != 0;
 		uint64_t a = v->start > g->addr ? v->start : g->addr;
 		uint64_t b = v->end < g->addr + g->len ? v->end : g->addr + g->len;
-		m->pc[m->npc++] = (struct piece){a, b - a, v, false};
+		m->pc[m->npc++] = (struct piece){a, b - a, v, false, false};
 	}
 	if (!exec)
 		return -EINVAL;
@@ -349,6 +377,8 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vma
 				       (unsigned long long)s->a[2]);
 	}
 	bool done = g->backing == HX_BACK_FILE ? at_home(&m) : (m.new_text && m.committed);
+	if (m.undo > HX_PLAN_MAX_UNDO)
+		return hx_fail(e, -EPERM, "plan group %u changes the address space too often", gi);
 	if (!done || m.n != 0)
 		return hx_fail(e, -EPERM, "plan group %u does not end with the address space "
 			       "restored and its region in place", gi);
@@ -361,7 +391,12 @@ static int check_chains(const struct hx_plan *p, struct hx_err *e)
 	for (uint32_t i = 0; i < p->n_groups; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
 		if (g->alt_of >= 0) {
+			/* chains are linear and consecutive: an alternative follows
+			 * the one it replaces, so at most one of a chain succeeds */
 			const struct hx_plan_group *a = &p->groups[g->alt_of];
+			if ((uint32_t)g->alt_of != i - 1)
+				return hx_fail(e, -EPERM, "plan group %u: alternative of group %d, "
+					       "not of the one before it", i, g->alt_of);
 			if (a->addr != g->addr || a->len != g->len)
 				return hx_fail(e, -EPERM, "plan group %u: alternative for another region", i);
 			continue;

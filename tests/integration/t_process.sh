@@ -14,6 +14,11 @@ out=$(sh -c 'echo $$; exec "$1" sh -c "echo \$\$"' sh "$H")
 # the program sees exactly the descriptors it would have, even with some closed
 fds() { "$@" sh -c 'ls /proc/$$/fd | tr "\n" " "' <&- 3>/dev/null; }
 [ "$(fds env)" = "$(fds "$H")" ] || fail "descriptors differ: $(fds env) vs $(fds "$H")"
+# ...and no signal of ours pending, even with SIGCHLD blocked (it survives exec)
+pending() { python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD]); os.execvp(sys.argv[1], sys.argv[1:])' \
+	"$@" sh -c 'grep -E "^(SigPnd|ShdPnd|SigBlk)" /proc/$$/status | tr "\n" " "'; }
+[ "$(pending env)" = "$(pending "$H")" ] || fail "signal state differs: $(pending env) vs $(pending "$H")"
 [ "$("$H" sh -c 'echo $PPID')" = "$$" ] || fail "parent changed"
 # A long-running remapped program: not traced, no children, same parent.
 "$H" "$P/bigtext-pie" --calls 4000000000 >/dev/null &

@@ -18,7 +18,7 @@ struct world {
 static void world_pie(struct world *w)
 {
 	memset(w, 0, sizeof(*w));
-	assert_int_equal(hx_vmas_parse(FIX_PIE_MAPS, strlen(FIX_PIE_MAPS), &w->m), 0);
+	assert_int_equal(fix_parse_smaps(FIX_PIE_MAPS, 0, 0, &w->m), 0);
 	w->rq.pid = 4242;
 	w->rq.entry = FIX_PIE_ENTRY;
 	w->rq.interp_base = FIX_PIE_INTERP;
@@ -324,12 +324,34 @@ static void test_plan_mdwe_uses_rx_staging(void **state)
 	world_free(&w);
 }
 
+static void test_plan_no_eviction_of_modified_text(void **state)
+{
+	(void)state;
+	struct world w;
+	world_pie(&w);
+	hx_vmas_free(&w.m);
+	/* a copied-on-write page in libbig's text (an int3, a uprobe, a TEXTREL) */
+	assert_int_equal(fix_parse_smaps(FIX_PIE_MAPS, 0x7f0000200000, 4, &w.m), 0);
+	struct hx_plan p;
+	struct hx_err e = {0};
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	uint32_t n;
+	const struct hx_plan_group *g = groups_for(&p, 0x7f0000200000, &n);
+	assert_int_equal(n, 2); /* file without eviction, then THP */
+	assert_int_equal(g[0].backing, HX_BACK_FILE);
+	assert_int_equal(g[1].backing, HX_BACK_THP);
+	for (uint32_t i = 0; i < p.n_steps; i++)
+		assert_false(p.steps[i].op == HX_OP_MADVISE && p.steps[i].a[2] == MADV_DONTNEED);
+	hx_plan_free(&p);
+	world_free(&w);
+}
+
 static void test_plan_nopie_file_first(void **state)
 {
 	(void)state;
 	struct world w;
 	memset(&w, 0, sizeof(w));
-	assert_int_equal(hx_vmas_parse(FIX_NOPIE_MAPS, strlen(FIX_NOPIE_MAPS), &w.m), 0);
+	assert_int_equal(fix_parse_smaps(FIX_NOPIE_MAPS, 0, 0, &w.m), 0);
 	w.rq = (struct hx_req_header){.pid = 7, .entry = FIX_NOPIE_ENTRY, .min_size = 2u << 20,
 				      .thp_mode = HX_THP_MADVISE};
 	w.files[0] = fix_file(77, 0x1000, 0x1a00000);
@@ -361,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_plan_hugetlb_budget),
 		cmocka_unit_test(test_plan_forced_modes),
 		cmocka_unit_test(test_plan_mdwe_uses_rx_staging),
+		cmocka_unit_test(test_plan_no_eviction_of_modified_text),
 		cmocka_unit_test(test_plan_nopie_file_first),
 	};
 	return cmocka_run_group_tests_name("planner", tests, NULL, NULL);

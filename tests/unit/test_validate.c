@@ -179,6 +179,73 @@ static void test_validate_refuses_bad_advice_and_names(void **state)
 	REFUSE(step(&f, S_MMAP)->a[3] |= MAP_HUGETLB); /* THP group with a hugetlb mapping */
 }
 
+static void test_validate_refuses_unsafe_swaps(void **state)
+{
+	(void)state;
+	/* swapping in a staging area nothing was copied into */
+	REFUSE(step(&f, S_COPY)->op = HX_OP_CHECK_HUGE; step(&f, S_COPY)->a[0] = step(&f, S_MMAP)->a[0];
+	       step(&f, S_COPY)->a[1] = step(&f, S_MMAP)->a[1]);
+	/* committing without verifying the piece */
+	REFUSE(step(&f, S_VERIFY)->op = HX_OP_CHECK_HUGE; step(&f, S_VERIFY)->a[1] = step(&f, S_VERIFY)->a[2]);
+	/* optional steps that would leave a half-done swap behind */
+	REFUSE(step(&f, S_ASIDE)->flags = HX_STEP_OPTIONAL);
+	REFUSE(step(&f, S_SWAP)->flags = HX_STEP_OPTIONAL);
+	REFUSE(step(&f, S_SEAL)->flags = HX_STEP_OPTIONAL);
+	REFUSE(step(&f, S_COPY)->flags = HX_STEP_OPTIONAL);
+	REFUSE(step(&f, S_VERIFY)->flags = HX_STEP_OPTIONAL);
+	REFUSE(step(&f, S_HUGEPAGE)->flags = HX_STEP_OPTIONAL);
+	/* a commit wider than the aside range (it could take our own pages) */
+	REFUSE(step(&f, S_COMMIT)->a[1] *= 64);
+	REFUSE(step(&f, S_COMMIT)->a[0] -= 2u << 20);
+}
+
+static void test_validate_refuses_branching_chains(void **state)
+{
+	(void)state;
+	struct fx f;
+	setup(&f, HX_MODE_THP);
+	/* g1 and g2 both alternatives of g0: if g0 fails, both would run */
+	for (int copy = 0; copy < 2; copy++) {
+		struct hx_plan_group g = f.plan.groups[0];
+		g.alt_of = 0;
+		assert_int_equal(hx_plan_add_group(&f.plan, &g), 0);
+		for (int i = 0; i < S_COUNT; i++) {
+			struct hx_plan_step s = f.plan.steps[i];
+			assert_int_equal(hx_plan_add_step(&f.plan, s.op, s.flags, s.a[0], s.a[1], s.a[2], s.a[3]), 0);
+		}
+		hx_plan_close_group(&f.plan);
+	}
+	assert_int_not_equal(check(&f), 0);
+	f.plan.groups[2].alt_of = 1; /* a linear chain is fine */
+	assert_int_equal(check(&f), 0);
+	teardown(&f);
+}
+
+static void test_validate_refuses_long_undo(void **state)
+{
+	(void)state;
+	struct fx f;
+	setup(&f, HX_MODE_THP);
+	/* a group that maps and unmaps its staging over and over first */
+	struct hx_plan p;
+	hx_plan_init(&p, PID);
+	assert_int_equal(hx_plan_add_group(&p, &f.plan.groups[0]), 0);
+	for (unsigned i = 0; i <= HX_PLAN_MAX_UNDO; i++) {
+		struct hx_plan_step mm = f.plan.steps[S_MMAP];
+		assert_int_equal(hx_plan_add_step(&p, mm.op, 0, mm.a[0], mm.a[1], mm.a[2], mm.a[3]), 0);
+		assert_int_equal(hx_plan_add_step(&p, HX_OP_MUNMAP, 0, mm.a[0], mm.a[1], 0, 0), 0);
+	}
+	for (int i = 0; i < S_COUNT; i++) {
+		struct hx_plan_step s = f.plan.steps[i];
+		assert_int_equal(hx_plan_add_step(&p, s.op, s.flags, s.a[0], s.a[1], s.a[2], s.a[3]), 0);
+	}
+	hx_plan_close_group(&p);
+	struct hx_err e;
+	assert_int_not_equal(ld_plan_validate(&p, &f.smaps, PID, &e), 0);
+	hx_plan_free(&p);
+	teardown(&f);
+}
+
 static void test_validate_file_group_dontneed_needs_clean_text(void **state)
 {
 	(void)state;
@@ -238,6 +305,9 @@ int main(void)
 		cmocka_unit_test(test_validate_refuses_bad_regions),
 		cmocka_unit_test(test_validate_refuses_bad_swaps),
 		cmocka_unit_test(test_validate_refuses_bad_advice_and_names),
+		cmocka_unit_test(test_validate_refuses_unsafe_swaps),
+		cmocka_unit_test(test_validate_refuses_branching_chains),
+		cmocka_unit_test(test_validate_refuses_long_undo),
 		cmocka_unit_test(test_validate_file_group_dontneed_needs_clean_text),
 		cmocka_unit_test(test_validate_refuses_overlapping_chains),
 	};

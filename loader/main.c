@@ -194,8 +194,6 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *name)
 	if (r == 0)
 		r = ld_entry_run(&tr, &e);
 	if (r == 0)
-		r = inj_save(&tr.inj, &e);
-	if (r == 0)
 		r = ld_plan_get(&tr, &e);
 	if (r == -ESRCH) /* CMD is gone: its exec failed or it ended on its own */
 		goto out;

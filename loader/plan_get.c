@@ -255,8 +255,25 @@ static void evil_plan(struct ld_tracer *tr)
 }
 #endif
 
+/* Is there any mapping worth a helper? (maps, not smaps: cheap, and most
+ * short commands stop here, costing only the stops.) */
+static int worth_it(const struct ld_tracer *tr, bool *any, struct hx_err *e)
+{
+	struct hx_vmas maps;
+	int r = hx_vmas_read(tr->pid, false, &maps, e);
+	*any = false;
+	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++)
+		*any = candidate(&maps.v[i], tr->o);
+	hx_vmas_free(&maps);
+	return r;
+}
+
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
+	bool any;
+	int r = worth_it(tr, &any, e);
+	if (r < 0 || !any)
+		return r; /* nothing large enough: no plan, no helper */
 	ld_facts_gather(tr->pid, &tr->facts);
 	if (tr->facts.threads != 1)
 		return hx_fail(e, -EBUSY, tr->facts.threads
@@ -264,14 +281,8 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 				 "under a running thread"
 			       : "cannot tell how many threads run (%u): text is never moved under "
 				 "a running thread", tr->facts.threads);
-	int r = read_smaps(tr, e);
-	if (r < 0)
+	if ((r = inj_save(&tr->inj, e)) < 0 || (r = read_smaps(tr, e)) < 0)
 		return r;
-	bool any = false;
-	for (size_t i = 0; i < tr->vmas.n && !any; i++)
-		any = candidate(&tr->vmas.v[i], tr->o);
-	if (!any)
-		return 0; /* nothing large enough: no plan, no helper */
 	if (tr->facts.seccomp && (r = check_seccomp(tr, e)) < 0)
 		return r;
 	if ((r = query_mdwe(tr, e)) < 0)

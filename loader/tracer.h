@@ -102,7 +102,8 @@ int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 /* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
 int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
 
-/* plan_get.c */
+/* plan_get.c: also saves the target's state (inj_save) once it is clear
+ * that there is work to do. */
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 
 /* apply.c */

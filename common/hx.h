@@ -74,4 +74,13 @@ int hx_read_file(const char *path, size_t max, char **out, size_t *len) HX_WUR;
 /* Read one unsigned decimal integer from a sysfs-style file. */
 int hx_read_u64_file(const char *path, uint64_t *out) HX_WUR;
 
+/* In a freshly forked child about to be sandboxed: close every descriptor
+ * above 2 except keep[]. */
+void hx_close_except(const int *keep, size_t n);
+
+/* Subcommand option parsing: "--name=value", "--name value" or
+ * "-x value". Returns the value (advancing *i past it), "" if the value is
+ * missing, or NULL if argv[*i] is not this option. */
+const char *hx_opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng);
+
 #endif

@@ -7,12 +7,14 @@
 #define _GNU_SOURCE
 #include "hx.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -142,4 +144,57 @@ int hx_read_u64_file(const char *path, uint64_t *out)
 	if (r == 0)
 		*out = v;
 	return r;
+}
+
+static bool kept(int fd, const int *keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
+/* Closing while reading /proc/self/fd would disturb the listing, so
+ * collect a batch, close it, and look again until a pass finds nothing.
+ * Without /proc, close_range(2) every gap between the kept ones. */
+void hx_close_except(const int *keep, size_t n)
+{
+	for (;;) {
+		DIR *d = opendir("/proc/self/fd");
+		if (!d) {
+			unsigned lo = 3;
+			for (unsigned fd = 3; fd <= 65536; fd++)
+				if (kept((int)fd, keep, n)) {
+					if (fd > lo)
+						(void)syscall(SYS_close_range, lo, fd - 1, 0);
+					lo = fd + 1;
+				}
+			(void)syscall(SYS_close_range, lo, ~0U, 0);
+			return;
+		}
+		int dfd = dirfd(d), victims[256];
+		size_t nv = 0;
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL && nv < HX_ARRAY_LEN(victims)) {
+			int fd = atoi(de->d_name);
+			if (de->d_name[0] != '.' && fd > 2 && fd != dfd && !kept(fd, keep, n))
+				victims[nv++] = fd;
+		}
+		closedir(d);
+		for (size_t i = 0; i < nv; i++)
+			close(victims[i]);
+		if (nv == 0)
+			return;
+	}
+}
+
+const char *hx_opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(lng);
+	if (strncmp(a, lng, n) == 0 && a[n] == '=')
+		return a + n + 1;
+	if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0))
+		return *i + 1 < argc ? argv[++*i] : "";
+	return NULL;
 }

@@ -6,7 +6,6 @@
 #include "helperproc.h"
 #include "../helper/helper.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,48 +15,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static bool kept(int fd, const int *keep, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (keep[i] == fd)
-			return true;
-	return false;
-}
-
-/* Close every descriptor but stdin/out/err and keep[] (in the child).
- * Closing while reading the directory would disturb it, so collect a
- * batch, close it, and look again until a pass finds nothing. */
-static void close_others(const int *keep, size_t n)
-{
-	for (;;) {
-		DIR *d = opendir("/proc/self/fd");
-		if (!d) { /* no /proc: close every gap between the kept ones */
-			unsigned lo = 3;
-			for (unsigned fd = 3; fd <= 65536; fd++)
-				if (kept((int)fd, keep, n)) {
-					if (fd > lo)
-						(void)syscall(SYS_close_range, lo, fd - 1, 0);
-					lo = fd + 1;
-				}
-			(void)syscall(SYS_close_range, lo, ~0U, 0);
-			return;
-		}
-		int dfd = dirfd(d), victims[256];
-		size_t nv = 0;
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL && nv < HX_ARRAY_LEN(victims)) {
-			int fd = atoi(de->d_name);
-			if (de->d_name[0] != '.' && fd > 2 && fd != dfd && !kept(fd, keep, n))
-				victims[nv++] = fd;
-		}
-		closedir(d);
-		for (size_t i = 0; i < nv; i++)
-			close(victims[i]);
-		if (nv == 0)
-			return;
-	}
-}
 
 static pid_t spawn(int in_r, int out_w, const struct ld_file *files, size_t n_files, int other1,
 		   int other2)
@@ -75,7 +32,7 @@ static pid_t spawn(int in_r, int out_w, const struct ld_file *files, size_t n_fi
 	keep[1] = out_w;
 	for (size_t i = 0; i < n_files; i++)
 		keep[i + 2] = files[i].fd;
-	close_others(keep, n_files + 2);
+	hx_close_except(keep, n_files + 2);
 	free(keep);
 	signal(SIGPIPE, SIG_DFL);
 	_exit(hp_main(in_r, out_w));

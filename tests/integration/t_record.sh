@@ -1,0 +1,144 @@
+# hugexec record, on programs whose profile is known by construction:
+#  - the big-text program with --hot-mb 2 only ever runs main's loop and
+#    bt_f0..bt_f511 (4 KB apart): at least 90% of the samples must be
+#    there, the cold functions must have (next to) none, main must be the
+#    top function (it does a division per call, more work than any one of
+#    the 512 tiny leaves), and main -> bt_f edges must be found;
+#  - a 4-thread program whose workers spin in spin0..spin3: every thread
+#    must be sampled, including through `record -p`, with threads created
+#    after attaching;
+#  - the recorded program's output, exit status and death signal are those
+#    of a plain run; SIGINT/SIGTERM still write the profile.
+. tests/integration/lib.sh
+
+# Sum of the samples of functions whose name matches the awk regex $2.
+fsum() { awk -v re="$2" '$1 == "func" && $5 ~ re { s += $4 } END { print s + 0 }' "$1"; }
+# All samples in the profile (objects and unattributed).
+total() { awk '$1 == "samples" || $1 == "unattributed" { s += $2 } END { print s + 0 }' "$1"; }
+pct() { echo $(( $1 * 100 / ($2 > 0 ? $2 : 1) )); }
+
+"$H" record -o "$TMP/probe.prof" -- /bin/true 2>"$TMP/probe.err"
+case $(cat "$TMP/probe.err") in
+*"not permitted"*|*"not available"*|*"no software clock"*) skip "perf events: $(cat "$TMP/probe.err")";;
+esac
+[ -s "$TMP/probe.prof" ] || fail "record of /bin/true wrote no profile: $(cat "$TMP/probe.err")"
+
+# --- the big-text program -----------------------------------------------------
+big=$P/bigtext-pie
+capture plain "$big" --hot-mb 2 --calls 40000000
+capture rec "$H" record -o "$TMP/big.prof" -- "$big" --hot-mb 2 --calls 40000000
+same_run plain rec
+grep -q "samples, .* from 1 thread in 1 process, 0 lost; wrote" "$TMP/rec.err" || fail "no summary: $(cat "$TMP/rec.err")"
+all=$(total "$TMP/big.prof")
+hot=$(fsum "$TMP/big.prof" '^bt_f([0-9]|[1-9][0-9]|[1-4][0-9][0-9]|50[0-9]|51[01])$')
+main=$(fsum "$TMP/big.prof" '^main$')
+cold=$(( $(fsum "$TMP/big.prof" '^bt_f[0-9]+$') - hot ))
+[ "$all" -ge 500 ] || fail "only $all samples"
+note "bigtext: $all samples: $(pct $hot $all)% in bt_f0..511, $(pct $main $all)% in main, $cold in cold functions"
+[ $(( (hot + main) * 100 )) -ge $(( all * 90 )) ] || fail "only $(pct $((hot + main)) $all)% of the samples in the known hot code"
+[ $(( hot * 2 )) -ge "$all" ] || fail "only $(pct $hot $all)% in the hot leaves"
+[ $(( cold * 100 )) -le "$all" ] || fail "$cold samples in functions that never run"
+top=$("$H" profile show --top 1 "$TMP/big.prof" | awk '$NF ~ /^(main|bt_f)/ && $1 ~ /^[0-9]+$/ { print $NF; exit }')
+[ "$top" = main ] || fail "the top function is '$top', not main"
+edges=$(awk '$1 == "edge" { w += $4 } END { print w + 0 }' "$TMP/big.prof")
+[ $(( edges * 2 )) -ge "$hot" ] || fail "call edges cover $edges of $hot leaf samples"
+"$H" profile show "$TMP/big.prof" >"$TMP/show.out" || fail "profile show"
+grep -q 'hot code: .* covers 90% of samples' "$TMP/show.out" || fail "show: $(cat "$TMP/show.out")"
+note "$(grep 'covers 90%' "$TMP/show.out" | head -n 1 | sed 's/^ *//')"
+
+# --- every thread of a multi-threaded program --------------------------------
+${CC:-cc} -O2 -g -fno-omit-frame-pointer -pthread -o "$TMP/threads" tests/tools/threads.c ||
+	fail "cannot build tests/tools/threads.c"
+capture tplain "$TMP/threads" --threads 4 --iters 200000000
+capture trec "$HT" record -o "$TMP/threads.prof" -- "$TMP/threads" --threads 4 --iters 200000000
+same_run tplain trec
+for k in 0 1 2 3; do
+	n=$(fsum "$TMP/threads.prof" "^spin$k\$")
+	[ "$n" -ge 10 ] || fail "thread $k: $n samples in spin$k: $(cat "$TMP/trec.err")"
+done
+threads=$(sed -n 's/.* from \([0-9]*\) threads .*/\1/p' "$TMP/trec.err")
+[ "${threads:-0}" -ge 4 ] || fail "samples from ${threads:-?} threads: $(cat "$TMP/trec.err")"
+grep -q '^edge ' "$TMP/threads.prof" || fail "no call edges in the threads profile"
+note "threads: $(for k in 0 1 2 3; do printf 'spin%s=%s ' $k "$(fsum "$TMP/threads.prof" "^spin$k\$")"; done)from $threads threads"
+
+# --- record -p: attach, threads created afterwards, the target untouched -----
+"$TMP/threads" --threads 2 --iters 4000000000 --delay-ms 300 >"$TMP/p.out" &
+tp=$!
+at_exit "kill $tp 2>/dev/null"
+capture prec "$H" record -o "$TMP/p.prof" -p $tp --duration 1.5
+[ "$(cat "$TMP/prec.rc")" = 0 ] || fail "record -p: $(cat "$TMP/prec.err")"
+kill -0 $tp 2>/dev/null || fail "record -p disturbed the target"
+grep -q '^TracerPid:[[:space:]]*0$' /proc/$tp/status || fail "record -p left the target traced"
+for k in 0 1; do
+	[ "$(fsum "$TMP/p.prof" "^spin$k\$")" -ge 10 ] || fail "record -p: thread $k (created after attaching) not sampled"
+done
+kill $tp; wait $tp 2>/dev/null
+# ... and it ends by itself when the process does
+"$TMP/threads" --threads 1 --iters 100000000 >/dev/null &
+tp=$!
+capture pend "$H" record -o "$TMP/pend.prof" -p $tp
+wait $tp
+[ "$(cat "$TMP/pend.rc")" = 0 ] && [ -s "$TMP/pend.prof" ] || fail "record -p of an exiting process: $(cat "$TMP/pend.err")"
+"$H" record -o "$TMP/x.prof" -p 999999999 2>/dev/null; [ $? = 125 ] || fail "record -p of no process"
+
+# --- exit status, death by signal, and signals to the recorder ---------------
+capture st "$H" record -o "$TMP/st.prof" -- sh -c 'echo out; echo err >&2; exit 3'
+[ "$(cat "$TMP/st.out")" = out ] && [ "$(cat "$TMP/st.rc")" = 3 ] || fail "exit status: $(cat "$TMP/st.rc")"
+grep -q '^err$' "$TMP/st.err" || fail "stderr of the program lost"
+"$H" record -o "$TMP/sig.prof" -- sh -c 'kill -SEGV $$' 2>/dev/null; rc=$?
+[ $rc = 139 ] || fail "death by SIGSEGV came back as $rc"
+"$H" record -o "$TMP/nf.prof" -- /nonexistent/cmd 2>"$TMP/nf.err"; rc=$?
+[ $rc = 127 ] && [ ! -e "$TMP/nf.prof" ] || fail "missing command: status $rc, $(cat "$TMP/nf.err")"
+
+# kill -TERM <recorder>: passed on to the program, which dies of it; the
+# profile is written and the recorder dies of SIGTERM too
+"$H" record -o "$TMP/term.prof" -- "$big" --calls 4000000000 >/dev/null 2>"$TMP/term.err" &
+rp=$!
+at_exit "kill -9 $rp 2>/dev/null"
+sleep 1.5
+kill -TERM $rp
+wait $rp; rc=$?
+[ $rc = 143 ] || fail "SIGTERM to the recorder: status $rc, $(cat "$TMP/term.err")"
+"$H" profile show "$TMP/term.prof" >/dev/null || fail "no valid profile after SIGTERM"
+[ "$(fsum "$TMP/term.prof" '^bt_f')" -gt 0 ] || fail "the profile after SIGTERM is empty"
+
+# SIGINT to the recorder while the program ignores it (as background jobs
+# of sh do): sampling stops and the file is written while the program runs
+"$H" record -o "$TMP/int.prof" -- "$big" --calls 4000000000 >/dev/null 2>"$TMP/int.err" &
+rp=$!
+at_exit "kill -9 $rp 2>/dev/null"
+sleep 1.5
+kill -INT $rp
+i=0
+while [ ! -s "$TMP/int.prof" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$TMP/int.prof" ] || fail "SIGINT: no profile written: $(cat "$TMP/int.err")"
+kill -0 $rp 2>/dev/null || fail "SIGINT: the recorder did not wait for its program"
+kid=$(cat /proc/$rp/task/*/children 2>/dev/null | awk '{ print $1 }')
+[ -n "$kid" ] && kill -TERM $kid
+wait $rp; rc=$?
+[ $rc = 143 ] || fail "SIGINT then the program's SIGTERM: status $rc"
+"$H" profile show "$TMP/int.prof" >/dev/null || fail "no valid profile after SIGINT"
+
+# Ctrl-C: the terminal signals the whole process group; the program (with
+# SIGINT at its default) dies of it, the recorder writes the file and dies
+# of SIGINT as a plain run would
+if command -v python3 >/dev/null; then
+	setsid sh -c 'exec "$@"' sh "$H" record -o "$TMP/cc.prof" -- python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$big" --calls 4000000000 >/dev/null 2>"$TMP/cc.err" &
+	rp=$!
+	at_exit "kill -9 -$rp 2>/dev/null"
+	sleep 1.5
+	kill -INT -$rp
+	wait $rp; rc=$?
+	[ $rc = 130 ] || fail "Ctrl-C: status $rc, $(cat "$TMP/cc.err")"
+	"$H" profile show "$TMP/cc.prof" >/dev/null || fail "no valid profile after Ctrl-C"
+fi
+
+# --duration stops sampling, not the program
+capture dur "$H" record -o "$TMP/dur.prof" --duration 0.5 -- "$big" --hot-mb 2 --calls 20000000
+capture durp "$big" --hot-mb 2 --calls 20000000
+same_run durp dur
+"$H" profile show "$TMP/dur.prof" >/dev/null || fail "--duration: no valid profile"
+exit 0

@@ -44,6 +44,23 @@ reserve_hugetlb() {
 	[ "$free" -ge "$1" ]
 }
 
+# Wait (up to 30 s: CI machines can be slow) until PID runs the program
+# $2 and hugexec has let go of it (it is traced from before its exec until
+# then). Fails the test if that never happens.
+wait_released() {
+	n=0
+	while [ $n -lt 300 ]; do
+		[ -d /proc/$1 ] || fail "process $1 is gone"
+		# exe first: once it is the program, the tracer attached (before the
+		# exec), so a TracerPid of 0 read after it means released
+		exe=$(readlink /proc/$1/exe)
+		tp=$(sed -n 's/^TracerPid:[[:space:]]*//p' /proc/$1/status 2>/dev/null)
+		[ "$exe" = "$2" ] && [ "$tp" = 0 ] && return 0
+		sleep 0.1; n=$((n + 1))
+	done
+	fail "process $1 not released after 30 s (TracerPid $tp, exe $(readlink /proc/$1/exe))"
+}
+
 thp_mode() { sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; }
 
 need_thp() {

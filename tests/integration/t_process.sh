@@ -26,7 +26,7 @@ signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD]); os.execvp(sys.argv[1
 "$H" "$P/bigtext-pie" --calls 4000000000 >/dev/null &
 pid=$!
 at_exit "kill $pid 2>/dev/null"
-sleep 1
+wait_released $pid "$P/bigtext-pie"
 [ -d /proc/$pid ] || fail "the program is gone"
 grep -q '^TracerPid:[[:space:]]*0$' /proc/$pid/status || fail "still traced: $(grep TracerPid /proc/$pid/status)"
 kids=$(cat /proc/$pid/task/*/children 2>/dev/null)

@@ -6,7 +6,7 @@ need_thp
 "$H" --backing=thp "$P/bigtext-pie" --calls 4000000000 > /dev/null &
 pid=$!
 at_exit "kill $pid 2>/dev/null"
-sleep 1
+wait_released $pid "$P/bigtext-pie"
 smaps_huge=$(awk '/^[0-9a-f]+-/ { x = ($2 ~ /x/) } x && /^AnonHugePages:/ { s += $2 } END { print s }' /proc/$pid/smaps)
 "$H" status $pid > "$TMP/st" || fail "status failed"
 st_huge=$(sed -n 's/.*total: .* KB of text, \([0-9]*\) KB on 2 MB pages/\1/p' "$TMP/st")

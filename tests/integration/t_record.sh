@@ -65,16 +65,18 @@ note "threads: $(for k in 0 1 2 3; do printf 'spin%s=%s ' $k "$(fsum "$TMP/threa
 "$TMP/threads" --threads 2 --iters 4000000000 --delay-ms 300 >"$TMP/p.out" &
 tp=$!
 at_exit "kill $tp 2>/dev/null"
-capture prec "$H" record -o "$TMP/p.prof" -p $tp --duration 1.5
+capture prec "$H" record -o "$TMP/p.prof" -p $tp --duration 2
 [ "$(cat "$TMP/prec.rc")" = 0 ] || fail "record -p: $(cat "$TMP/prec.err")"
 kill -0 $tp 2>/dev/null || fail "record -p disturbed the target"
 grep -q '^TracerPid:[[:space:]]*0$' /proc/$tp/status || fail "record -p left the target traced"
 for k in 0 1; do
-	[ "$(fsum "$TMP/p.prof" "^spin$k\$")" -ge 10 ] || fail "record -p: thread $k (created after attaching) not sampled"
+	# (any sample at all: on a loaded machine a thread may get little CPU)
+	[ "$(fsum "$TMP/p.prof" "^spin$k\$")" -ge 1 ] || fail "record -p: thread $k (created after attaching) not sampled"
 done
 kill $tp; wait $tp 2>/dev/null
 # ... and it ends by itself when the process does
-"$TMP/threads" --threads 1 --iters 100000000 >/dev/null &
+# (a second or two of work, so that it is still there when we attach)
+"$TMP/threads" --threads 1 --iters 1000000000 >/dev/null &
 tp=$!
 capture pend "$H" record -o "$TMP/pend.prof" -p $tp
 wait $tp
@@ -90,12 +92,25 @@ grep -q '^err$' "$TMP/st.err" || fail "stderr of the program lost"
 "$H" record -o "$TMP/nf.prof" -- /nonexistent/cmd 2>"$TMP/nf.err"; rc=$?
 [ $rc = 127 ] && [ ! -e "$TMP/nf.prof" ] || fail "missing command: status $rc, $(cat "$TMP/nf.err")"
 
+# The recorder's program, once it runs $big on its own (released by
+# hugexec), plus half a second of samples; slow machines get more time.
+wait_program() {
+	i=0 kid=
+	while [ -z "$kid" ] && [ $i -lt 300 ]; do
+		kid=$(cat /proc/$1/task/*/children 2>/dev/null | awk '{ print $1 }')
+		[ -n "$kid" ] || { sleep 0.1; i=$((i + 1)); }
+	done
+	[ -n "$kid" ] || fail "the recorder started no program"
+	wait_released $kid "$big"
+	sleep 0.5
+}
+
 # kill -TERM <recorder>: passed on to the program, which dies of it; the
 # profile is written and the recorder dies of SIGTERM too
 "$H" record -o "$TMP/term.prof" -- "$big" --calls 4000000000 >/dev/null 2>"$TMP/term.err" &
 rp=$!
 at_exit "kill -9 $rp 2>/dev/null"
-sleep 1.5
+wait_program $rp
 kill -TERM $rp
 wait $rp; rc=$?
 [ $rc = 143 ] || fail "SIGTERM to the recorder: status $rc, $(cat "$TMP/term.err")"
@@ -107,7 +122,7 @@ wait $rp; rc=$?
 "$H" record -o "$TMP/int.prof" -- "$big" --calls 4000000000 >/dev/null 2>"$TMP/int.err" &
 rp=$!
 at_exit "kill -9 $rp 2>/dev/null"
-sleep 1.5
+wait_program $rp
 kill -INT $rp
 i=0
 while [ ! -s "$TMP/int.prof" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -129,7 +144,7 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$big" --calls 4000000000 >/dev/null 2>"$TMP/cc.err" &
 	rp=$!
 	at_exit "kill -9 -$rp 2>/dev/null"
-	sleep 1.5
+	wait_program $rp
 	kill -INT -$rp
 	wait $rp; rc=$?
 	[ $rc = 130 ] || fail "Ctrl-C: status $rc, $(cat "$TMP/cc.err")"

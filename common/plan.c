@@ -35,6 +35,7 @@ static const char *const op_names[HX_OP_COUNT] = {
 	[HX_OP_EVICT] = "evict",
 	[HX_OP_CHECK_HUGE] = "check-huge",
 	[HX_OP_VERIFY] = "verify",
+	[HX_OP_READ_FILE] = "read-file",
 };
 
 const char *hx_op_name(uint32_t op)
@@ -51,6 +52,7 @@ bool hx_op_is_syscall(uint32_t op)
 	case HX_OP_MADVISE:
 	case HX_OP_MREMAP:
 	case HX_OP_COPY:
+	case HX_OP_READ_FILE:
 	case HX_OP_NAME:
 		return true;
 	default:

@@ -58,6 +58,8 @@ enum hx_op {
 	HX_OP_EVICT,         /* a0 addr, a1 len: the tracer drops that file range's page cache */
 	HX_OP_CHECK_HUGE,    /* a0 addr, a1 len: loader checks smaps; not huge = failure */
 	HX_OP_VERIFY,        /* a0 addr, a1 reference addr, a2 len: bytes must be equal */
+	HX_OP_READ_FILE,     /* a0 dst, a1 src, a2 len: the target reads src's bytes from
+			      * its file (pread), else copies them as HX_OP_COPY */
 	HX_OP_COUNT
 };
 

@@ -99,11 +99,18 @@ static int emit_file(struct hx_plan *p, const struct hp_region *r, struct chain 
 	return 0;
 }
 
+/* No page of this piece's mapping was modified in memory (smaps says so). */
+static bool piece_clean(const struct hp_input *in, const struct hp_piece *p)
+{
+	const struct hx_vma *v = hx_vmas_find(in->vmas, p->start);
+	return v && v->has_smaps && v->anonymous_kb == 0 && !v->deleted && v->path[0] == '/';
+}
+
 /* Build a copy in S, swap it in, keep the original at A until verified.
  * Each piece is copied to, moved aside to and verified at the same offset
  * in S and A as in the region; holes stay zero. */
-static int emit_copy(struct hx_plan *p, const struct hp_region *r, struct chain *c,
-		     uint32_t backing)
+static int emit_copy(struct hx_plan *p, const struct hp_input *in, const struct hp_region *r,
+		     struct chain *c, uint32_t backing)
 {
 	const struct hp_piece *pc = r->piece;
 	const uint64_t S = c->staging, A = c->aside, T = r->addr, L = r->len;
@@ -118,12 +125,19 @@ static int emit_copy(struct hx_plan *p, const struct hp_region *r, struct chain 
 	STEP(HX_OP_MMAP, 0, S, L, prot0, flags);
 	if (thp)
 		STEP(HX_OP_MADVISE, 0, S, L, MADV_HUGEPAGE, 0);
-	/* A cold page cache would make the copy fault 4 KB at a time. */
-	for (size_t i = 0; i < r->n_pieces; i++)
-		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, pc[i].start, pc[i].len, MADV_POPULATE_READ, 0);
-	for (size_t i = 0; i < r->n_pieces; i++)
-		STEP(c->rx_staging ? HX_OP_TRACER_COPY : HX_OP_COPY, 0, S + (pc[i].start - T),
-		     pc[i].start, pc[i].len, 0);
+	/* Unmodified text holds exactly its file's page-cache bytes: the target
+	 * reads them with pread (a plain copy from the cache, no page tables
+	 * built on either side: measured 13 ms against 22-26 ms for
+	 * populate + process_vm_readv of 60 MB here). Modified text is copied
+	 * from memory, its source populated first (a cold page cache would make
+	 * the copy fault 4 KB at a time). */
+	for (size_t i = 0; i < r->n_pieces; i++) {
+		uint32_t op = c->rx_staging ? HX_OP_TRACER_COPY
+			      : piece_clean(in, &pc[i]) ? HX_OP_READ_FILE : HX_OP_COPY;
+		if (op != HX_OP_READ_FILE)
+			STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, pc[i].start, pc[i].len, MADV_POPULATE_READ, 0);
+		STEP(op, 0, S + (pc[i].start - T), pc[i].start, pc[i].len, 0);
+	}
 	if (!c->rx_staging)
 		STEP(HX_OP_MPROTECT, 0, S, L, PROT_READ | PROT_EXEC, 0);
 	if (thp)
@@ -209,10 +223,10 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 		return err;
 	if ((any || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
 		b->hugetlb_pages -= pages;
-		if ((err = emit_copy(p, r, c, HX_BACK_HUGETLB)) < 0)
+		if ((err = emit_copy(p, in, r, c, HX_BACK_HUGETLB)) < 0)
 			return err;
 	}
-	if ((any || mode == HX_MODE_THP) && thp_on && (err = emit_copy(p, r, c, HX_BACK_THP)) < 0)
+	if ((any || mode == HX_MODE_THP) && thp_on && (err = emit_copy(p, in, r, c, HX_BACK_THP)) < 0)
 		return err;
 	if (c->prev >= 0)
 		return 0;

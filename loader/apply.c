@@ -25,6 +25,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -91,6 +93,68 @@ static int evict(struct ld_tracer *tr, uint64_t addr, uint64_t len)
 	return -ENOENT;
 }
 
+/* The target copies its own text: one pass, inside the kernel. */
+static int self_copy(struct ld_tracer *tr, const uint64_t *a, int *step_err, struct hx_err *e)
+{
+	uint64_t data = tr->inj.data_page;
+	struct iovec iov[2] = {{(void *)(uintptr_t)a[0], a[2]}, {(void *)(uintptr_t)a[1], a[2]}};
+	int64_t res;
+	int r = inj_write(&tr->inj, data, iov, sizeof(iov));
+	if (r < 0)
+		return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
+	r = sys(tr, SYS_process_vm_readv, (uint64_t)tr->pid, data, 1, data + sizeof(iov[0]), 1, &res, e);
+	if (r == 0)
+		*step_err = (res < 0 && res > -4096) ? (int)res : (uint64_t)res == a[2] ? 0 : -EIO;
+	return r;
+}
+
+/* Is the file the target just opened (its fstat in the data page) the very
+ * file of mapping v? */
+static bool same_file(struct ld_tracer *tr, const struct hx_vma *v)
+{
+	struct stat st;
+	return inj_read(&tr->inj, tr->inj.data_page, &st, sizeof(st)) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_ino == v->inode && major(st.st_dev) == v->dev_major &&
+	       minor(st.st_dev) == v->dev_minor;
+}
+
+/* Unmodified text: the target preads it from its own file (openat the
+ * mapping's path, fstat to check it is the mapped file, pread, close). If
+ * anything is in the way - no such path, another file there, a seccomp
+ * filter - fall back to the self-copy: the same bytes either way. */
+static int read_file(struct ld_tracer *tr, const uint64_t *a, int *step_err, struct hx_err *e)
+{
+	const struct hx_vma *v = hx_vmas_find(&tr->vmas, a[1]);
+	uint64_t data = tr->inj.data_page;
+	size_t plen = v ? strlen(v->path) + 1 : 0;
+	bool ok = v && v->kind == HX_VMA_FILE && !v->deleted && v->path[0] == '/' && plen <= HX_PAGE &&
+		  v->has_smaps && v->anonymous_kb == 0;
+	int64_t fd = -1, res;
+	int r = 0;
+	if (ok && (r = inj_write(&tr->inj, data, v->path, plen)) < 0)
+		return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
+	if (ok && (r = sys(tr, SYS_openat, (uint64_t)AT_FDCWD, data,
+			   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, 0, &fd, e)) < 0)
+		return r;
+	ok = ok && fd >= 0;
+	if (ok && (r = sys(tr, SYS_fstat, (uint64_t)fd, data, 0, 0, 0, &res, e)) == 0)
+		ok = res == 0 && same_file(tr, v);
+	if (ok && r == 0 && (r = sys(tr, SYS_pread64, (uint64_t)fd, a[0], a[2],
+				    v->offset + (a[1] - v->start), 0, &res, e)) == 0)
+		ok = (uint64_t)res == a[2];
+	if (fd >= 0) { /* the program must not keep a descriptor of ours */
+		int r2 = sys(tr, SYS_close, (uint64_t)fd, 0, 0, 0, 0, &res, e);
+		r = r ? r : r2;
+	}
+	if (r < 0)
+		return r;
+	if (ok) {
+		*step_err = 0;
+		return 0;
+	}
+	return self_copy(tr, a, step_err, e);
+}
+
 /* A syscall result into the step's verdict; *ok_val is what success is. */
 static int verdict(int64_t res, const uint64_t *ok_val)
 {
@@ -141,16 +205,12 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 		    (*step_err = push(log, HX_OP_MREMAP, a[2], a[1], a[0])) < 0)
 			r = sys(tr, SYS_mremap, a[2], a[1], a[1], MREMAP_MAYMOVE | MREMAP_FIXED, a[0], &res, e);
 		break;
-	case HX_OP_COPY: {
-		/* The target copies its own text: one pass, inside the kernel. */
-		struct iovec iov[2] = {{(void *)(uintptr_t)a[0], a[2]}, {(void *)(uintptr_t)a[1], a[2]}};
-		if ((r = inj_write(&tr->inj, data, iov, sizeof(iov))) < 0)
-			return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
-		r = sys(tr, SYS_process_vm_readv, (uint64_t)tr->pid, data, 1, data + sizeof(iov[0]), 1,
-			&res, e);
-		*step_err = verdict(res, &a[2]);
+	case HX_OP_COPY:
+		r = self_copy(tr, a, step_err, e);
 		break;
-	}
+	case HX_OP_READ_FILE:
+		r = read_file(tr, a, step_err, e);
+		break;
 	case HX_OP_TRACER_COPY:
 		*step_err = tracer_copy(tr, a[0], a[1], a[2]);
 		break;
@@ -205,7 +265,10 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 		const struct hx_plan_step *s = &tr->plan.steps[g->first_step + k];
 		int step_err;
 		struct hx_err se = {0};
+		uint64_t t0 = hx_now_ns();
 		int r = run_step(tr, s, &log, &step_err, &se);
+		if (tr->step_ns)
+			tr->step_ns[g->first_step + k] = hx_now_ns() - t0;
 		if (r < 0) { /* the injection broke: undo what we can, then stop */
 			*e = se;
 			int rb = rollback(tr, &log, NULL);
@@ -252,6 +315,7 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 	size_t max = p->n_groups + p->n_steps + 1;
 	struct inj_range *avoid = calloc(max, sizeof(*avoid));
 	tr->groups = calloc(p->n_groups ? p->n_groups : 1, sizeof(*tr->groups));
+	tr->step_ns = calloc(p->n_steps ? p->n_steps : 1, sizeof(*tr->step_ns));
 	if (!avoid || !tr->groups) {
 		free(avoid);
 		return hx_fail(e, -ENOMEM, "out of memory");

@@ -157,12 +157,8 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 	const struct ld_opts *o = tr->o;
 	struct hx_err e = {0};
 	char why[700];
-	struct hx_err pe = {0};
-	tr->perfmap_lines = o->perf_map ? ld_perfmap_write(tr, "/tmp", &pe) : 0;
 	tr->t_done_ns = hx_now_ns();
 	const char *failure = broke ? broke->msg : ld_first_failure(tr, why, sizeof(why));
-	if (tr->perfmap_lines < 0)
-		note(o, name, "perf map: %s", pe.msg);
 	if (o->verbose >= 2) /* the plan itself was shown before it ran */
 		ld_report_regions(stderr, name, tr);
 	if (o->verbose >= 1)
@@ -181,6 +177,23 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		     (unsigned long long)tr->scratch_left);
 	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
 		return give_up(tr, name, &e);
+	/* The program runs on; now, off its critical path, the perf map. */
+	struct hx_err pe = {0};
+	char *notes = NULL;
+	int lines = o->perf_map ? ld_perfmap_after(tr, "/tmp", &notes, &pe) : 0;
+	if (lines < 0)
+		note(o, name, "perf map: %s", pe.msg);
+	if (o->verbose >= 2 && notes) {
+		struct hx_plan just_notes; /* print them the way the plan's are */
+		hx_plan_init(&just_notes, tr->pid);
+		if (hx_plan_add_string(&just_notes, notes, &just_notes.notes_str) == 0)
+			ld_report_notes(stderr, name, &just_notes);
+		hx_plan_free(&just_notes);
+	}
+	if (lines > 0 && o->verbose >= 2)
+		fprintf(stderr, "hugexec: %s: perf map: %d symbols in /tmp/perf-%d.map\n", name, lines,
+			(int)tr->pid);
+	free(notes);
 	return 0;
 }
 

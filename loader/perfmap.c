@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "perfmap.h"
+#include "helperproc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,43 +77,144 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-int ld_perfmap_write(const struct ld_tracer *tr, const char *dir, struct hx_err *e)
+/* One line of the helper's text, checked: "START SIZE NAME" in hex, the
+ * function inside [lo, hi), a printable name. Appended to out if good. */
+static bool good_line(const char *line, size_t n, uint64_t lo, uint64_t hi)
 {
-	size_t lines = 0;
+	char buf[1024], name[1024];
+	unsigned long long at, size;
+	int used = 0;
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	if (sscanf(buf, "%llx %llx %1023s%n", &at, &size, name, &used) != 3 || (size_t)used != n)
+		return false;
+	if (at < lo || at >= hi || size == 0 || size > hi - at)
+		return false;
+	for (const char *c = name; *c; c++)
+		if (*c <= 0x20 || *c >= 0x7f)
+			return false;
+	return true;
+}
+
+/* The good lines of text for region [lo, hi), appended to *buf. */
+static int append_region(const char *text, uint64_t lo, uint64_t hi, char **buf, size_t *len,
+			 size_t *lines)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+		if (good_line(text, n, lo, hi)) {
+			char *nb = realloc(*buf, *len + n + 2);
+			if (!nb)
+				return -ENOMEM;
+			memcpy(nb + *len, text, n);
+			nb[*len + n] = '\n';
+			*len += n + 1;
+			nb[*len] = '\0';
+			*buf = nb;
+			(*lines)++;
+		}
+		text += nl ? n + 1 : n;
+	}
+	return 0;
+}
+
+static bool is_copy(const struct ld_region_result *r)
+{
+	return r->backing == HX_BACK_THP || r->backing == HX_BACK_HUGETLB;
+}
+
+/* Lines of plan p (from the helper, not trusted) for the copied regions. */
+static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **buf, size_t *lines)
+{
+	size_t len = 0;
+	*buf = NULL;
+	*lines = 0;
 	for (size_t i = 0; i < tr->n_regions; i++) {
 		const struct ld_region_result *r = &tr->regions[i];
-		if ((r->backing == HX_BACK_THP || r->backing == HX_BACK_HUGETLB) &&
-		    r->perfmap_str != HX_NO_STR)
-			lines++;
+		if (!is_copy(r))
+			continue;
+		for (uint32_t g = 0; g < p->n_groups; g++)
+			if (p->groups[g].addr == r->addr && p->groups[g].len == r->len &&
+			    p->groups[g].perfmap_str != HX_NO_STR) {
+				int err = append_region(hx_plan_str(p, p->groups[g].perfmap_str), r->addr,
+							r->addr + r->len, buf, &len, lines);
+				if (err < 0)
+					return err;
+				break;
+			}
 	}
-	if (lines == 0)
-		return 0;
-	uid_t uid;
-	gid_t gid;
-	if (owner_of(tr->pid, &uid, &gid) < 0)
-		return hx_fail(e, -ESRCH, "cannot read the program's user");
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *dir, const char *text, struct hx_err *e)
+{
+	/* The program's user now; if it is already gone (a short run), ours:
+	 * the tracer has the credentials the program started with. */
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	(void)owner_of(pid, &uid, &gid);
 	char path[256];
-	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)tr->pid);
+	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)pid);
 	int fd = open_map(path, uid, e);
 	if (fd < 0)
 		return fd;
-	int r = 0;
-	lines = 0;
-	for (size_t i = 0; i < tr->n_regions && r == 0; i++) {
-		const struct ld_region_result *rr = &tr->regions[i];
-		if ((rr->backing != HX_BACK_THP && rr->backing != HX_BACK_HUGETLB) ||
-		    rr->perfmap_str == HX_NO_STR)
-			continue;
-		const char *text = hx_plan_str(&tr->plan, rr->perfmap_str);
-		for (const char *c = text; *c; c++)
-			lines += *c == '\n';
-		r = write_all(fd, text, strlen(text));
-	}
+	int r = write_all(fd, text, strlen(text));
 	if (r == 0 && geteuid() == 0 && fchown(fd, uid, gid) != 0)
 		r = -errno;
 	if (close(fd) != 0 && r == 0)
 		r = -errno;
+	return r < 0 ? hx_fail(e, r, "%s: %s", path, strerror(-r)) : 0;
+}
+
+/* The helper's notes about symbols ("...: perf map: N symbols..."). */
+static char *symbol_notes(const struct hx_plan *p)
+{
+	const char *s = hx_plan_str(p, p->notes_str);
+	size_t cap = strlen(s) + 1, w = 0;
+	char *out = malloc(cap);
+	while (out && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
+		if (memmem(s, n, ": perf map: ", 12)) {
+			memcpy(out + w, s, n);
+			w += n;
+		}
+		s += n;
+	}
+	if (out)
+		out[w] = '\0';
+	return out;
+}
+
+int ld_perfmap_after(const struct ld_tracer *tr, const char *dir, char **notes, struct hx_err *e)
+{
+	*notes = NULL;
+	bool any = false;
+	for (size_t i = 0; i < tr->n_regions; i++)
+		any |= is_copy(&tr->regions[i]);
+	if (!any)
+		return 0;
+	struct hx_request rq;
+	struct hx_plan p;
+	int r = ld_request_build(tr, HX_REQ_PERF_MAP, &rq, e);
 	if (r < 0)
-		return hx_fail(e, r, "%s: %s", path, strerror(-r));
-	return (int)(lines > INT32_MAX ? INT32_MAX : lines);
+		return r;
+	r = ld_helper_run(&rq, tr->files, tr->n_files, &p, e);
+	hx_request_free(&rq);
+	if (r < 0)
+		return r;
+	char *text = NULL;
+	size_t lines = 0;
+	r = collect(tr, &p, &text, &lines);
+	*notes = symbol_notes(&p);
+	hx_plan_free(&p);
+	if (r == 0 && lines > 0)
+		r = write_map(tr->pid, dir, text, e);
+	else if (r < 0)
+		hx_fail(e, r, "out of memory");
+	free(text);
+	return r < 0 ? r : (int)(lines > INT32_MAX ? INT32_MAX : lines);
 }

@@ -16,8 +16,13 @@
 
 #include "tracer.h"
 
-/* Returns the number of lines written (0: nothing to write) or -errno with
- * e describing the refusal. dir is normally "/tmp". */
-int ld_perfmap_write(const struct ld_tracer *tr, const char *dir, struct hx_err *e);
+/* Once the program runs on (off its critical path): ask the helper for the
+ * symbols of the regions that ended as copies, keep the lines that name a
+ * function inside them, and write dir/perf-PID.map ("/tmp" normally).
+ * Returns the number of lines written (0: nothing to write) or -errno with
+ * e saying why. */
+int ld_perfmap_after(const struct ld_tracer *tr, const char *dir, char **notes, struct hx_err *e);
+/* *notes (malloc'd, may stay NULL): the helper's lines about symbols, per
+ * file ("N symbols", "stripped"), for -vv. */
 
 #endif

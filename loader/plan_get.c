@@ -193,7 +193,8 @@ static int read_smaps(struct ld_tracer *tr, struct hx_err *e)
 	return 0;
 }
 
-static int build_request(const struct ld_tracer *tr, struct hx_request *rq, struct hx_err *e)
+int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_request *rq,
+		     struct hx_err *e)
 {
 	const struct ld_opts *o = tr->o;
 	memset(rq, 0, sizeof(*rq));
@@ -206,8 +207,7 @@ static int build_request(const struct ld_tracer *tr, struct hx_request *rq, stru
 	rq->h.align = o->align;
 	rq->h.target_flags = tr->facts.target_flags;
 	rq->h.thp_mode = tr->facts.thp_mode;
-	rq->h.options = HX_REQ_LIBRARIES | (o->perf_map ? HX_REQ_PERF_MAP : 0u) |
-			(tr->debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
+	rq->h.options = HX_REQ_LIBRARIES | extra | (tr->debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
 	rq->h.n_files = (uint32_t)tr->n_files;
 	rq->files = calloc(tr->n_files ? tr->n_files : 1, sizeof(*rq->files));
 	rq->maps = strdup(tr->vmas_text ? tr->vmas_text : "");
@@ -290,7 +290,8 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 	if ((r = open_files(tr)) < 0)
 		return hx_fail(e, r, "out of memory");
 	struct hx_request rq;
-	if ((r = build_request(tr, &rq, e)) < 0)
+	/* no perf map symbols yet: they are read after the program runs on */
+	if ((r = ld_request_build(tr, 0, &rq, e)) < 0)
 		return r;
 	r = ld_helper_run(&rq, tr->files, tr->n_files, &tr->plan, e);
 	hx_request_free(&rq);
@@ -300,5 +301,7 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 #ifdef HUGEXEC_TESTING
 	evil_plan(tr);
 #endif
-	return ld_plan_validate(&tr->plan, &tr->vmas, tr->pid, e);
+	r = ld_plan_validate(&tr->plan, &tr->vmas, tr->pid, e);
+	tr->t_plan_ns = hx_now_ns();
+	return r;
 }

@@ -31,6 +31,7 @@ void ld_tracer_free(struct ld_tracer *tr)
 	hx_plan_free(&tr->plan);
 	ld_filters_free(&tr->filters);
 	free(tr->groups);
+	free(tr->step_ns);
 	free(tr->regions);
 	inj_close(&tr->inj);
 	memset(tr, 0, sizeof(*tr));

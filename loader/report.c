@@ -64,6 +64,7 @@ static void step_line(FILE *out, const struct hx_plan *p, const struct hx_plan_s
 			(unsigned long long)a[2], ld_size(a[1], sz, sizeof(sz)), opt);
 		break;
 	case HX_OP_COPY:
+	case HX_OP_READ_FILE:
 	case HX_OP_TRACER_COPY:
 	case HX_OP_VERIFY:
 		fprintf(out, "      %-9s %#llx <- %#llx %s%s\n", hx_op_name(s->op),
@@ -179,9 +180,6 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 	if (edges)
 		snprintf(more, sizeof(more), ", %s more from --align=aggressive",
 			 ld_size(edges, sz3, sizeof(sz3)));
-	if (tr->perfmap_lines > 0)
-		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", perf map %d symbols",
-			 tr->perfmap_lines);
 	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s%s, %zu region%s, "
 		"%lu syscalls, %.1f ms\n", ld_printable(name, nm, sizeof(nm)),
 		ld_size(huge, sz1, sizeof(sz1)), ld_size(planned, sz2, sizeof(sz2)),
@@ -200,6 +198,24 @@ void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr)
 			(unsigned long long)r->addr, ld_size(r->len, sz1, sizeof(sz1)),
 			ld_size(r->huge_bytes, sz2, sizeof(sz2)), hx_backing_name(r->backing));
 	}
+	double plan_ms = (double)(tr->t_plan_ns - tr->t_entry_ns) / 1e6;
+	fprintf(out, "hugexec: %s: time: %.1f ms to plan and validate", nm, plan_ms);
+	for (uint32_t g = 0; g < tr->plan.n_groups && tr->groups && tr->step_ns; g++) {
+		if (tr->groups[g].state == LD_G_NOT_RUN)
+			continue;
+		const struct hx_plan_group *pg = &tr->plan.groups[g];
+		uint64_t sum = 0;
+		for (uint32_t k = 0; k < pg->n_steps; k++)
+			sum += tr->step_ns[pg->first_step + k];
+		fprintf(out, "; group %u %.1f ms (", g, (double)sum / 1e6);
+		for (uint32_t k = 0; k < pg->n_steps; k++) /* the steps that cost something */
+			if (tr->step_ns[pg->first_step + k] >= 500000)
+				fprintf(out, "%s%s %.1f", k ? " " : "",
+					hx_op_name(tr->plan.steps[pg->first_step + k].op),
+					(double)tr->step_ns[pg->first_step + k] / 1e6);
+		fputc(')', out);
+	}
+	fputc('\n', out);
 	for (uint32_t g = 0; g < tr->plan.n_groups && tr->groups; g++)
 		if (tr->groups[g].state == LD_G_FAILED)
 			fprintf(out, "hugexec: %s: group %u (%s) rolled back at step %d: %s\n", nm, g,

@@ -18,6 +18,7 @@
 
 #include "../common/maps.h"
 #include "../common/plan.h"
+#include "../common/request.h"
 #include "../inject/inject.h"
 #include "cli.h"
 #include "filter.h"
@@ -58,7 +59,6 @@ struct ld_group_result {
 struct ld_region_result {
 	uint64_t addr, len;
 	bool edge;             /* an --align=aggressive window */
-	uint32_t perfmap_str;  /* its perf map lines in the plan, or HX_NO_STR */
 	uint32_t backing;      /* enum hx_backing actually in place */
 	uint64_t huge_bytes;   /* of [addr, addr+len) on huge pages */
 	uint32_t path_str;
@@ -83,11 +83,12 @@ struct ld_tracer {
 	uint32_t probe_bits;             /* else what probing showed (probe.h) */
 	bool probed;
 	struct ld_group_result *groups;  /* one per plan group */
+	uint64_t *step_ns;               /* how long each plan step took (-vv) */
+	uint64_t t_plan_ns;              /* entry stop to plan validated */
 	struct ld_region_result *regions;
 	size_t n_regions;
 	bool rolled_back_any;
 	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
-	int perfmap_lines;               /* written to /tmp/perf-PID.map, or -errno */
 	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
 	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */
@@ -105,6 +106,9 @@ int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX
 /* plan_get.c: also saves the target's state (inj_save) once it is clear
  * that there is work to do. */
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+/* The helper's request for this target; extra: HX_REQ_* options to add. */
+int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_request *rq,
+		     struct hx_err *e) HX_WUR;
 
 /* apply.c */
 int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;

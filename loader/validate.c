@@ -285,7 +285,8 @@ static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_g
 	case HX_OP_MPROTECT: return file ? -EINVAL : do_mprotect(m, s);
 	case HX_OP_MADVISE: return do_madvise(m, s, g->backing);
 	case HX_OP_MREMAP: return file ? -EINVAL : do_mremap(m, s);
-	case HX_OP_COPY: return file ? -EINVAL : do_copy(m, s, false);
+	case HX_OP_COPY:
+	case HX_OP_READ_FILE: return file ? -EINVAL : do_copy(m, s, false);
 	case HX_OP_TRACER_COPY: return file ? -EINVAL : do_copy(m, s, true);
 	case HX_OP_VERIFY: return file ? -EINVAL : do_verify(m, s);
 	case HX_OP_NAME:
@@ -306,6 +307,7 @@ static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_g
 static bool step_ranges_ok(const struct hx_plan_step *s)
 {
 	uint64_t a = s->a[0], l = (s->op == HX_OP_COPY || s->op == HX_OP_TRACER_COPY ||
+				   s->op == HX_OP_READ_FILE ||
 				   s->op == HX_OP_VERIFY) ? s->a[2] : s->a[1];
 	return l != 0 && hx_is_aligned(a, HX_PAGE) && hx_is_aligned(l, HX_PAGE) && a + l > a;
 }

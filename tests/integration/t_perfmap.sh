@@ -8,11 +8,16 @@ need_thp
 prog=$P/bigtext-pie
 # Learn the PID the program will get: run it through a shell that prints $$.
 run_pid() { sh -c 'echo $$ > "$1"; shift; exec "$@"' sh "$TMP/pid" "$@"; }
-run_pid "$H" -v --backing=thp "$prog" --calls 1000 > /dev/null 2> "$TMP/err"
+# The map is written once the program runs on, by the tracer, which may
+# outlive a short program by a moment: wait for its last words.
+settle() { i=0; while [ $i -lt 100 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done; }
+run_pid "$H" -vv --backing=thp "$prog" --calls 1000 > /dev/null 2> "$TMP/err"
 pid=$(cat "$TMP/pid") map=/tmp/perf-$pid.map
 at_exit "rm -f $map"
+settle "$TMP/err" "perf map: [0-9]* symbols in $map"
 [ -f "$map" ] || fail "no $map: $(cat "$TMP/err")"
-grep -q "perf map [0-9]* symbols" "$TMP/err" || fail "not reported: $(cat "$TMP/err")"
+grep -q "perf map: [0-9]* symbols in $map" "$TMP/err" || fail "not reported: $(cat "$TMP/err")"
+[ "$(stat -c %a "$map")" = 600 ] || fail "$map is mode $(stat -c %a "$map"), not 600"
 # every line: START SIZE NAME in hex; bt_f symbols must sit at nm's
 # address plus one load bias for all of them
 nm "$prog" | awk '$2 ~ /^[tT]$/ { print $3, $1 }' | sort > "$TMP/nm"
@@ -25,7 +30,9 @@ awk 'NF != 3 || $1 !~ /^[0-9a-f]+$/ || $2 !~ /^[0-9a-f]+$/ { bad = 1 } END { exi
 rm -f "$map"
 
 # --no-perf-map; and file-backed text needs no map
-run_pid "$H" --no-perf-map --backing=thp "$prog" --calls 1000 > /dev/null
+run_pid "$H" -vv --no-perf-map --backing=thp "$prog" --calls 1000 > /dev/null 2> "$TMP/nopm"
+settle "$TMP/nopm" "text on 2 MB pages"
+sleep 0.5
 [ ! -e "/tmp/perf-$(cat "$TMP/pid").map" ] || fail "--no-perf-map wrote a map"
 
 # a symlink planted at the path is not followed, its target stays as it
@@ -34,6 +41,7 @@ run_pid "$H" --no-perf-map --backing=thp "$prog" --calls 1000 > /dev/null
 echo precious > "$TMP/victim"
 sh -c 'echo $$ > "$1"; ln -s "$2" /tmp/perf-$$.map; exec "$3" --backing=thp "$4" --calls 1000' \
 	sh "$TMP/pid" "$TMP/victim" "$H" "$prog" > /dev/null 2> "$TMP/err2"
+settle "$TMP/err2" "perf map:"
 got=$(cat "$TMP/pid")
 at_exit "rm -f /tmp/perf-$got.map"
 [ -L "/tmp/perf-$got.map" ] || fail "the planted symlink is gone"
@@ -44,14 +52,16 @@ grep -q 'perf map: .*not writing it' "$TMP/err2" || fail "refusal not noted: $(c
 if is_root; then
 	sh -c 'echo $$ > "$1"; echo other > /tmp/perf-$$.map; chown 65534 /tmp/perf-$$.map
 	       exec "$2" --backing=thp "$3" --calls 1000' sh "$TMP/pid" "$H" "$prog" > /dev/null 2> "$TMP/err3"
+	settle "$TMP/err3" "perf map:"
 	f=/tmp/perf-$(cat "$TMP/pid").map
 	at_exit "rm -f $f"
 	[ "$(cat "$f")" = other ] && [ "$(stat -c %u "$f")" = 65534 ] || fail "another user's file was rewritten"
 	grep -q 'not writing it' "$TMP/err3" || fail "refusal not noted: $(cat "$TMP/err3")"
 fi
 sh -c 'echo $$ > "$1"; echo stale > /tmp/perf-$$.map
-       exec "$2" --backing=thp "$3" --calls 1000' sh "$TMP/pid" "$H" "$prog" > /dev/null 2> "$TMP/err4"
+       exec "$2" -vv --backing=thp "$3" --calls 1000' sh "$TMP/pid" "$H" "$prog" > /dev/null 2> "$TMP/err4"
 f=/tmp/perf-$(cat "$TMP/pid").map
+settle "$TMP/err4" "perf map:"
 at_exit "rm -f $f"
 grep -q ' bt_f' "$f" || fail "a stale map of our own user was not replaced: $(head -c 100 "$f")"
 exit 0

@@ -32,14 +32,17 @@ same_run() { # tag1 tag2: same stdout and status
 	cmp -s "$TMP/$1.rc" "$TMP/$2.rc" || fail "status differs: $(cat "$TMP/$1.rc") vs $(cat "$TMP/$2.rc")"
 }
 
-# Reserve N free 2 MB hugetlb pages (root), restoring the pool at exit.
+# Reserve N more 2 MB hugetlb pages (root); at exit take back exactly the
+# pages added (not "restore the old value": someone else - a benchmark, a
+# second test run - may change the pool meanwhile).
 reserve_hugetlb() {
 	f=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 	is_root || return 1
 	[ -w $f ] || return 1
 	old=$(cat $f)
-	at_exit "echo $old > $f"
 	echo $((old + $1)) > $f 2>/dev/null || return 1
+	added=$(( $(cat $f) - old ))
+	at_exit "echo \$(( \$(cat $f) - $added )) > $f"
 	free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages)
 	[ "$free" -ge "$1" ]
 }

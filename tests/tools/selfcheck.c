@@ -19,8 +19,6 @@
 
 #define HUGE ((uint64_t)2 << 20)
 
-extern char __executable_start[], etext[];
-
 static uint64_t kb_field(const char *line, const char *key)
 {
 	size_t n = strlen(key);
@@ -29,6 +27,8 @@ static uint64_t kb_field(const char *line, const char *key)
 
 /* Measure the executable mappings that overlap [es, et): the text of one
  * ELF object, including what hugexec put in its place. */
+static int measure_range(uint64_t es, uint64_t et, struct selfcheck *s);
+
 static int measure_range(uint64_t es, uint64_t et, struct selfcheck *s)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
@@ -72,21 +72,18 @@ static int measure_range(uint64_t es, uint64_t et, struct selfcheck *s)
 	return 0;
 }
 
-int selfcheck_measure(struct selfcheck *s)
-{
-	return measure_range((uint64_t)(uintptr_t)__executable_start, (uint64_t)(uintptr_t)etext, s);
-}
-
 struct find {
-	const char *substr;
+	const char *substr; /* NULL: the program itself (the first object) */
 	uint64_t lo, hi;
 };
 
+/* The executable PT_LOAD of the object: exactly its code, whatever
+ * protection hugexec's aggressive windows gave the pages around it. */
 static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct find *f = data;
 	(void)size;
-	if (!info->dlpi_name || !strstr(info->dlpi_name, f->substr))
+	if (f->substr && (!info->dlpi_name || !strstr(info->dlpi_name, f->substr)))
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -105,6 +102,11 @@ int selfcheck_measure_lib(const char *substr, struct selfcheck *s)
 	if (!dl_iterate_phdr(find_lib, &f))
 		return -1;
 	return measure_range(f.lo, f.hi, s);
+}
+
+int selfcheck_measure(struct selfcheck *s)
+{
+	return selfcheck_measure_lib(NULL, s);
 }
 
 void selfcheck_report(const char *who)

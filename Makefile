@@ -124,6 +124,15 @@ $(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Itests/tools -o $@ $< tests/tools/selfcheck.c -lpthread
 
+# fuzz targets (rules below); make test replays their corpora
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+FOBJ       := $(SRC_LIB:%.c=$(B)/fuzz/obj/%.o)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(T)/replay/%)
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_FILE_OFFSET_BITS=64 -DHUGEXEC_TESTING -fsanitize=address,undefined
+
 # --- setup and tests --------------------------------------------------------
 setup:
 	@.ci/setup.sh
@@ -137,13 +146,6 @@ test: $(UNIT_BIN) $(REPLAY_BIN) $(B)/hugexec $(T)/hugexec $(PROGS)
 # not grow the repository). Crashes land in build/fuzz/artifacts/; keep the
 # input in tests/fuzz/regressions/NAME/ once fixed: make test replays the
 # corpus and every regression through the same entry point (replay.c).
-FUZZ_SECONDS ?= 60
-FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
-FOBJ       := $(SRC_LIB:%.c=$(B)/fuzz/obj/%.o)
-REPLAY_BIN := $(FUZZ_NAMES:%=$(T)/replay/%)
-FUZZ_CC    ?= clang
-FUZZ_FLAGS := -g -O1 -std=gnu11 -D_FILE_OFFSET_BITS=64 -DHUGEXEC_TESTING -fsanitize=address,undefined
 
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -2,6 +2,7 @@
 # Replay each fuzz target's seed corpus and kept crash inputs (make test).
 cd "$(dirname "$0")/.." || exit 99
 pass=0 fail=0
+ls build/test/replay/* >/dev/null 2>&1 || { echo "replay: 0 passed, 1 failed (no replay programs built)"; exit 1; }
 for bin in build/test/replay/*; do
 	[ -x "$bin" ] || continue
 	n=$(basename "$bin")

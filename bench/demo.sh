@@ -23,7 +23,7 @@ echo "bigtext: $(( $(stat -c %s $prog) >> 20 )) MB program, $calls calls to func
 echo "(iTLB entries its code needs, and wall time)"
 build/progs/evict $prog
 run "plain" $prog
-run "hugexec" $H -v $prog
+run "hugexec" $H -v --no-perf-map $prog
 run "plain again" $prog
-run "hugexec again" $H -v $prog
+run "hugexec again" $H -v --no-perf-map $prog
 rm -f /tmp/hugexec-demo.out /tmp/hugexec-demo.err

@@ -9,19 +9,16 @@
  */
 #define _GNU_SOURCE
 #include "symbolize.h"
+#include "../common/child.h"
 #include "../helper/sandbox.h"
 #include "callsite.h"
 #include "elfsyms.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Bytes of code looked at before a return address: the longest call is
@@ -329,94 +326,21 @@ static int write_all(int fd, const char *b, size_t len)
 /* Exit codes of the child, for the parent's message. */
 enum { CHILD_OK = 0, CHILD_NOMEM = 1, CHILD_SANDBOX = 2, CHILD_WORK = 3, CHILD_WRITE = 4 };
 
-static void child(const struct rec_raw *raw, int out_fd)
+/* In the symbolizer process (descriptors already trimmed to the ELF files
+ * and the output pipe): sandbox first, then read the files. */
+static int child_work(void *arg, int in_fd, int out_fd)
 {
-	int *keep = calloc(raw->n_objs + 1, sizeof(int));
-	if (!keep)
-		_exit(CHILD_NOMEM);
-	keep[0] = out_fd;
-	for (size_t i = 0; i < raw->n_objs; i++)
-		keep[i + 1] = raw->objs[i].fd;
-	hx_close_except(keep, raw->n_objs + 1);
-	free(keep);
-	signal(SIGPIPE, SIG_DFL);
+	const struct rec_raw *raw = arg;
+	(void)in_fd;
 	struct hx_err e;
 	if (hp_sandbox_enter(out_fd, &e) < 0)
-		_exit(CHILD_SANDBOX);
+		return CHILD_SANDBOX;
 	char *text;
 	size_t len;
 	int r = rec_symbolize_text(raw, &text, &len);
 	if (r < 0)
-		_exit(r == -ENOMEM ? CHILD_NOMEM : CHILD_WORK);
-	/* _exit: no atexit handlers (LeakSanitizer's would need ptrace) */
-	_exit(write_all(out_fd, text, len) == 0 ? CHILD_OK : CHILD_WRITE);
-}
-
-/* Read until EOF, at most max bytes, before the deadline. */
-static int read_bounded(int fd, char **out, size_t *len, size_t max, uint64_t deadline_ns)
-{
-	size_t cap = 65536, n = 0;
-	char *b = malloc(cap + 1);
-	if (!b)
-		return -ENOMEM;
-	for (;;) {
-		uint64_t now = hx_now_ns();
-		int r = 0;
-		if (now >= deadline_ns)
-			r = -ETIMEDOUT;
-		else if (n == cap && cap >= max)
-			r = -E2BIG;
-		if (r == 0 && n == cap) {
-			char *nb = realloc(b, cap * 2 + 1);
-			if (!nb)
-				r = -ENOMEM;
-			else {
-				b = nb;
-				cap *= 2;
-			}
-		}
-		if (r < 0) {
-			free(b);
-			return r;
-		}
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int pr = poll(&p, 1, (int)((deadline_ns - now) / 1000000 + 1));
-		if (pr <= 0)
-			continue; /* EINTR or timeout: the deadline check ends it */
-		ssize_t got = read(fd, b + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = -errno;
-			free(b);
-			return r;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	b[n] = '\0';
-	*out = b;
-	*len = n;
-	return 0;
-}
-
-static int reap(pid_t pid, struct hx_err *e)
-{
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return hx_fail(e, -errno, "waiting for the symbolizer: %s", strerror(errno));
-	if (WIFSIGNALED(st))
-		return hx_fail(e, -ECHILD, "symbolizer killed by signal %d%s", WTERMSIG(st),
-			       WTERMSIG(st) == SIGSYS ? " (it broke out of its sandbox)" : "");
-	static const char *const why[] = {"", "out of memory", "could not enter its sandbox",
-					  "failed", "could not write its output"};
-	int s = WEXITSTATUS(st);
-	if (s != 0)
-		return hx_fail(e, -ECHILD, "symbolizer %s (status %d)",
-			       s < (int)HX_ARRAY_LEN(why) ? why[s] : "failed", s);
-	return 0;
+		return r == -ENOMEM ? CHILD_NOMEM : CHILD_WORK;
+	return write_all(out_fd, text, len) == 0 ? CHILD_OK : CHILD_WRITE;
 }
 
 /* The "# note: " lines after "end", made printable, one per line. */
@@ -445,37 +369,34 @@ static char *take_notes(const char *text, size_t len)
 int rec_symbolize(const struct rec_raw *raw, struct prof_profile *out, char **notes,
 		  struct hx_err *e)
 {
-	int p[2];
+	static const char *const why[] = {"", "out of memory", "could not enter its sandbox",
+					  "failed", "could not write its output"};
 	*notes = NULL;
 	prof_init(out);
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return hx_fail(e, -errno, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		child(raw, p[1]);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return hx_fail(e, -errno, "fork: %s", strerror(errno));
-	}
-	char *text = NULL;
+	int *keep = calloc(raw->n_objs + 1, sizeof(int));
+	if (!keep)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < raw->n_objs; i++)
+		keep[i] = raw->objs[i].fd;
+	struct hx_child c = {
+		.who = "symbolizer",
+		.keep = keep,
+		.n_keep = raw->n_objs,
+		.work = child_work,
+		.arg = (void *)raw,
+		.max_output = PROF_FILE_MAX,
+		.timeout_ms = (uint64_t)REC_SYMBOLIZE_TIMEOUT_S * 1000,
+		.exit_why = why,
+		.n_exit_why = HX_ARRAY_LEN(why),
+	};
+	uint8_t *text = NULL;
 	size_t len = 0;
-	int r = read_bounded(p[0], &text, &len, PROF_FILE_MAX,
-			     hx_now_ns() + (uint64_t)REC_SYMBOLIZE_TIMEOUT_S * 1000000000u);
-	close(p[0]);
-	if (r == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	int rr = reap(pid, e);
-	if (rr < 0)
-		r = rr;
-	else if (r < 0)
-		hx_fail(e, r, "reading the symbolizer's output: %s", strerror(-r));
+	int r = hx_child_run(&c, &text, &len, e);
+	free(keep);
 	if (r == 0) {
-		r = prof_parse(text, len, "symbolizer output", out, e);
+		r = prof_parse((const char *)text, len, "symbolizer output", out, e);
 		if (r == 0)
-			*notes = take_notes(text, len);
+			*notes = take_notes((const char *)text, len);
 	}
 	free(text);
 	return r;

@@ -12,7 +12,17 @@ note() { echo "  $*"; }
 TMP=$(mktemp -d /tmp/hugexec-test.XXXXXX) || exit 99
 cleanup_hooks=""
 at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
-trap 'eval "$cleanup_hooks"; rm -rf "$TMP"' EXIT
+# hugexec writes /tmp/perf-PID.map for copied text; remove the ones our
+# programs left (newer than the test, process gone), not anyone else's.
+touch "$TMP/.start"
+perf_maps_cleanup() {
+	find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null |
+	while read -r f; do
+		p=${f#/tmp/perf-}; p=${p%.map}
+		[ -d "/proc/$p" ] || rm -f "$f"
+	done
+}
+trap 'eval "$cleanup_hooks"; perf_maps_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 is_root() { [ "$(id -u)" = 0 ]; }

@@ -39,7 +39,8 @@ sleep 0.5
 # was. hugexec keeps the PID, so a shell can plant it for its own PID and
 # then exec hugexec.
 echo precious > "$TMP/victim"
-sh -c 'echo $$ > "$1"; ln -s "$2" /tmp/perf-$$.map; exec "$3" --backing=thp "$4" --calls 1000' \
+sh -c 'echo $$ > "$1"; rm -f /tmp/perf-$$.map; ln -s "$2" /tmp/perf-$$.map
+       exec "$3" --backing=thp "$4" --calls 1000' \
 	sh "$TMP/pid" "$TMP/victim" "$H" "$prog" > /dev/null 2> "$TMP/err2"
 settle "$TMP/err2" "perf map:"
 got=$(cat "$TMP/pid")
@@ -50,7 +51,8 @@ grep -q 'perf map: .*not writing it' "$TMP/err2" || fail "refusal not noted: $(c
 
 # a file of another user is not taken over; a stale map of our own user is
 if is_root; then
-	sh -c 'echo $$ > "$1"; echo other > /tmp/perf-$$.map; chown 65534 /tmp/perf-$$.map
+	sh -c 'echo $$ > "$1"; rm -f /tmp/perf-$$.map; echo other > /tmp/perf-$$.map
+	       chown 65534 /tmp/perf-$$.map
 	       exec "$2" --backing=thp "$3" --calls 1000' sh "$TMP/pid" "$H" "$prog" > /dev/null 2> "$TMP/err3"
 	settle "$TMP/err3" "perf map:"
 	f=/tmp/perf-$(cat "$TMP/pid").map

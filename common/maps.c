@@ -157,6 +157,7 @@ static int parse_counter(char *line, struct hx_vma *v)
 	static const struct { const char *key; size_t off; } keys[] = {
 		{"Rss:", offsetof(struct hx_vma, rss_kb)},
 		{"Anonymous:", offsetof(struct hx_vma, anonymous_kb)},
+		{"Swap:", offsetof(struct hx_vma, swap_kb)},
 		{"AnonHugePages:", offsetof(struct hx_vma, anon_huge_kb)},
 		{"FilePmdMapped:", offsetof(struct hx_vma, file_pmd_kb)},
 		{"Shared_Hugetlb:", offsetof(struct hx_vma, shared_hugetlb_kb)},
@@ -286,6 +287,11 @@ uint64_t hx_vma_huge_bytes(const struct hx_vma *v)
 {
 	return (v->anon_huge_kb + v->file_pmd_kb + v->shared_hugetlb_kb +
 		v->private_hugetlb_kb) * 1024;
+}
+
+bool hx_vma_clean(const struct hx_vma *v)
+{
+	return v->has_smaps && v->anonymous_kb == 0 && v->swap_kb == 0;
 }
 
 bool hx_vmas_range_free(const struct hx_vmas *m, uint64_t addr, uint64_t len)

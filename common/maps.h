@@ -48,7 +48,7 @@ struct hx_vma {
 
 	/* smaps counters in kB; all 0 when parsed from maps */
 	bool has_smaps;
-	uint64_t rss_kb, anonymous_kb, anon_huge_kb, file_pmd_kb;
+	uint64_t rss_kb, anonymous_kb, swap_kb, anon_huge_kb, file_pmd_kb;
 	uint64_t shared_hugetlb_kb, private_hugetlb_kb;
 	uint32_t vmflags;
 };
@@ -75,6 +75,11 @@ const struct hx_vma *hx_vmas_find(const struct hx_vmas *m, uint64_t addr);
 /* Bytes of [start,end) that smaps reports as mapped by huge pages of any
  * kind (AnonHugePages + FilePmdMapped + *_Hugetlb). */
 uint64_t hx_vma_huge_bytes(const struct hx_vma *v);
+
+/* True when smaps says no page of v differs from its file: none is
+ * anonymous (copied on write) in memory, none swapped out (modified pages
+ * are the only private file pages that can be swapped). Unknown = false. */
+bool hx_vma_clean(const struct hx_vma *v);
 
 /* True when nothing in [addr, addr+len) is mapped. */
 bool hx_vmas_range_free(const struct hx_vmas *m, uint64_t addr, uint64_t len);

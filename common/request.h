@@ -48,7 +48,8 @@ enum {
 	HX_TGT_NO_MPROTECT_EXEC = 1u << 1, /* seccomp refuses mprotect(PROT_EXEC) */
 	HX_TGT_NO_SELF_COPY = 1u << 2, /* seccomp refuses process_vm_readv */
 	HX_TGT_THP_DISABLED = 1u << 3, /* PR_SET_THP_DISABLE: no THP, no file THP */
-	HX_TGT_ALL = (1u << 4) - 1,
+	HX_TGT_NO_FILE_READ = 1u << 4, /* seccomp: the target may not open/pread its files */
+	HX_TGT_ALL = (1u << 5) - 1,
 };
 
 enum {

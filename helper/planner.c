@@ -103,7 +103,8 @@ static int emit_file(struct hx_plan *p, const struct hp_region *r, struct chain 
 static bool piece_clean(const struct hp_input *in, const struct hp_piece *p)
 {
 	const struct hx_vma *v = hx_vmas_find(in->vmas, p->start);
-	return v && v->has_smaps && v->anonymous_kb == 0 && !v->deleted && v->path[0] == '/';
+	return v && hx_vma_clean(v) && !v->deleted && v->path[0] == '/' &&
+	       !(in->req->target_flags & HX_TGT_NO_FILE_READ);
 }
 
 /* Build a copy in S, swap it in, keep the original at A until verified.
@@ -217,7 +218,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	c->prev = -1;
 	/* Dropping our PTEs to evict the cache would lose modified (copied-on-
 	 * write) text pages: only clean text gets the second file attempt. */
-	bool clean = v->has_smaps && v->anonymous_kb == 0;
+	bool clean = hx_vma_clean(v);
 	if ((any || mode == HX_MODE_FILE) && file_ok && !r->edge &&
 	    ((err = emit_file(p, r, c, false)) < 0 || (clean && (err = emit_file(p, r, c, true)) < 0)))
 		return err;

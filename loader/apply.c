@@ -118,6 +118,17 @@ static bool same_file(struct ld_tracer *tr, const struct hx_vma *v)
 	       minor(st.st_dev) == v->dev_minor;
 }
 
+/* Would the target's seccomp filter (if any) let it read its file? */
+static bool file_calls_allowed(struct ld_tracer *tr)
+{
+	static const long calls[] = {SYS_openat, SYS_fstat, SYS_pread64, SYS_close};
+	const uint64_t none[6] = {0};
+	for (size_t i = 0; tr->inj.permit && i < HX_ARRAY_LEN(calls); i++)
+		if (!tr->inj.permit(tr->inj.permit_ctx, calls[i], none, tr->inj.syscall_pc))
+			return false;
+	return true;
+}
+
 /* Unmodified text: the target preads it from its own file (openat the
  * mapping's path, fstat to check it is the mapped file, pread, close). If
  * anything is in the way - no such path, another file there, a seccomp
@@ -128,13 +139,13 @@ static int read_file(struct ld_tracer *tr, const uint64_t *a, int *step_err, str
 	uint64_t data = tr->inj.data_page;
 	size_t plen = v ? strlen(v->path) + 1 : 0;
 	bool ok = v && v->kind == HX_VMA_FILE && !v->deleted && v->path[0] == '/' && plen <= HX_PAGE &&
-		  v->has_smaps && v->anonymous_kb == 0;
+		  hx_vma_clean(v) && file_calls_allowed(tr);
 	int64_t fd = -1, res;
 	int r = 0;
 	if (ok && (r = inj_write(&tr->inj, data, v->path, plen)) < 0)
 		return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
 	if (ok && (r = sys(tr, SYS_openat, (uint64_t)AT_FDCWD, data,
-			   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, 0, &fd, e)) < 0)
+			   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0, 0, &fd, e)) < 0)
 		return r;
 	ok = ok && fd >= 0;
 	if (ok && (r = sys(tr, SYS_fstat, (uint64_t)fd, data, 0, 0, 0, &res, e)) == 0)
@@ -142,16 +153,27 @@ static int read_file(struct ld_tracer *tr, const uint64_t *a, int *step_err, str
 	if (ok && r == 0 && (r = sys(tr, SYS_pread64, (uint64_t)fd, a[0], a[2],
 				    v->offset + (a[1] - v->start), 0, &res, e)) == 0)
 		ok = (uint64_t)res == a[2];
-	if (fd >= 0) { /* the program must not keep a descriptor of ours */
+	/* The program must not keep a descriptor of ours: close, and try again
+	 * if that was refused (close only fails for a bad descriptor or EINTR,
+	 * and fault injection fails exactly one call). */
+	for (int tries = 0; fd >= 0 && tries < 2; tries++) {
 		int r2 = sys(tr, SYS_close, (uint64_t)fd, 0, 0, 0, 0, &res, e);
-		r = r ? r : r2;
+		if (r2 < 0 || res == 0 || res == -EBADF)
+			r = r ? r : r2, fd = -1;
 	}
 	if (r < 0)
 		return r;
+	if (fd >= 0)
+		return hx_fail(e, -EIO, "could not close the descriptor opened in the program");
 	if (ok) {
 		*step_err = 0;
 		return 0;
 	}
+	/* the slower way: populate the source so the copy does not fault
+	 * 4 KB at a time on a cold page cache */
+	const uint64_t pop[6] = {a[1], a[2], MADV_POPULATE_READ, 0, 0, 0};
+	if ((r = inj_syscall(&tr->inj, SYS_madvise, pop, &res, e)) < 0)
+		return r;
 	return self_copy(tr, a, step_err, e);
 }
 

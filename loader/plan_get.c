@@ -149,6 +149,10 @@ static int check_seccomp(struct ld_tracer *tr, struct hx_err *e)
 	bool rw_path = allowed(tr, SYS_mmap, a, l, rw, anon | MAP_FIXED_NOREPLACE, (uint64_t)-1) &&
 		       mprot && self_copy;
 	bool rx_path = allowed(tr, SYS_mmap, a, l, rx, anon | MAP_FIXED_NOREPLACE, (uint64_t)-1);
+	/* unmodified text is pread by the program from its own file */
+	bool file_read = allowed(tr, SYS_openat, (uint64_t)AT_FDCWD, a, O_RDONLY, 0, 0) &&
+			 allowed(tr, SYS_fstat, 0, a, 0, 0, 0) &&
+			 allowed(tr, SYS_pread64, 0, a, l, 0, 0) && allowed(tr, SYS_close, 0, 0, 0, 0, 0);
 	if (!moves)
 		return hx_fail(e, -EPERM, "the program's seccomp filter forbids mremap, munmap or mmap");
 	if (!rw_path && !rx_path)
@@ -157,6 +161,8 @@ static int check_seccomp(struct ld_tracer *tr, struct hx_err *e)
 		tr->facts.target_flags |= HX_TGT_NO_MPROTECT_EXEC;
 	if (!self_copy)
 		tr->facts.target_flags |= HX_TGT_NO_SELF_COPY;
+	if (!file_read)
+		tr->facts.target_flags |= HX_TGT_NO_FILE_READ;
 	tr->inj.permit = permit;
 	tr->inj.permit_ctx = tr;
 	return 0;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -61,6 +62,14 @@ static long try_one(uint32_t bit)
 	}
 	case LD_P_NAME: return syscall(SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, HX_HUGE, name);
 	case LD_P_MDWE_QUERY: return syscall(SYS_prctl, PR_GET_MDWE, 0, 0, 0, 0);
+	case LD_P_FILE_READ: { /* all four, as the pread fill makes them */
+		struct stat st;
+		int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/exe",
+				      O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0 || syscall(SYS_fstat, fd, &st) != 0 || syscall(SYS_pread64, fd, buf, 8, 0) < 0)
+			return -1;
+		return syscall(SYS_close, fd);
+	}
 	}
 	return -1;
 }
@@ -116,6 +125,10 @@ bool ld_probe_permits(uint32_t bits, long nr, const uint64_t args[6])
 	case SYS_mremap: need = LD_P_MREMAP; break;
 	case SYS_madvise: need = advice_bit(args[2]); break;
 	case SYS_process_vm_readv: need = LD_P_SELF_COPY; break;
+	case SYS_openat:
+	case SYS_fstat:
+	case SYS_pread64:
+	case SYS_close: need = LD_P_FILE_READ; break;
 	case SYS_prctl:
 		need = args[0] == PR_SET_VMA ? LD_P_NAME : args[0] == PR_GET_MDWE ? LD_P_MDWE_QUERY : 0;
 		break;

@@ -35,7 +35,8 @@ enum ld_probe_bit {
 	LD_P_PROCMEM = 1u << 12,      /* pread/pwrite of /proc/PID/mem */
 	LD_P_NAME = 1u << 13,         /* prctl(PR_SET_VMA) */
 	LD_P_MDWE_QUERY = 1u << 14,   /* prctl(PR_GET_MDWE) */
-	LD_P_ALL = (1u << 15) - 1,
+	LD_P_FILE_READ = 1u << 15,    /* openat, fstat, pread64, close of a file */
+	LD_P_ALL = (1u << 16) - 1,
 };
 
 /* Try every kind of call; returns the bits of those allowed. */

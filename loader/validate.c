@@ -194,8 +194,7 @@ static int do_madvise(struct model *m, const struct hx_plan_step *s, uint32_t ba
 		return (stage || piece_home || region) ? 0 : -EINVAL;
 	case MADV_DONTNEED:
 		/* Only clean file text: an anonymous (modified) page would be lost. */
-		if (backing != HX_BACK_FILE || !region || m->new_text || !m->pc[0].vma->has_smaps ||
-		    m->pc[0].vma->anonymous_kb != 0)
+		if (backing != HX_BACK_FILE || !region || m->new_text || !hx_vma_clean(m->pc[0].vma))
 			return -EINVAL;
 		return 0;
 	default:

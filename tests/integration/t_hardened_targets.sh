@@ -1,15 +1,15 @@
 # Hardened targets: under PR_SET_MDWE, under a seccomp filter like systemd's
-# MemoryDenyWriteExecute=, and under one that also kills on
-# process_vm_readv/writev, the program still gets its huge pages (a staging
-# area mapped r-x from the start and filled by the tracer) and runs as
-# plain. A program already being traced (strace) is not broken. Yama
+# MemoryDenyWriteExecute=, under one that also kills on
+# process_vm_readv/writev (a staging area mapped r-x from the start and
+# filled by the tracer), and under one that refuses fstat (a copy instead of
+# the pread fill), the program still gets its huge pages and runs as plain. A program already being traced (strace) is not broken. Yama
 # ptrace_scope is honoured where Yama exists.
 . tests/integration/lib.sh
 need_ptrace
 need_thp
 prog=$P/bigtext-pie
 capture plain "$prog" --calls 1000
-for mode in mdwe sysmdwe nocopy; do
+for mode in mdwe sysmdwe nocopy nofstat; do
 	SELFCHECK=1 capture $mode "$P/hardened" $mode "$H" -v --backing=thp "$prog" --calls 1000
 	[ "$(cat "$TMP/$mode.rc")" = 77 ] && { note "$mode: not supported by this kernel"; continue; }
 	same_run plain $mode
@@ -20,6 +20,11 @@ done
 # the r-x-from-the-start path is what ran under MDWE
 SELFCHECK=1 "$P/hardened" mdwe "$H" -vv --backing=thp "$prog" --calls 10 2>&1 >/dev/null |
 	grep -q 'tracer-copy' || fail "MDWE: not the tracer-copy path"
+# a filter that refuses one call of the pread fill: the plan copies from
+# memory instead of reading the file
+SELFCHECK=1 "$P/hardened" nofstat "$H" -vv --backing=thp "$prog" --calls 10 >/dev/null 2>"$TMP/np.err"
+grep -q ' read-file ' "$TMP/np.err" && fail "fstat refused, yet the plan reads the file: $(cat "$TMP/np.err")"
+grep -q '^      copy ' "$TMP/np.err" || fail "fstat refused: no copy step: $(cat "$TMP/np.err")"
 
 # already traced: hugexec cannot attach, says so, the program runs
 if command -v strace >/dev/null; then

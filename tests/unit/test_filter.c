@@ -132,6 +132,11 @@ static void test_probe_permits(void **state)
 	assert_false(ld_probe_permits(LD_P_MMAP_RW, SYS_mmap, ht_map));
 	assert_true(ld_probe_permits(LD_P_MADV_HUGEPAGE, SYS_madvise, hp));
 	assert_true(ld_probe_permits(0, SYS_exit_group, hp));
+	/* the pread fill's four calls stand or fall together */
+	assert_true(ld_probe_permits(LD_P_FILE_READ, SYS_openat, hp));
+	assert_true(ld_probe_permits(LD_P_FILE_READ, SYS_pread64, hp));
+	assert_false(ld_probe_permits(LD_P_ALL & ~LD_P_FILE_READ, SYS_close, hp));
+	assert_false(ld_probe_permits(LD_P_ALL & ~LD_P_FILE_READ, SYS_fstat, hp));
 }
 
 static void test_probe_all_unfiltered(void **state)
@@ -143,7 +148,7 @@ static void test_probe_all_unfiltered(void **state)
 	uint32_t bits = ld_probe_all();
 	uint32_t want = LD_P_MMAP_RW | LD_P_MMAP_RX | LD_P_MPROTECT_RX | LD_P_MUNMAP | LD_P_MREMAP |
 			LD_P_MADV_HUGEPAGE | LD_P_MADV_DONTNEED | LD_P_SELF_COPY | LD_P_VM_WRITE |
-			LD_P_PROCMEM;
+			LD_P_PROCMEM | LD_P_FILE_READ;
 	if ((bits & want) != want)
 		fail_msg("probe bits %#x, want at least %#x", bits, want);
 }

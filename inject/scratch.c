@@ -14,10 +14,13 @@
 #include "inject.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #define SCAN_MAX (1u << 20) /* bytes scanned per mapping */
 
@@ -29,8 +32,8 @@ static bool overlaps_any(uint64_t a, uint64_t l, const struct inj_range *r, size
 	return false;
 }
 
-/* First `0f 05` in [v->start, min(end, start+SCAN_MAX)). */
-static int scan(struct inj_target *t, const struct hx_vma *v, uint64_t *pc)
+/* First two-byte instruction op[] in [v->start, min(end, start+SCAN_MAX)). */
+static int scan_for(struct inj_target *t, const struct hx_vma *v, const uint8_t op[2], uint64_t *pc)
 {
 	uint64_t len = v->end - v->start;
 	if (len > SCAN_MAX)
@@ -42,7 +45,7 @@ static int scan(struct inj_target *t, const struct hx_vma *v, uint64_t *pc)
 	if (r == 0) {
 		r = -ENOENT;
 		for (uint64_t i = 0; i + 1 < len; i++)
-			if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
+			if (buf[i] == op[0] && buf[i + 1] == op[1]) {
 				*pc = v->start + i;
 				r = 0;
 				break;
@@ -50,6 +53,13 @@ static int scan(struct inj_target *t, const struct hx_vma *v, uint64_t *pc)
 	}
 	free(buf);
 	return r;
+}
+
+static const uint8_t SYSCALL_OP[2] = {0x0f, 0x05};
+
+static int scan(struct inj_target *t, const struct hx_vma *v, uint64_t *pc)
+{
+	return scan_for(t, v, SYSCALL_OP, pc);
 }
 
 static int find_gadget(struct inj_target *t, const struct hx_vmas *m, const struct inj_range *avoid,
@@ -153,19 +163,70 @@ int inj_scratch_teardown(struct inj_target *t, struct hx_err *e)
 	return r;
 }
 
+/* At the exec event stop the target is still inside execve, whose return
+ * value (0) is stored in rax after the stop: step to its syscall-exit
+ * stop first, so that the rax we set is the one the next call sees. */
+static int finish_exec(struct inj_target *t, struct user_regs_struct *r, struct hx_err *e)
+{
+	siginfo_t si;
+	int st;
+	errno = 0;
+	if (t->ops->ptrace(PTRACE_GETSIGINFO, t->pid, NULL, &si) < 0 && errno)
+		return 0; /* not a stop that has one: not the exec stop either */
+	if (si.si_code != (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+		return 0;
+	errno = 0;
+	if ((t->ops->ptrace(PTRACE_SYSCALL, t->pid, NULL, NULL) < 0 && errno) ||
+	    t->ops->waitpid(t->pid, &st, __WALL) != t->pid || !WIFSTOPPED(st) ||
+	    WSTOPSIG(st) != (SIGTRAP | 0x80) ||
+	    (t->ops->ptrace(PTRACE_GETREGS, t->pid, NULL, r) < 0 && errno))
+		return hx_fail(e, -EPROTO, "could not finish the program's exec");
+	return 0;
+}
+
+/* A 32-bit program (met only at its exec stop, when hugexec refuses it
+ * under --strict) makes i386 system calls: `int $0x80` from its vDSO, with
+ * the i386 number of exit_group. */
+#define USER32_CS 0x23
+#define I386_NR_EXIT_GROUP 252
+
+static int compat_exit(struct inj_target *t, const struct hx_vmas *m, struct user_regs_struct *r,
+		       int status, struct hx_err *e)
+{
+	static const uint8_t int80[2] = {0xcd, 0x80};
+	uint64_t pc = 0;
+	for (size_t i = 0; i < m->n && !pc; i++)
+		if (m->v[i].kind == HX_VMA_VDSO && scan_for(t, &m->v[i], int80, &pc) < 0)
+			pc = 0;
+	if (!pc)
+		return hx_fail(e, -ENOENT, "no int $0x80 in the 32-bit program's vDSO");
+	r->rip = pc;
+	r->rax = I386_NR_EXIT_GROUP;
+	r->rbx = (unsigned long long)status;
+	return 0;
+}
+
 int inj_exit_group(struct inj_target *t, const struct hx_vmas *m, int status, struct hx_err *e)
 {
-	uint64_t pc = t->syscall_pc;
-	if (!pc && find_gadget(t, m, NULL, 0, true, &pc) < 0)
-		return hx_fail(e, -ENOENT, "no syscall instruction in the target");
 	struct user_regs_struct r = t->regs;
 	errno = 0;
 	if (!t->saved && t->ops->ptrace(PTRACE_GETREGS, t->pid, NULL, &r) < 0 && errno)
 		return hx_fail(e, -errno, "reading registers: %s", strerror(errno));
-	r.rip = pc;
-	r.rax = SYS_exit_group;
+	int c = t->saved ? 0 : finish_exec(t, &r, e);
+	if (c < 0)
+		return c;
+	if (r.cs == USER32_CS) {
+		if ((c = compat_exit(t, m, &r, status, e)) < 0)
+			return c;
+	} else {
+		uint64_t pc = t->syscall_pc;
+		if (!pc && find_gadget(t, m, NULL, 0, true, &pc) < 0)
+			return hx_fail(e, -ENOENT, "no syscall instruction in the target");
+		r.rip = pc;
+		r.rax = SYS_exit_group;
+		r.rdi = (unsigned long long)status;
+	}
 	r.orig_rax = (unsigned long long)-1;
-	r.rdi = (unsigned long long)status;
 	errno = 0;
 	if (t->ops->ptrace(PTRACE_SETREGS, t->pid, NULL, &r) < 0 && errno)
 		return hx_fail(e, -errno, "setting registers: %s", strerror(errno));

@@ -39,6 +39,29 @@ static int read_int(int fd, int *v)
 	return r == (ssize_t)sizeof(*v) ? 0 : -EPIPE;
 }
 
+/* Write to the tracer, which may have died: its EPIPE must not kill us
+ * (we are about to become CMD). SIGPIPE is held blocked for the write and
+ * a SIGPIPE it raised is taken back, so CMD inherits the mask and the
+ * pending set we were given. */
+static ssize_t write_go(int fd)
+{
+	sigset_t pipe_only, old, pending;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_only, &old);
+	bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	ssize_t r;
+	do
+		r = write(fd, "g", 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && !was_pending) {
+		const struct timespec now = {0, 0};
+		(void)sigtimedwait(&pipe_only, NULL, &now);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 static void write_int(int fd, int v)
 {
 	ssize_t r;
@@ -88,6 +111,9 @@ static void become_tracer(void)
 	(void)setsid();
 	for (size_t i = 0; i < HX_ARRAY_LEN(ignore); i++)
 		signal(ignore[i], SIG_IGN);
+	/* We wait for our helper children: an inherited SIG_IGN would make
+	 * the kernel reap them unseen (waitpid: ECHILD). CMD keeps its own. */
+	signal(SIGCHLD, SIG_DFL);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0); /* never hold the target's stdin or stdout */
@@ -144,7 +170,7 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 			;
 		if (read_int(up[0], &tracer) == 0 && tracer > 0) {
 			(void)prctl(PR_SET_PTRACER, (unsigned long)tracer, 0, 0, 0);
-			if (write(down[1], "g", 1) == 1 && read_int(up[0], &res) < 0)
+			if (write_go(down[1]) == 1 && read_int(up[0], &res) < 0)
 				res = -EPIPE;
 			/* Attached or not, the exception has done its job; a
 			 * later process reusing that PID must not inherit it. */

@@ -19,12 +19,15 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-/* 0 if executable regular file, -EACCES if present but not, -ENOENT. */
+/* 0 if executable regular file, -EACCES if present but not (-EISDIR for
+ * a directory, which a shell names so), -ENOENT. */
 static int probe(const char *file)
 {
 	struct stat st;
 	if (stat(file, &st) != 0)
 		return (errno == EACCES) ? -EACCES : -ENOENT;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, file, X_OK, AT_EACCESS) != 0)
 		return -EACCES;
 	return 0;
@@ -56,7 +59,7 @@ int ld_resolve(const char *cmd, const char *path_env, char *out, size_t outlen)
 				memcpy(out, cand, (size_t)n + 1);
 				return 0;
 			}
-			if (r == -EACCES)
+			if (r == -EACCES || r == -EISDIR)
 				result = -EACCES;
 		}
 		if (!colon)
@@ -71,29 +74,68 @@ static bool has_file_caps(const char *path)
 	return getxattr(path, "security.capability", NULL, 0) > 0;
 }
 
-const char *ld_precheck(const char *path, bool privileged, char *buf, size_t buflen)
+/* The interpreter named on a "#!" line, as the kernel reads it (the
+ * first line, at most 255 bytes, the path ends at a blank); 0 if found. */
+static int interpreter(const unsigned char *h, size_t n, char *out, size_t outlen)
+{
+	if (n < 3 || h[0] != '#' || h[1] != '!')
+		return -ENOEXEC;
+	size_t i = 2, j;
+	while (i < n && (h[i] == ' ' || h[i] == '\t'))
+		i++;
+	for (j = i; j < n && h[j] != ' ' && h[j] != '\t' && h[j] != '\n' && h[j] != 0; j++)
+		;
+	if (j == i || j - i >= outlen)
+		return -ENOEXEC;
+	memcpy(out, h + i, j - i);
+	out[j - i] = 0;
+	return 0;
+}
+
+/* One file of the chain the kernel will run: the file itself, or, for a
+ * script, its interpreter (whose setuid bits are the ones that count). */
+static const char *check_one(const char *path, bool privileged, int depth, char *buf,
+			     size_t buflen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return NULL; /* the exec will report it */
-	bool suid = (st.st_mode & S_ISUID) || ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP));
-	if (!privileged && (suid || has_file_caps(path)))
-		return "setuid, setgid or file-capability program: tracing would drop its privileges";
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char h[256];
+	ssize_t n = fd >= 0 ? read(fd, h, sizeof(h)) : -1;
+	if (fd >= 0)
+		close(fd);
+	char interp[256];
+	/* Linux ignores set-id bits on scripts; the interpreter's apply. The
+	 * kernel gives up after a few levels (ELOOP); we follow up to 8. */
+	if (n > 0 && interpreter(h, (size_t)n, interp, sizeof(interp)) == 0)
+		return depth < 8 ? check_one(interp, privileged, depth + 1, buf, buflen) : NULL;
+	bool suid = (st.st_mode & S_ISUID) || ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP));
+	if (!privileged && (suid || has_file_caps(path))) {
+		snprintf(buf, buflen, "%s%s is a setuid, setgid or file-capability program: "
+			 "tracing would drop its privileges", depth ? "its interpreter " : "",
+			 depth ? path : "it");
+		return buf;
+	}
 	if (fd < 0)
 		return privileged ? NULL : "program file is not readable";
-	unsigned char h[EI_NIDENT + 4];
-	ssize_t n = read(fd, h, sizeof(h));
-	close(fd);
-	if (n < (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
-		return NULL; /* a script, or something exec will judge */
-	if (h[EI_CLASS] != ELFCLASS64)
-		return "32-bit program: only x86-64 code is remapped";
+	if (n < EI_NIDENT + 4 || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return NULL; /* something exec will judge */
+	const char *who = depth ? "interpreter" : "program";
+	if (h[EI_CLASS] != ELFCLASS64) {
+		snprintf(buf, buflen, "32-bit %s: only x86-64 code is remapped", who);
+		return buf;
+	}
 	unsigned machine = h[EI_DATA] == ELFDATA2LSB ? (unsigned)(h[18] | h[19] << 8)
 						     : (unsigned)(h[18] << 8 | h[19]);
 	if (machine != EM_X86_64) {
-		snprintf(buf, buflen, "not an x86-64 program (ELF machine %u)", machine);
+		snprintf(buf, buflen, "not an x86-64 %s (ELF machine %u)", who, machine);
 		return buf;
 	}
 	return NULL;
+}
+
+const char *ld_precheck(const char *path, bool privileged, char *buf, size_t buflen)
+{
+	return check_one(path, privileged, 0, buf, buflen);
 }

@@ -13,11 +13,13 @@
 
 /* Resolve cmd against path_env (NULL: the default "/bin:/usr/bin").
  * Returns 0 with the file in out, -ENOENT (none found: exit 127) or
- * -EACCES (found, not executable: exit 126). */
+ * -EACCES (found, not executable: exit 126) or -EISDIR (cmd, with a slash,
+ * is a directory: exit 126). */
 int ld_resolve(const char *cmd, const char *path_env, char *out, size_t outlen) HX_WUR;
 
 /* NULL if the program may be traced; else why it runs untraced (static
- * text or written into buf). */
+ * text or written into buf). A "#!" script is judged by the interpreter
+ * the kernel will run, followed as the kernel does. */
 const char *ld_precheck(const char *path, bool privileged, char *buf, size_t buflen);
 
 #endif

@@ -8,9 +8,15 @@ chmod 755 "$TMP"
 "$H" no-such-command-xyz 2>"$TMP/e"; rc=$?
 [ $rc = 127 ] || fail "not found: status $rc"
 grep -qx 'hugexec: no-such-command-xyz: command not found' "$TMP/e" || fail "not found: $(cat "$TMP/e")"
+# a path (with a slash) that is not there is named as a shell names it
+"$H" ./no-such-file-xyz 2>"$TMP/e"; rc=$?
+[ $rc = 127 ] && grep -qx 'hugexec: ./no-such-file-xyz: No such file or directory' "$TMP/e" ||
+	fail "missing path: status $rc: $(cat "$TMP/e")"
 echo data > "$TMP/plain.txt"
-"$H" "$TMP/plain.txt" 2>/dev/null; [ $? = 126 ] || fail "non-executable file: not 126"
-"$H" /tmp 2>/dev/null; [ $? = 126 ] || fail "directory: not 126"
+"$H" "$TMP/plain.txt" 2>"$TMP/e"; rc=$?
+[ $rc = 126 ] && grep -q 'Permission denied' "$TMP/e" || fail "non-executable file: $rc $(cat "$TMP/e")"
+"$H" /tmp 2>"$TMP/e"; rc=$?
+[ $rc = 126 ] && grep -qx 'hugexec: /tmp: Is a directory' "$TMP/e" || fail "directory: $rc $(cat "$TMP/e")"
 PATH=/nonexistent "$H" ls 2>/dev/null; [ $? = 127 ] || fail "PATH is not searched"
 
 # scripts: #! works; the interpreter is the program that gets remapped
@@ -38,6 +44,19 @@ fi
 "$H" "$TMP/arm" 2>"$TMP/e"; rc=$?
 [ $rc = 126 ] || fail "aarch64 ELF: status $rc"
 grep -q 'not an x86-64 program' "$TMP/e" || fail "aarch64: $(cat "$TMP/e")"
+# a script whose interpreter is 32-bit: judged by the interpreter, before
+# the exec; --strict stops it with 125 and it does not run
+printf '#!%s\n' "$TMP/elf32" > "$TMP/s32"; chmod +x "$TMP/s32"
+"$H" "$TMP/s32" 2>"$TMP/e"; rc=$?
+[ $rc = $want ] && grep -q '32-bit interpreter.*running it unmodified' "$TMP/e" || fail "32-bit #!: $rc $(cat "$TMP/e")"
+"$H" --strict "$TMP/s32" 2>"$TMP/e"; rc=$?
+[ $rc = 125 ] || fail "--strict, 32-bit #!: status $rc: $(cat "$TMP/e")"
+# the tracer's own check (for what the precheck cannot see): --strict makes
+# the 32-bit program exit 125 with an i386 system call, no crash
+HUGEXEC_TEST_NO_PRECHECK=1 "$HT" --strict "$TMP/elf32" 2>"$TMP/e"; rc=$?
+[ $rc = 125 ] && grep -q '32-bit program.*--strict: exit 125' "$TMP/e" || fail "--strict in the tracer, 32-bit: $rc $(cat "$TMP/e")"
+HUGEXEC_TEST_NO_PRECHECK=1 "$HT" "$TMP/elf32" 2>"$TMP/e"; rc=$?
+[ $rc = $want ] || fail "32-bit program past the precheck: status $rc, plain $want: $(cat "$TMP/e")"
 
 # a program that dies before its entry point: its own message and status
 printf 'int f(void) { return 1; }\n' > "$TMP/l.c"
@@ -80,6 +99,17 @@ if is_root && command -v setpriv >/dev/null; then
 	same_run up uh
 	[ "$(cat "$TMP/uh.out")" = 0 ] || fail "setuid lost its privilege: euid $(cat "$TMP/uh.out")"
 	grep -q 'setuid.*running it unmodified' "$TMP/uh.err" || fail "setuid: $(cat "$TMP/uh.err")"
+	# ... also when it is the interpreter of a script (its set-id bits are
+	# the ones the kernel honours)
+	printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("%%d\\n", (int)geteuid()); return 0; }\n' > "$TMP/euid.c"
+	cc -o "$TMP/euid" "$TMP/euid.c" || fail "cannot build euid"
+	chmod 4755 "$TMP/euid"
+	printf '#!%s\n' "$TMP/euid" > "$TMP/euid.sh"; chmod 755 "$TMP/euid.sh"
+	capture ip as_nobody "$TMP/euid.sh"
+	capture ih as_nobody "$H" "$TMP/euid.sh"
+	same_run ip ih
+	[ "$(cat "$TMP/ih.out")" = 0 ] || fail "setuid interpreter lost its privilege: euid $(cat "$TMP/ih.out")"
+	grep -q 'interpreter .* setuid.*running it unmodified' "$TMP/ih.err" || fail "setuid interpreter: $(cat "$TMP/ih.err")"
 else
 	note "not root: the setuid case is not tested"
 fi

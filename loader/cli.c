@@ -12,7 +12,11 @@
 
 static const char usage[] =
 	"Usage: hugexec [OPTIONS] [--] CMD [ARGS...]\n"
-	"       hugexec status [--json] [PID...]\n"
+	"       hugexec status [--json] [PID...]        what is on 2 MB pages, per process\n"
+	"       hugexec record -o FILE [OPTIONS] -- CMD [ARGS...] | -p PID\n"
+	"                                               sample where a program spends its time\n"
+	"       hugexec profile show|merge|import|export|check ...   work with profiles\n"
+	"       (each subcommand takes --help)\n"
 	"Run CMD with its machine code on 2 MB pages. CMD keeps hugexec's PID,\n"
 	"output and exit status; any problem leaves it running unmodified.\n"
 	"\n"

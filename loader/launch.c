@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -123,6 +124,19 @@ static void become_tracer(void)
 	}
 }
 
+/* Who traces us already (strace, a debugger), 0 if nobody or unknown. */
+static long tracer_of_self(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	const char *p = strstr(buf, "\nTracerPid:");
+	return p ? strtol(p + 11, NULL, 10) : 0;
+}
+
 int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 {
 	int up[2], down[2];
@@ -183,6 +197,10 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 	}
 	close(up[0]);
 	close(down[1]);
+	long other = res == -EPERM ? tracer_of_self() : 0;
+	if (other > 0)
+		return hx_fail(e, res, "cannot trace the program: it is already traced by process "
+			       "%ld (a debugger or strace)", other);
 	if (res < 0)
 		return hx_fail(e, res, "cannot trace the program: %s",
 			       res == -EPERM ? "ptrace not permitted (seccomp, Yama or a container?)"

@@ -225,9 +225,12 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *name)
 		goto out;
 	}
 	if (o->dry_run || !tr.have_plan || tr.plan.n_groups == 0) {
-		if (!tr.have_plan && o->verbose)
-			note(o, name, "no executable mapping with a whole 2 MB page%s",
-			     o->dry_run ? "; nothing to do" : "");
+		/* nothing to do: -v and --dry-run still answer "what happened?" */
+		if (!tr.have_plan && (o->verbose || o->dry_run))
+			note(o, name, "nothing to remap: %s", tr.none_why[0] ? tr.none_why : "no plan");
+		else if (tr.plan.n_groups == 0 && o->verbose == 1 && !o->dry_run)
+			note(o, name, "nothing to remap: every executable mapping was left alone "
+			     "(-vv says why)");
 		if (ld_release(&tr, &e) == -ENOTRECOVERABLE)
 			give_up(&tr, name, &e);
 		goto out;

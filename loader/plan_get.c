@@ -13,6 +13,7 @@
 #include "facts.h"
 #include "helperproc.h"
 #include "probe.h"
+#include "report.h"
 #include "tracer.h"
 #include "validate.h"
 #include "../common/kernel.h"
@@ -262,15 +263,33 @@ static void evil_plan(struct ld_tracer *tr)
 #endif
 
 /* Is there any mapping worth a helper? (maps, not smaps: cheap, and most
- * short commands stop here, costing only the stops.) */
-static int worth_it(const struct ld_tracer *tr, bool *any, struct hx_err *e)
+ * short commands stop here, costing only the stops.) If not, say why in
+ * tr->none_why: the options, or the sizes. */
+static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 {
 	struct hx_vmas maps;
 	int r = hx_vmas_read(tr->pid, false, &maps, e);
+	uint64_t largest = 0, whole = 0; /* largest r-x file mapping; with a whole 2 MB page */
 	*any = false;
-	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++)
-		*any = candidate(&maps.v[i], tr->o);
+	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++) {
+		const struct hx_vma *v = &maps.v[i];
+		*any = candidate(v, tr->o);
+		if (v->kind != HX_VMA_FILE || v->prot != (PROT_READ | PROT_EXEC))
+			continue;
+		uint64_t len = v->end - v->start;
+		largest = len > largest ? len : largest;
+		if (hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE) && len > whole)
+			whole = len;
+	}
 	hx_vmas_free(&maps);
+	char a[32], b[32];
+	if (r == 0 && !*any && whole)
+		snprintf(tr->none_why, sizeof(tr->none_why), "no executable mapping reaches "
+			 "--min-size=%s (the largest with a whole 2 MB page: %s)",
+			 ld_size(tr->o->min_size, a, sizeof(a)), ld_size(whole, b, sizeof(b)));
+	else if (r == 0 && !*any)
+		snprintf(tr->none_why, sizeof(tr->none_why), "no executable mapping holds a whole "
+			 "2 MB page (the largest: %s)", ld_size(largest, a, sizeof(a)));
 	return r;
 }
 

@@ -79,6 +79,7 @@ struct ld_tracer {
 	size_t n_files;
 	struct hx_plan plan;
 	bool have_plan;
+	char none_why[200];              /* no plan: why no mapping qualified */
 	struct ld_filters filters;       /* the target's seccomp filters, when readable */
 	uint32_t probe_bits;             /* else what probing showed (probe.h) */
 	bool probed;

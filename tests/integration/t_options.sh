@@ -33,6 +33,16 @@ same_run plain off
 # --min-size and --only/--exclude select mappings
 SELFCHECK=1 capture min "$H" --min-size=64M "$big" --calls 1000
 [ "$(field "$TMP/min.err" huge_kb)" = 0 ] && [ "$(grep -c hugexec "$TMP/min.err")" = 0 ] || fail "--min-size=64M"
+# ... and -v or --dry-run still say, in one line, why nothing was done
+capture minv "$H" -v --min-size=64M "$big" --calls 1000
+[ "$(grep -c . "$TMP/minv.err")" = 1 ] && grep -q 'nothing to remap: no executable mapping reaches --min-size=64 MB' "$TMP/minv.err" ||
+	fail "-v --min-size=64M: $(cat "$TMP/minv.err")"
+capture tv "$H" --dry-run /bin/true
+grep -q '^hugexec: /bin/true: nothing to remap: no executable mapping holds a whole 2 MB page' "$TMP/tv.err" ||
+	fail "--dry-run /bin/true: $(cat "$TMP/tv.err")"
+capture exv "$H" -v --exclude='*' "$big" --calls 1000
+[ "$(grep -c '^hugexec: ' "$TMP/exv.err")" = 1 ] && grep -q 'nothing to remap: every executable mapping was left alone' "$TMP/exv.err" ||
+	fail "-v --exclude='*': $(cat "$TMP/exv.err")"
 SELFCHECK=1 capture only "$H" --only='*/libc*' "$big" --calls 1000
 [ "$(field "$TMP/only.err" huge_kb)" = 0 ] || fail "--only"
 SELFCHECK=1 capture excl "$H" --exclude='*bigtext*' "$big" --calls 1000

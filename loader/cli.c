@@ -31,6 +31,10 @@ static const char usage[] =
 	"      --only=GLOB      remap only mappings whose path matches (repeatable)\n"
 	"      --exclude=GLOB   never remap mappings whose path matches (repeatable)\n"
 	"      --no-perf-map    do not write /tmp/perf-PID.map for text that was copied\n"
+	"      --follow-exec=SECONDS\n"
+	"                       when CMD has nothing to remap (env, nice, numactl, a\n"
+	"                       #!/usr/bin/env script), wait this long for the program it\n"
+	"                       execs and remap that one (default 2; 0: do not wait)\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
@@ -82,6 +86,14 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 	} else if (strcmp(name, "min-size") == 0) {
 		if (hx_parse_size(val, &o->min_size) < 0)
 			return hx_fail(e, -EINVAL, "--min-size: '%s' is not a size like 4M", val);
+	} else if (strcmp(name, "follow-exec") == 0) {
+		char *end;
+		errno = 0;
+		double secs = strtod(val, &end);
+		if (errno || end == val || *end || !(secs >= 0) || secs * 1000 > LD_MAX_FOLLOW_MS)
+			return hx_fail(e, -EINVAL, "--follow-exec: '%s' is not a number of seconds "
+				       "(0 to 3600)", val);
+		o->follow_ms = (uint32_t)(secs * 1000 + 0.5);
 	} else if (strcmp(name, "only") == 0) {
 		return add_pattern(&o->only, val, e);
 	} else if (strcmp(name, "exclude") == 0) {
@@ -94,7 +106,8 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 
 static bool takes_value(const char *name)
 {
-	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude"};
+	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude",
+					   "follow-exec"};
 	for (size_t i = 0; i < HX_ARRAY_LEN(with); i++)
 		if (strcmp(name, with[i]) == 0)
 			return true;
@@ -167,6 +180,7 @@ int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
 	o->backing = HX_MODE_AUTO;
 	o->align = HX_ALIGN_CONSERVATIVE;
 	o->perf_map = true;
+	o->follow_ms = LD_DEFAULT_FOLLOW_MS;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];

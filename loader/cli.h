@@ -24,10 +24,15 @@ struct ld_opts {
 	uint32_t align;         /* enum hx_align_mode */
 	char *only;             /* newline-separated globs (--only, repeatable) */
 	char *exclude;          /* newline-separated globs (--exclude) */
+	uint32_t follow_ms;     /* --follow-exec: how long to wait for a wrapper's exec */
 	int cmd_index;          /* argv index of CMD; argc if missing */
 };
 
 #define LD_DEFAULT_MIN_SIZE ((uint64_t)2 << 20)
+/* env, nice, numactl, taskset exec their command within milliseconds; a
+ * shell script's `exec` at its end may take longer. */
+#define LD_DEFAULT_FOLLOW_MS 2000u
+#define LD_MAX_FOLLOW_MS 3600000u
 
 /* Parse argv[1..]. Returns 0 (see opts->help/version/cmd_index) or
  * -EINVAL with e->msg naming the bad option. */

@@ -197,18 +197,67 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 	return 0;
 }
 
-static int tracer_main(pid_t pid, const struct ld_opts *o, const char *name)
+/* The program that runs now, for messages: after a followed exec, the
+ * new one ("env -> node"). */
+static const char *shown_name(const struct ld_tracer *tr, const char *cmd, char *buf, size_t size)
+{
+	if (!tr->followed)
+		return cmd;
+	char link[64], exe[4096];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tr->pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return cmd;
+	exe[n] = 0;
+	const char *base = strrchr(exe, '/');
+	snprintf(buf, size, "%.80s -> %.200s", cmd, base ? base + 1 : exe);
+	return buf;
+}
+
+/* Entry stop to plan, following wrappers (env, nice, #!/usr/bin/env)
+ * that have nothing to remap to the program they exec. Returns 1 when the
+ * program was let go (or ended) on the way, and there is nothing left. */
+static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err *e)
+{
+	const struct ld_opts *o = tr->o;
+	int r = ld_entry_wait_exec(tr, e);
+	for (;;) {
+		if (r == 0)
+			r = ld_entry_run(tr, e);
+		if (r == 0)
+			r = ld_plan_get(tr, e);
+		if (r < 0 || tr->have_plan || !o->follow_ms || o->dry_run)
+			return r;
+		char why[sizeof(tr->none_why)], nm[300];
+		memcpy(why, tr->none_why, sizeof(why));
+		r = ld_follow_exec(tr, e);
+		if (r == -EAGAIN)
+			return 0; /* still stopped at its entry: released as usual */
+		if (r == -ESRCH) { /* it ended without exec'ing anything */
+			if (o->verbose)
+				note(o, cmd, "nothing to remap: %s", why);
+			return 1;
+		}
+		if (r < 0 && r != -ETIMEDOUT && r != -EPERM)
+			note(o, cmd, "%s; it runs on unmodified", e->msg);
+		else if (r == -EPERM || (r < 0 && o->verbose))
+			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "nothing to remap: %s; %s%s",
+			     why, e->msg, r == -EPERM ? "; running it unmodified" : "");
+		if (r < 0)
+			return 1;
+	}
+}
+
+static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 {
 	struct ld_tracer tr;
 	struct hx_err e = {0};
+	char nm[300];
 	ld_tracer_init(&tr, pid, o);
 	test_hooks(&tr);
-	int r = ld_entry_wait_exec(&tr, &e);
-	if (r == 0)
-		r = ld_entry_run(&tr, &e);
-	if (r == 0)
-		r = ld_plan_get(&tr, &e);
-	if (r == -ESRCH) /* CMD is gone: its exec failed or it ended on its own */
+	int r = plan_with_follow(&tr, cmd, &e);
+	const char *name = shown_name(&tr, cmd, nm, sizeof(nm));
+	if (r == -ESRCH || r == 1) /* CMD is gone (its exec failed, it ended), or let go */
 		goto out;
 	if (r < 0) {
 		fail_open(&tr, name, &e);

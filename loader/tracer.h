@@ -6,6 +6,8 @@
  *                          no instruction of the program has run
  *   ld_plan_get()          read smaps, gather facts, run the helper,
  *                          validate its plan
+ *   ld_follow_exec()       nothing to remap: wait for a wrapper's exec, then
+ *                          run the new image to its entry point the same way
  *   ld_apply()             execute the plan (rollback per group), verify
  *   ld_release()           restore registers and mask, detach
  *   ld_exit_target()       --strict: make the target exit with a status
@@ -80,6 +82,8 @@ struct ld_tracer {
 	struct hx_plan plan;
 	bool have_plan;
 	char none_why[200];              /* no plan: why no mapping qualified */
+	unsigned followed;               /* execs followed from a wrapper (follow.c) */
+	char follow_note[600];
 	struct ld_filters filters;       /* the target's seccomp filters, when readable */
 	uint32_t probe_bits;             /* else what probing showed (probe.h) */
 	bool probed;
@@ -103,6 +107,13 @@ int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 /* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
 int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
+
+/* follow.c: at the entry stop of a program with nothing to remap, wait
+ * (at most --follow-exec) for it to exec another. Returns 0 at the new
+ * image's exec stop; -ESRCH if the program ended; -EAGAIN if it could not
+ * be followed and is still stopped where it was; any other error after
+ * the program was let go (detached, running untraced). */
+int ld_follow_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 
 /* plan_get.c: also saves the target's state (inj_save) once it is clear
  * that there is work to do. */

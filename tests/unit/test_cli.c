@@ -25,6 +25,7 @@ static void test_cli_parse_defaults_and_cmd(void **state)
 	assert_int_equal(o.min_size, LD_DEFAULT_MIN_SIZE);
 	assert_int_equal(o.backing, HX_MODE_AUTO);
 	assert_int_equal(o.align, HX_ALIGN_CONSERVATIVE);
+	assert_int_equal(o.follow_ms, LD_DEFAULT_FOLLOW_MS);
 	ld_cli_free(&o);
 }
 
@@ -33,9 +34,10 @@ static void test_cli_parse_options(void **state)
 	(void)state;
 	char *argv[] = {"hugexec", "-vv", "--strict", "--dry-run", "--backing=hugetlb",
 			"--align", "aggressive", "--min-size=64M", "--only=*a*", "--only", "*b*",
-			"--exclude=*c*", "--", "-weird-cmd", "x", NULL};
+			"--exclude=*c*", "--follow-exec=0.25", "--", "-weird-cmd", "x", NULL};
 	struct ld_opts o;
-	assert_int_equal(parse(&o, 15, argv), 0);
+	assert_int_equal(parse(&o, 16, argv), 0);
+	assert_int_equal(o.follow_ms, 250);
 	assert_int_equal(o.verbose, 2);
 	assert_true(o.strict);
 	assert_true(o.dry_run);
@@ -44,7 +46,7 @@ static void test_cli_parse_options(void **state)
 	assert_int_equal(o.min_size, 64u << 20);
 	assert_string_equal(o.only, "*a*\n*b*");
 	assert_string_equal(o.exclude, "*c*");
-	assert_int_equal(o.cmd_index, 13);
+	assert_int_equal(o.cmd_index, 14);
 	ld_cli_free(&o);
 }
 
@@ -72,6 +74,8 @@ static void test_cli_parse_rejects(void **state)
 		{"hugexec", "--backing=zfs", "ls"}, {"hugexec", "--align=wild", "ls"},
 		{"hugexec", "--min-size=lots", "ls"}, {"hugexec", "--min-size=-1", "ls"},
 		{"hugexec", "--strict=yes", "ls"}, {"hugexec", "--only=", "ls"},
+		{"hugexec", "--follow-exec=-1", "ls"}, {"hugexec", "--follow-exec=2s", "ls"},
+		{"hugexec", "--follow-exec=4000", "ls"}, {"hugexec", "--follow-exec=nan", "ls"},
 	};
 	for (size_t i = 0; i < HX_ARRAY_LEN(bad); i++) {
 		char *argv[4] = {bad[i][0], bad[i][1], bad[i][2], NULL};

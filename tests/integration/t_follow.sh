@@ -1,0 +1,80 @@
+# Wrappers: a program with nothing to remap (env, nice, a #!/usr/bin/env
+# script, a shell that ends in exec) is followed to the program it execs,
+# which gets the huge pages; the wait is bounded by --follow-exec; a set-id
+# program exec'd by a non-root user's wrapper runs untraced, keeping its
+# privileges; signals on the way are delivered once.
+. tests/integration/lib.sh
+need_ptrace
+need_thp
+prog=$P/bigtext-pie
+SELFCHECK=1 capture plain "$prog" --calls 1000
+interior=$(field "$TMP/plain.err" interior_kb)
+
+huge_ok() { # tag: the run had its whole text interior on huge pages
+	h=$(field "$TMP/$1.err" huge_kb)
+	[ "${h:-0}" -ge "$interior" ] || fail "$1: ${h:-?} of $interior KB huge: $(cat "$TMP/$1.err")"
+}
+
+# env, and a chain of two wrappers
+SELFCHECK=1 capture env "$H" -v --backing=thp env HX_X=1 "$prog" --calls 1000
+same_run plain env
+huge_ok env
+grep -q '^hugexec: env -> bigtext-pie: .* on 2 MB pages' "$TMP/env.err" || fail "env: $(cat "$TMP/env.err")"
+SELFCHECK=1 capture chain "$H" --backing=thp env nice -n 0 "$prog" --calls 1000
+same_run plain chain
+huge_ok chain
+
+# #!/usr/bin/env INTERPRETER: the interpreter is remapped
+printf '#!/usr/bin/env %s\n' "$prog" > "$TMP/s.sh"; chmod +x "$TMP/s.sh"
+SELFCHECK=1 capture sp "$TMP/s.sh"
+SELFCHECK=1 capture sh "$H" --backing=thp "$TMP/s.sh"
+same_run sp sh
+huge_ok sh
+
+# a shell that handles a signal, then execs: the signal is delivered once
+SELFCHECK=1 capture sig "$H" --backing=thp sh -c 'trap "echo got-usr1" USR1; kill -USR1 $$; exec "$0" --calls 1000' "$prog"
+[ "$(grep -c got-usr1 "$TMP/sig.out")" = 1 ] || fail "signal while following: $(cat "$TMP/sig.out")"
+huge_ok sig
+
+# bounded: a shell that execs too late is let go, untraced, and runs on
+SELFCHECK=1 capture late "$H" -v --follow-exec=0.2 sh -c 'sleep 1; exec "$0" --calls 1000' "$prog"
+same_run plain late
+[ "$(field "$TMP/late.err" huge_kb)" = 0 ] || fail "--follow-exec=0.2 still followed: $(cat "$TMP/late.err")"
+grep -q 'did not exec another program within 0.2 s' "$TMP/late.err" || fail "late exec: $(cat "$TMP/late.err")"
+SELFCHECK=1 capture slow "$H" --backing=thp --follow-exec=10 sh -c 'sleep 0.5; exec "$0" --calls 1000' "$prog"
+same_run plain slow
+huge_ok slow
+# --follow-exec=0: not followed at all
+SELFCHECK=1 capture off "$H" --follow-exec=0 env "$prog" --calls 1000
+same_run plain off
+[ "$(field "$TMP/off.err" huge_kb)" = 0 ] || fail "--follow-exec=0 followed"
+# a long-running wrapper is released after the wait: not traced any more
+"$H" --follow-exec=0.2 sleep 30 &
+pid=$!
+at_exit "kill $pid 2>/dev/null"
+sleep 1
+grep -q '^TracerPid:[[:space:]]*0$' /proc/$pid/status || fail "still traced after --follow-exec: $(grep TracerPid /proc/$pid/status)"
+kill $pid; wait $pid 2>/dev/null
+
+# a non-root user's wrapper execs a setuid program: untraced, it keeps its
+# privileges (a tracer without CAP_SYS_PTRACE would make the kernel drop them)
+if is_root && command -v setpriv >/dev/null; then
+	chmod 755 "$TMP"
+	printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("%%d\\n", (int)geteuid()); return 0; }\n' > "$TMP/euid.c"
+	cc -o "$TMP/euid" "$TMP/euid.c" || fail "cannot build euid"
+	chmod 4755 "$TMP/euid"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	capture up as_nobody env "$TMP/euid"
+	capture uh as_nobody "$H" env "$TMP/euid"
+	same_run up uh
+	[ "$(cat "$TMP/uh.out")" = 0 ] || fail "setuid program lost its privilege when followed: euid $(cat "$TMP/uh.out")"
+	grep -q 'execs a program hugexec does not trace (.*setuid.*running it unmodified' "$TMP/uh.err" || fail "setuid exec: $(cat "$TMP/uh.err")"
+	# and an ordinary program is still followed as that user
+	cp "$prog" "$TMP/big"; chmod 755 "$TMP/big"
+	SELFCHECK=1 capture nb as_nobody "$H" --backing=thp env "$TMP/big" --calls 1000
+	same_run plain nb
+	huge_ok nb
+else
+	note "not root: the setuid-after-wrapper case is not tested"
+fi
+exit 0

@@ -56,7 +56,8 @@ enum hx_op {
 	HX_OP_TRACER_COPY,   /* a0 dst, a1 src, a2 len: the tracer copies through /proc/PID/mem */
 	HX_OP_NAME,          /* a0 addr, a1 len, a2 string: PR_SET_VMA_ANON_NAME */
 	HX_OP_EVICT,         /* a0 addr, a1 len: the tracer drops that file range's page cache */
-	HX_OP_CHECK_HUGE,    /* a0 addr, a1 len: loader checks smaps; not huge = failure */
+	HX_OP_CHECK_HUGE,    /* a0 addr, a1 len, a2 HX_CHECK_*: loader checks smaps; not
+			      * huge = failure */
 	HX_OP_VERIFY,        /* a0 addr, a1 reference addr, a2 len: bytes must be equal */
 	HX_OP_READ_FILE,     /* a0 dst, a1 src, a2 len: the target reads src's bytes from
 			      * its file (pread), else copies them as HX_OP_COPY */
@@ -67,6 +68,11 @@ const char *hx_op_name(uint32_t op);
 
 /* True for ops the target executes as a system call. */
 bool hx_op_is_syscall(uint32_t op);
+
+/* a2 of HX_OP_CHECK_HUGE. THP comes 2 MB window by window (MADV_COLLAPSE
+ * can fail for one where memory is fragmented); when it is the last
+ * alternative, every window that did collapse is worth keeping. */
+enum { HX_CHECK_ALL = 0, HX_CHECK_SOME = 1 };
 
 enum {
 	HX_STEP_OPTIONAL = 1u << 0, /* a failure is noted, not rolled back */

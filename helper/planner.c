@@ -143,7 +143,8 @@ static int emit_copy(struct hx_plan *p, const struct hp_input *in, const struct 
 		STEP(HX_OP_MPROTECT, 0, S, L, PROT_READ | PROT_EXEC, 0);
 	if (thp)
 		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, S, L, MADV_COLLAPSE, 0);
-	STEP(HX_OP_CHECK_HUGE, 0, S, L, 0, 0);
+	/* THP is the last alternative: keep the windows that did collapse */
+	STEP(HX_OP_CHECK_HUGE, 0, S, L, thp ? HX_CHECK_SOME : HX_CHECK_ALL, 0);
 	for (size_t i = 0; i < r->n_pieces; i++)
 		STEP(HX_OP_MREMAP, 0, pc[i].start, pc[i].len, A + (pc[i].start - T), 0);
 	STEP(HX_OP_MREMAP, 0, S, L, T, 0);
@@ -203,6 +204,20 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	int err;
 	if (r->edge && mode == HX_MODE_FILE)
 		return 0; /* windows are always copies */
+	/* Backing is chosen per 2 MB window: when the hugetlb pool has some
+	 * free pages but not enough for the whole region, its first windows
+	 * take them and the rest goes on THP. */
+	if (any && !r->edge && b->hugetlb_pages && b->hugetlb_pages < pages && thp_on) {
+		struct hp_region head = *r, tail = *r;
+		head.len = b->hugetlb_pages * HX_HUGE;
+		head.piece[0].len = head.len;
+		tail.addr += head.len;
+		tail.len -= head.len;
+		tail.file_offset += head.len;
+		tail.piece[0] = (struct hp_piece){tail.addr, tail.len};
+		return (err = emit_region(p, in, &head, c, b, notes)) < 0
+			       ? err : emit_region(p, in, &tail, c, b, notes);
+	}
 
 	if ((err = hx_plan_add_string(p, v->path, &c->path_str)) < 0 ||
 	    (err = anon_name(p, v->path, &c->name_str)) < 0)

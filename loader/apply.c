@@ -248,7 +248,7 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 		*step_err = evict(tr, a[0], a[1]);
 		break;
 	case HX_OP_CHECK_HUGE:
-		*step_err = ld_verify_huge(tr->pid, a[0], a[1], e);
+		*step_err = ld_verify_huge(tr->pid, a[0], a[1], a[2] == HX_CHECK_SOME, e);
 		break;
 	case HX_OP_VERIFY:
 		*step_err = ld_verify_bytes(&tr->inj, a[0], a[1], a[2], tr->verify_full, e);

@@ -149,7 +149,17 @@ static void by_backing(const struct ld_tracer *tr, char *buf, size_t size)
 const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 {
 	for (size_t i = 0; i < tr->n_regions; i++) {
-		if (tr->regions[i].backing != HX_BACK_NONE)
+		const struct ld_region_result *r = &tr->regions[i];
+		if (r->backing != HX_BACK_NONE && r->huge_bytes < r->len) {
+			/* THP windows that would not collapse stay small */
+			char path[300], a[32], b[32];
+			snprintf(buf, size, "%s: only %s of %s on 2 MB pages (%s)",
+				 ld_printable(hx_plan_str(&tr->plan, r->path_str), path, sizeof(path)),
+				 ld_size(r->huge_bytes, a, sizeof(a)), ld_size(r->len, b, sizeof(b)),
+				 hx_backing_name(r->backing));
+			return buf;
+		}
+		if (r->backing != HX_BACK_NONE)
 			continue;
 		snprintf(buf, size, "a region stayed on 4 KB pages");
 		for (uint32_t g = 0; g < tr->plan.n_groups; g++)

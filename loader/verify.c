@@ -25,7 +25,7 @@ uint64_t ld_huge_bytes_in(const struct hx_vmas *m, uint64_t addr, uint64_t len)
 	return huge;
 }
 
-int ld_verify_huge(pid_t pid, uint64_t addr, uint64_t len, struct hx_err *e)
+int ld_verify_huge(pid_t pid, uint64_t addr, uint64_t len, bool some, struct hx_err *e)
 {
 	struct hx_vmas m;
 	int r = hx_vmas_read(pid, true, &m, e);
@@ -33,7 +33,7 @@ int ld_verify_huge(pid_t pid, uint64_t addr, uint64_t len, struct hx_err *e)
 		return r;
 	uint64_t huge = ld_huge_bytes_in(&m, addr, len);
 	hx_vmas_free(&m);
-	if (huge < len)
+	if (huge < (some ? HX_HUGE : len))
 		return hx_fail(e, -EAGAIN, "only %llu of %llu MB came on huge pages",
 			       (unsigned long long)(huge >> 20), (unsigned long long)(len >> 20));
 	return 0;

@@ -11,9 +11,10 @@
 
 #include "tracer.h"
 
-/* 0 if every byte of [addr, addr+len) is mapped by huge pages, in mappings
- * that lie wholly inside the range; -EAGAIN (with a message) otherwise. */
-int ld_verify_huge(pid_t pid, uint64_t addr, uint64_t len, struct hx_err *e);
+/* 0 if every byte of [addr, addr+len) is mapped by huge pages (some: at
+ * least one 2 MB page of it), in mappings that lie wholly inside the
+ * range; -EAGAIN (with a message) otherwise. */
+int ld_verify_huge(pid_t pid, uint64_t addr, uint64_t len, bool some, struct hx_err *e);
 
 /* Same check on an already parsed smaps: the huge bytes found. */
 uint64_t ld_huge_bytes_in(const struct hx_vmas *m, uint64_t addr, uint64_t len);

@@ -110,6 +110,14 @@ static int setup_dir(void **state)
 	x64[18] = 62;
 	make_file("x64", x64, sizeof(x64), 0755);
 	make_file("suid", x64, sizeof(x64), 04755);
+	/* scripts whose interpreters are those: "#!DIR/elf32 -x" and so on */
+	const char *interps[][2] = {{"s32", "elf32"}, {"ssuid", "suid"}, {"sx64", "x64"},
+				    {"snest", "s32"}};
+	for (size_t i = 0; i < HX_ARRAY_LEN(interps); i++) {
+		char line[160];
+		int n = snprintf(line, sizeof(line), "#! %s/%s -x\n", dir, interps[i][1]);
+		make_file(interps[i][0], line, (size_t)n, 0755);
+	}
 	return 0;
 }
 
@@ -136,6 +144,8 @@ static void test_resolve(void **state)
 	snprintf(path, sizeof(path), "%s", dir);
 	assert_int_equal(ld_resolve("data", path, out, sizeof(out)), -EACCES); /* 126 */
 	assert_int_equal(ld_resolve("bin2", path, out, sizeof(out)), -EACCES); /* a directory */
+	snprintf(want, sizeof(want), "%s/bin2", dir);
+	assert_int_equal(ld_resolve(want, path, out, sizeof(out)), -EISDIR); /* named: "Is a directory" */
 	assert_int_equal(ld_resolve("nothere", path, out, sizeof(out)), -ENOENT); /* 127 */
 	assert_int_equal(ld_resolve("", path, out, sizeof(out)), -ENOENT);
 	snprintf(want, sizeof(want), "%s/tool", dir);
@@ -157,6 +167,44 @@ static void test_precheck(void **state)
 	snprintf(p, sizeof(p), "%s/suid", dir);
 	assert_non_null(strstr(ld_precheck(p, false, buf, sizeof(buf)), "setuid"));
 	assert_null(ld_precheck(p, true, buf, sizeof(buf))); /* root keeps its privileges */
+	/* a script is judged by its interpreter, followed as the kernel does */
+	char big[400];
+	snprintf(p, sizeof(p), "%s/s32", dir);
+	assert_non_null(strstr(ld_precheck(p, true, big, sizeof(big)), "32-bit interpreter"));
+	snprintf(p, sizeof(p), "%s/snest", dir);
+	assert_non_null(strstr(ld_precheck(p, true, big, sizeof(big)), "32-bit interpreter"));
+	snprintf(p, sizeof(p), "%s/ssuid", dir);
+	assert_non_null(strstr(ld_precheck(p, false, big, sizeof(big)), "interpreter"));
+	assert_non_null(strstr(ld_precheck(p, false, big, sizeof(big)), "setuid"));
+	assert_null(ld_precheck(p, true, big, sizeof(big)));
+	snprintf(p, sizeof(p), "%s/sx64", dir);
+	assert_null(ld_precheck(p, false, big, sizeof(big)));
+}
+
+/* A region only partly on huge pages (THP windows that did not collapse)
+ * is a failure for --strict, named with its numbers. */
+static void test_first_failure_partial(void **state)
+{
+	(void)state;
+	struct ld_tracer tr;
+	memset(&tr, 0, sizeof(tr));
+	hx_plan_init(&tr.plan, 1);
+	uint32_t path;
+	assert_int_equal(hx_plan_add_string(&tr.plan, "/usr/sbin/x", &path), 0);
+	struct ld_region_result r[2] = {
+		{.addr = 0x200000, .len = 8u << 20, .backing = HX_BACK_FILE, .huge_bytes = 8u << 20,
+		 .path_str = path},
+		{.addr = 0x1000000, .len = 8u << 20, .backing = HX_BACK_THP, .huge_bytes = 6u << 20,
+		 .path_str = path},
+	};
+	tr.regions = r;
+	tr.n_regions = 1;
+	char buf[200];
+	assert_null(ld_first_failure(&tr, buf, sizeof(buf)));
+	tr.n_regions = 2;
+	assert_string_equal(ld_first_failure(&tr, buf, sizeof(buf)),
+			    "/usr/sbin/x: only 6 MB of 8 MB on 2 MB pages (thp)");
+	hx_plan_free(&tr.plan);
 }
 
 static void test_report_formatting(void **state)
@@ -178,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_precheck, setup_dir, teardown_dir),
 		cmocka_unit_test(test_report_formatting),
+		cmocka_unit_test(test_first_failure_partial),
 	};
 	return cmocka_run_group_tests_name("loader_misc", tests, NULL, NULL);
 }

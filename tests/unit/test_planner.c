@@ -267,10 +267,51 @@ static void test_plan_hugetlb_budget(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(g[0].backing, HX_BACK_HUGETLB);
 	assert_int_equal(g[1].backing, HX_BACK_THP);
+	/* 1 page left for the library's 4 windows: backing is per window, so
+	 * its first window may take it, the other three go on THP */
 	g = groups_for(&p, 0x7f0000200000, &n);
-	assert_int_equal(n, 3); /* 1 page left: no hugetlb for 4 windows */
+	assert_int_equal(n, 4); /* file, file after eviction, hugetlb, THP */
+	assert_int_equal(g[0].len, 2u << 20);
+	assert_int_equal(g[2].backing, HX_BACK_HUGETLB);
+	assert_int_equal(g[3].backing, HX_BACK_THP);
+	g = groups_for(&p, 0x7f0000400000, &n);
+	assert_int_equal(n, 3); /* file, file after eviction, THP */
+	assert_int_equal(g[0].len, 6u << 20);
+	assert_int_equal(g[0].file_offset, 0x200000 + (0x7f0000400000 - 0x7f0000200000));
 	assert_int_equal(g[2].backing, HX_BACK_THP);
 	check_plan_valid(&p, FIX_PIE_MAPS, 4242);
+	hx_plan_free(&p);
+	world_free(&w);
+}
+
+/* Only THP keeps a partly collapsed copy (the last alternative); hugetlb
+ * and file groups want every window huge, or the next alternative runs. */
+static void test_plan_check_huge_partial_only_for_thp(void **state)
+{
+	(void)state;
+	struct world w;
+	world_pie(&w);
+	w.rq.hugetlb_free = 64;
+	struct hx_plan p;
+	struct hx_err e = {0};
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	unsigned thp = 0, other = 0;
+	for (uint32_t gi = 0; gi < p.n_groups; gi++) {
+		const struct hx_plan_group *g = &p.groups[gi];
+		for (uint32_t k = 0; k < g->n_steps; k++) {
+			const struct hx_plan_step *st = &p.steps[g->first_step + k];
+			if (st->op != HX_OP_CHECK_HUGE)
+				continue;
+			if (g->backing == HX_BACK_THP) {
+				assert_int_equal(st->a[2], HX_CHECK_SOME);
+				thp++;
+			} else {
+				assert_int_equal(st->a[2], HX_CHECK_ALL);
+				other++;
+			}
+		}
+	}
+	assert_true(thp >= 2 && other >= 3);
 	hx_plan_free(&p);
 	world_free(&w);
 }
@@ -381,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_find_hole),
 		cmocka_unit_test(test_plan_auto_chains),
 		cmocka_unit_test(test_plan_hugetlb_budget),
+		cmocka_unit_test(test_plan_check_huge_partial_only_for_thp),
 		cmocka_unit_test(test_plan_forced_modes),
 		cmocka_unit_test(test_plan_mdwe_uses_rx_staging),
 		cmocka_unit_test(test_plan_no_eviction_of_modified_text),

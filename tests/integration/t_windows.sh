@@ -1,0 +1,19 @@
+# Backing is decided per 2 MB window: with fewer free hugetlb pages than
+# the text needs, the first windows take them and the rest goes on THP;
+# the whole interior is on huge pages and the output is a plain run's.
+. tests/integration/lib.sh
+need_ptrace
+need_thp
+prog=$P/bigtext-pie
+SELFCHECK=1 capture plain "$prog" --calls 1000
+interior=$(field "$TMP/plain.err" interior_kb)
+reserve_hugetlb 5 || skip "cannot reserve 5 hugetlb pages (root and a free pool needed)"
+free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages)
+[ "$free" -lt $((interior / 2048)) ] || skip "$free hugetlb pages are free: enough for the whole text"
+SELFCHECK=1 capture mix "$H" -v "$prog" --calls 1000
+same_run plain mix
+h=$(field "$TMP/mix.err" huge_kb)
+[ "${h:-0}" -ge "$interior" ] || fail "$h of $interior KB huge: $(cat "$TMP/mix.err")"
+grep -q "(hugetlb $((free * 2)) MB, thp [0-9]* MB)" "$TMP/mix.err" || fail "not split by window: $(cat "$TMP/mix.err")"
+note "$(grep 'on 2 MB pages' "$TMP/mix.err")"
+exit 0

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "planner.h"
+#include "../common/placement.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -220,11 +221,14 @@ static void best_gap(uint64_t lo, uint64_t hi, uint64_t *best_lo, uint64_t *best
 int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
 		 uint64_t *out)
 {
-	uint64_t blo = 0, bhi = 0;
+	uint64_t blo = 0, bhi = 0, stack_gap = hx_stack_gap(0); /* the rlimit is not known here */
 	for (size_t i = 0; i + 1 < m->n; i++) {
 		if (m->v[i + 1].kind == HX_VMA_VSYSCALL)
 			break; /* nothing is planned above the user stack and vDSO */
 		uint64_t lo = m->v[i].end, hi = m->v[i + 1].start;
+		/* the validator's rule: not in the stack's or the brk's room */
+		if (!hx_placement_clip(m, stack_gap, &lo, &hi))
+			continue;
 		if (avoid_len && hx_overlaps(lo, hi - lo, avoid, avoid_len)) {
 			if (avoid > lo)
 				best_gap(lo, avoid, &blo, &bhi);

@@ -2,11 +2,17 @@
  * validate.c - simulate every group of a plan on a model of the target's
  * address space and refuse anything outside the rules (see validate.h).
  *
- * A group's region is a 2 MB-aligned range made of pieces: the mappings
- * found in it at the entry stop, all of one file, private, readable and
- * never writable, at least one of them executable; the rest of the region
- * must be unmapped. File groups work on a region that is one piece of one
- * r-x mapping. Copy groups build a staging area in free space, copy each
+ * A group's region is 2 MB aligned, at or above 2 MB, and made of pieces:
+ * the mappings found in it at the entry stop. Normally the region lies
+ * inside one r-x private file mapping and is one piece (any 2 MB-aligned
+ * part of the mapping: the planner may split one into several regions).
+ * An edge window (HX_GROUP_EDGE, --align=aggressive only) is one 2 MB
+ * window whose pieces are r-x and r-- private mappings of one file, at
+ * least one r-x; only there may part of a region be unmapped, and only
+ * there do read-only pages become executable. File groups work on a region
+ * of one r-x piece in place. Copy groups build a staging area in free space
+ * (never below 2 MB, in the stack's growth gap or above the heap:
+ * placement.h) no longer than the region, copy each
  * piece to the same offset in it, seal it r-x, move every piece aside (to
  * the same offset of an aside range, keeping 2 MB congruence), move the
  * copy in, verify each piece against its original, and finally unmap the
@@ -14,13 +20,15 @@
  * Groups are independent: each one leaves the address space as it found it
  * except for its region's backing, and an alternative runs only after the
  * group before it was rolled back. So every group is simulated from the
- * entry-time model.
+ * entry-time model. The plan as a whole is bounded: its regions by the
+ * target's r-x text, its hugetlb mappings by the free pages the loader saw.
  * Must never: let a plan map, move, unmap or advise memory that is not its
  * region or its own staging; allow W+X; allow a step after the commit.
  */
 #define _GNU_SOURCE
 #include "validate.h"
 #include "../common/kernel.h"
+#include "../common/placement.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -61,6 +69,10 @@ struct model {
 	unsigned undo;                /* executor undo-log entries needed so far */
 	uint64_t aside;               /* where the region's originals go (base) */
 	bool have_aside;
+	uint64_t stack_gap;           /* kept free below [stack] (placement.h) */
+	uint64_t staged;              /* bytes of staging mapped so far */
+	uint64_t hugetlb_pages;       /* of them, 2 MB hugetlb pages */
+	const char *why;              /* what the refused step broke, if known */
 };
 
 static const uint64_t WX = PROT_WRITE | PROT_EXEC;
@@ -107,6 +119,16 @@ static bool is_free(const struct model *m, uint64_t a, uint64_t l)
 	return true;
 }
 
+/* A fit place for a temporary mapping (placement.h), which may outlive
+ * the plan if its commit fails. */
+static bool placed(struct model *m, uint64_t a, uint64_t l)
+{
+	if (hx_placement_ok(m->entry, m->stack_gap, a, l))
+		return true;
+	m->why = "below 2 MB, in the stack's growth gap or in the heap's room";
+	return false;
+}
+
 static bool is_region(const struct model *m, uint64_t a, uint64_t l)
 {
 	return a == m->t && l == m->tl;
@@ -138,8 +160,18 @@ static int do_mmap(struct model *m, const struct hx_plan_step *s, uint32_t backi
 	uint64_t prot = s->a[2];
 	if (s->a[3] != want || (prot != (PROT_READ | PROT_WRITE) && prot != (PROT_READ | PROT_EXEC)))
 		return -EINVAL;
-	if (s->a[1] != m->tl || !hx_is_aligned(s->a[0], HX_HUGE) || !is_free(m, s->a[0], s->a[1]))
+	if (s->a[1] != m->tl || !hx_is_aligned(s->a[0], HX_HUGE) || !is_free(m, s->a[0], s->a[1]) ||
+	    !placed(m, s->a[0], s->a[1]))
 		return -EINVAL;
+	/* all the staging a group maps, together, is at most one region's
+	 * worth: what populate and collapse may fill */
+	if (s->a[1] > m->tl - m->staged) {
+		m->why = "more staging than the region's length";
+		return -EINVAL;
+	}
+	m->staged += s->a[1];
+	if (backing == HX_BACK_HUGETLB)
+		m->hugetlb_pages += s->a[1] / HX_HUGE;
 	m->undo++;
 	return add_range(m, s->a[0], s->a[1], (uint32_t)prot, MK_STAGE, -1);
 }
@@ -213,6 +245,7 @@ static int do_mremap(struct model *m, const struct hx_plan_step *s)
 		uint64_t base = nw - (old - m->t);
 		if ((m->have_aside && base != m->aside) || !hx_is_aligned(base, HX_HUGE) ||
 		    !is_free(m, nw, len) || base + m->tl < base || !hx_vmas_range_free(m->entry, base, m->tl) ||
+		    !placed(m, base, m->tl) ||
 		    add_range(m, nw, len, m->pc[pi].vma->prot, MK_ASIDE, pi) < 0)
 			return -EINVAL;
 		m->aside = base;
@@ -316,34 +349,58 @@ static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
 	return a->inode == b->inode && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
 }
 
-/* Cut the region into pieces: mappings of one file, private, readable,
- * not writable, at least one executable; file groups: one r-x piece. */
-static int pieces_of(struct model *m, const struct hx_plan_group *g)
+/* Program text: an r-x private file mapping. */
+static bool is_text(const struct hx_vma *v)
+{
+	return v->kind == HX_VMA_FILE && !v->shared && v->prot == (PROT_READ | PROT_EXEC);
+}
+
+/* An edge window's pieces: only r-x and r-- private mappings of one file,
+ * at least one r-x. NULL, or why not. */
+static const char *window_pieces(struct model *m, const struct hx_plan_group *g)
 {
 	const struct hx_vma *first = NULL;
 	bool exec = false;
-	if (!g->len || !hx_is_aligned(g->addr, HX_HUGE) || !hx_is_aligned(g->len, HX_HUGE) ||
-	    g->addr + g->len < g->addr)
-		return -EINVAL;
 	for (size_t i = 0; i < m->entry->n; i++) {
 		const struct hx_vma *v = &m->entry->v[i];
 		if (!hx_overlaps(g->addr, g->len, v->start, v->end - v->start))
 			continue;
-		if (v->kind != HX_VMA_FILE || v->shared || (v->prot & PROT_WRITE) ||
-		    !(v->prot & PROT_READ) || (first && !same_file(first, v)) || m->npc == MAX_PIECES)
-			return -EINVAL;
+		bool ro = v->kind == HX_VMA_FILE && !v->shared && v->prot == PROT_READ;
+		if ((!ro && !is_text(v)) || (first && !same_file(first, v)))
+			return "an edge window may hold only r-x and r-- private pages of one file";
+		if (m->npc == MAX_PIECES)
+			return "an edge window of too many pieces";
 		first = first ? first : v;
-		exec |= (v->prot & PROT_EXEC) != 0;
+		exec |= is_text(v);
 		uint64_t a = v->start > g->addr ? v->start : g->addr;
 		uint64_t b = v->end < g->addr + g->len ? v->end : g->addr + g->len;
 		m->pc[m->npc++] = (struct piece){a, b - a, v, false, false};
 	}
-	if (!exec)
-		return -EINVAL;
-	if (g->backing == HX_BACK_FILE &&
-	    (m->npc != 1 || m->pc[0].len != g->len || m->pc[0].vma->prot != (PROT_READ | PROT_EXEC)))
-		return -EINVAL;
-	return 0;
+	return exec ? NULL : "an edge window without r-x text";
+}
+
+/* Cut the region into pieces. NULL, or why it is not the program's text. */
+static const char *pieces_of(struct model *m, const struct hx_plan_group *g,
+			     const struct ld_plan_limits *lim)
+{
+	if (!g->len || !hx_is_aligned(g->addr, HX_HUGE) || !hx_is_aligned(g->len, HX_HUGE) ||
+	    g->addr + g->len < g->addr)
+		return "not 2 MB aligned";
+	if (g->addr < HX_MIN_ADDR)
+		return "below 2 MB";
+	if (g->flags & HX_GROUP_EDGE) {
+		if (!lim->edge_windows)
+			return "an edge window without --align=aggressive";
+		if (g->len != HX_HUGE || g->backing == HX_BACK_FILE)
+			return "an edge window is one 2 MB window, always copied";
+		return window_pieces(m, g);
+	}
+	/* one piece: all of the region is inside one r-x mapping */
+	const struct hx_vma *v = hx_vmas_find(m->entry, g->addr);
+	if (!v || !is_text(v) || g->addr + g->len > v->end)
+		return "not inside one r-x private file mapping";
+	m->pc[m->npc++] = (struct piece){g->addr, g->len, v, false, false};
+	return NULL;
 }
 
 static uint64_t top_of(const struct hx_vmas *m)
@@ -355,8 +412,10 @@ static uint64_t top_of(const struct hx_vmas *m)
 	return top;
 }
 
+/* One group on the entry-time model; *hugetlb_pages: what its hugetlb
+ * staging takes from the pool. */
 static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vmas *vm,
-		       struct hx_err *e)
+		       const struct ld_plan_limits *lim, uint64_t *hugetlb_pages, struct hx_err *e)
 {
 	const struct hx_plan_group *g = &p->groups[gi];
 	struct model m;
@@ -365,17 +424,19 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vma
 	m.t = g->addr;
 	m.tl = g->len;
 	m.top = top_of(vm);
-	if (pieces_of(&m, g) < 0)
+	m.stack_gap = hx_stack_gap(lim->stack_rlimit);
+	const char *why = pieces_of(&m, g, lim);
+	if (why)
 		return hx_fail(e, -EINVAL, "plan group %u: region %#llx+%#llx is not made of the "
-			       "program's own read-only text", gi, (unsigned long long)g->addr,
-			       (unsigned long long)g->len);
+			       "program's own text: %s", gi, (unsigned long long)g->addr,
+			       (unsigned long long)g->len, why);
 	for (uint32_t k = 0; k < g->n_steps; k++) {
 		const struct hx_plan_step *s = &p->steps[g->first_step + k];
 		if (!step_ranges_ok(s) || step(&m, p, g, s) < 0)
 			return hx_fail(e, -EPERM, "plan group %u step %u (%s %#llx %#llx %#llx): "
-				       "not allowed", gi, k, hx_op_name(s->op),
+				       "not allowed%s%s", gi, k, hx_op_name(s->op),
 				       (unsigned long long)s->a[0], (unsigned long long)s->a[1],
-				       (unsigned long long)s->a[2]);
+				       (unsigned long long)s->a[2], m.why ? ": " : "", m.why ? m.why : "");
 	}
 	bool done = g->backing == HX_BACK_FILE ? at_home(&m) : (m.new_text && m.committed);
 	if (m.undo > HX_PLAN_MAX_UNDO)
@@ -383,6 +444,7 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vma
 	if (!done || m.n != 0)
 		return hx_fail(e, -EPERM, "plan group %u does not end with the address space "
 			       "restored and its region in place", gi);
+	*hugetlb_pages = m.hugetlb_pages;
 	return 0;
 }
 
@@ -409,12 +471,48 @@ static int check_chains(const struct hx_plan *p, struct hx_err *e)
 	return 0;
 }
 
-int ld_plan_validate(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid, struct hx_err *e)
+/* All regions together are at most the target's text: each r-x private
+ * file mapping rounded out to 2 MB (its interior and its edge windows).
+ * The per-group rules and check_chains already imply it; this keeps the
+ * plan's size bounded even if one of them is loosened. */
+static int check_size(const struct hx_plan *p, const struct hx_vmas *m, struct hx_err *e)
+{
+	uint64_t max = 0, sum = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (is_text(&m->v[i]))
+			max += hx_align_up(m->v[i].end, HX_HUGE) - hx_align_down(m->v[i].start, HX_HUGE);
+	for (uint32_t i = 0; i < p->n_groups; i++) {
+		const struct hx_plan_group *g = &p->groups[i];
+		if (g->alt_of >= 0)
+			continue; /* the same region as its chain's first group */
+		if (g->len > max - sum)
+			return hx_fail(e, -EPERM, "plan regions cover more than the program's %llu MB "
+				       "of text", (unsigned long long)(max >> 20));
+		sum += g->len;
+	}
+	return 0;
+}
+
+int ld_plan_check(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid,
+		  const struct ld_plan_limits *lim, struct hx_err *e)
 {
 	if (p->pid != pid)
 		return hx_fail(e, -EPERM, "plan is for PID %d, not %d", p->pid, (int)pid);
 	int r = check_chains(p, e);
-	for (uint32_t i = 0; i < p->n_groups && r == 0; i++)
-		r = check_group(p, i, m, e);
-	return r;
+	/* every group's hugetlb staging from one pool: the planner's budget */
+	uint64_t used = 0, pages = 0;
+	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {
+		r = check_group(p, i, m, lim, &pages, e);
+		if (r == 0 && pages > lim->hugetlb_free - used)
+			r = hx_fail(e, -EPERM, "plan group %u: more hugetlb pages than the %llu free",
+				    i, (unsigned long long)lim->hugetlb_free);
+		used += pages;
+	}
+	return r ? r : check_size(p, m, e);
+}
+
+int ld_plan_validate(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid, struct hx_err *e)
+{
+	const struct ld_plan_limits none = {.hugetlb_free = UINT64_MAX, .edge_windows = true};
+	return ld_plan_check(p, m, pid, &none, e);
 }

@@ -1,6 +1,8 @@
 /* mkseeds.c - write the seed corpora of the fuzz targets from the unit
  * tests' fixtures (run once; the seeds are kept in git):
- *   mkseeds DIR   ->  DIR/maps/ DIR/plan/ DIR/request/ */
+ *   mkseeds DIR   ->  DIR/maps/ DIR/plan/ DIR/request/
+ * The plan seeds cover every group kind and every op the planner emits,
+ * plus two refused plans from the audit of issue 5. */
 #include "../../common/plan.h"
 #include "../../common/request.h"
 #include "../../helper/planner.h"
@@ -35,6 +37,122 @@ static struct hp_file file(uint32_t ino, uint64_t off, uint64_t size)
 	return f;
 }
 
+/* maps text as smaps with counters: no page modified (clean text, so the
+ * planner reads pieces from their file and may evict) */
+static int parse_clean(const char *maps, struct hx_vmas *m)
+{
+	char buf[16384];
+	size_t w = 0;
+	for (const char *l = maps; *l && w + 600 < sizeof(buf);) {
+		const char *nl = strchr(l, '\n');
+		size_t n = (size_t)(nl - l) + 1;
+		memcpy(buf + w, l, n);
+		w += n;
+		w += (size_t)snprintf(buf + w, sizeof(buf) - w, "Rss: 4 kB\nAnonymous: 0 kB\nSwap: 0 kB\n");
+		l = nl + 1;
+	}
+	return hx_vmas_parse(buf, w, m);
+}
+
+/* One planner plan as a seed; mangle (may be NULL) edits it first. */
+static void plan_seed(const char *dir, const char *name, const struct hx_req_header *h,
+		      const struct hx_vmas *m, const struct hp_file *files, size_t n_files,
+		      void (*mangle)(struct hx_plan *p, const struct hx_vmas *m))
+{
+	struct hp_input in = {.req = h, .only = "", .exclude = "", .vmas = m, .files = files,
+			      .n_files = n_files};
+	struct hx_plan p;
+	struct hx_err e;
+	uint8_t *buf;
+	size_t len;
+	if (hp_plan_build(&in, &p, &e) != 0 || p.n_groups == 0)
+		exit(1);
+	if (mangle)
+		mangle(&p, m);
+	if (hx_plan_encode(&p, &buf, &len) != 0)
+		exit(1);
+	put(dir, "plan", name, buf, len);
+	free(buf);
+	hx_plan_free(&p);
+}
+
+/* The auditor's plans: a region at page 0, staging under the stack. */
+static void null_region(struct hx_plan *p, const struct hx_vmas *m)
+{
+	(void)m; /* the first chain only, so the regions do not overlap */
+	for (uint32_t i = 0; i < p->n_groups && (i == 0 || p->groups[i].alt_of >= 0); i++)
+		p->groups[i].addr = 0;
+}
+
+static void stage_by_stack(struct hx_plan *p, const struct hx_vmas *m)
+{
+	uint64_t stack = 0;
+	for (size_t k = 0; k < m->n; k++)
+		if (m->v[k].kind == HX_VMA_STACK)
+			stack = m->v[k].start;
+	for (uint32_t i = 0; i < p->n_groups; i++) {
+		struct hx_plan_group *g = &p->groups[i];
+		uint64_t s = hx_align_down(stack - g->len, HX_HUGE) - HX_HUGE;
+		for (uint32_t k = 0; g->staging && k < g->n_steps; k++) {
+			uint64_t *a0 = &p->steps[g->first_step + k].a[0];
+			if (*a0 >= g->staging && *a0 < g->staging + g->len)
+				*a0 = *a0 - g->staging + s;
+		}
+	}
+}
+
+/* Plans of every group kind (file, file after eviction, hugetlb, THP;
+ * main executable, library, edge window, r-x staging) and every op. */
+static void plan_seeds(const char *dir)
+{
+	struct hx_vmas pie, clean, nopie;
+	if (hx_vmas_parse(FIX_PIE_MAPS, strlen(FIX_PIE_MAPS), &pie) != 0 ||
+	    parse_clean(FIX_PIE_MAPS, &clean) != 0 || parse_clean(FIX_NOPIE_MAPS, &nopie) != 0)
+		exit(1);
+	const struct hx_req_header base = {.pid = 4242, .entry = FIX_PIE_ENTRY,
+					   .interp_base = FIX_PIE_INTERP, .min_size = 2u << 20,
+					   .thp_mode = HX_THP_MADVISE, .hugetlb_free = 20,
+					   .options = HX_REQ_LIBRARIES};
+	const struct hp_file files[] = {file(1180, 0x1000, 0x2002000), file(2200, 0x200000, 0x900000)};
+	struct hx_req_header h = base;
+	/* auto: hugetlb then THP for the executable (copied from memory),
+	 * file then THP for the library */
+	plan_seed(dir, "auto", &h, &pie, files, 2, NULL);
+	h.align = HX_ALIGN_AGGRESSIVE; /* and edge windows */
+	plan_seed(dir, "aggressive", &h, &pie, files, 2, NULL);
+	h = base; /* clean text: pread fills, file after eviction */
+	plan_seed(dir, "clean", &h, &clean, files, 2, NULL);
+	h.options = 0; /* the executable alone: passes the fuzz target's validator */
+	plan_seed(dir, "clean-exe", &h, &clean, files, 2, NULL);
+	h = base; /* MDWE: r-x staging filled by the tracer */
+	h.target_flags = HX_TGT_MDWE;
+	plan_seed(dir, "mdwe", &h, &pie, files, 2, NULL);
+	h.align = HX_ALIGN_AGGRESSIVE;
+	plan_seed(dir, "mdwe-aggressive", &h, &pie, files, 2, NULL);
+	h = base; /* one backing each */
+	h.backing_mode = HX_MODE_HUGETLB;
+	h.hugetlb_free = 100;
+	plan_seed(dir, "hugetlb", &h, &pie, files, 2, NULL);
+	h.backing_mode = HX_MODE_THP;
+	plan_seed(dir, "thp", &h, &pie, files, 2, NULL);
+	h.backing_mode = HX_MODE_FILE;
+	plan_seed(dir, "file", &h, &clean, files, 2, NULL);
+	/* a non-PIE (file route for the executable) with its windows */
+	h = base;
+	h.entry = FIX_NOPIE_ENTRY;
+	h.interp_base = 0;
+	h.align = HX_ALIGN_AGGRESSIVE;
+	const struct hp_file exe[] = {file(77, 0x1000, 0x1e00000 - 0x401000)};
+	plan_seed(dir, "nopie", &h, &nopie, exe, 1, NULL);
+	/* refused: what a compromised helper sent in the audit */
+	h = base;
+	plan_seed(dir, "evil-null-region", &h, &pie, files, 2, null_region);
+	plan_seed(dir, "evil-stage-by-stack", &h, &pie, files, 2, stage_by_stack);
+	hx_vmas_free(&pie);
+	hx_vmas_free(&clean);
+	hx_vmas_free(&nopie);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -45,27 +163,10 @@ int main(int argc, char **argv)
 	static const char smaps[] = "00400000-00800000 r-xp 00000000 fe:00 7 /bin/x\nRss: 4096 kB\n"
 				    "AnonHugePages: 0 kB\nFilePmdMapped: 2048 kB\nVmFlags: rd ex hg \n";
 	put(dir, "maps", "smaps", smaps, sizeof(smaps) - 1);
-	struct hx_vmas m;
-	if (hx_vmas_parse(FIX_PIE_MAPS, strlen(FIX_PIE_MAPS), &m) != 0)
-		return 1;
+	plan_seeds(dir);
 	struct hx_req_header h = {.pid = 4242, .entry = FIX_PIE_ENTRY, .interp_base = FIX_PIE_INTERP,
 				  .min_size = 2u << 20, .thp_mode = HX_THP_MADVISE, .hugetlb_free = 20,
-				  .options = HX_REQ_LIBRARIES};
-	struct hp_file files[] = {file(1180, 0x1000, 0x2002000), file(2200, 0x200000, 0x900000)};
-	for (int aggressive = 0; aggressive < 2; aggressive++) {
-		h.align = aggressive ? HX_ALIGN_AGGRESSIVE : HX_ALIGN_CONSERVATIVE;
-		struct hp_input in = {.req = &h, .only = "", .exclude = "", .vmas = &m, .files = files,
-				      .n_files = 2};
-		struct hx_plan p;
-		struct hx_err e;
-		uint8_t *buf;
-		size_t len;
-		if (hp_plan_build(&in, &p, &e) != 0 || hx_plan_encode(&p, &buf, &len) != 0)
-			return 1;
-		put(dir, "plan", aggressive ? "aggressive" : "auto", buf, len);
-		free(buf);
-		hx_plan_free(&p);
-	}
+				  .options = HX_REQ_LIBRARIES, .align = HX_ALIGN_AGGRESSIVE};
 	struct hx_req_file rf = {0xfe, 0, 1180, 3, 0};
 	struct hx_request rq = {.h = h, .files = &rf, .maps = (char *)FIX_PIE_MAPS, .only = (char *)"",
 				.exclude = (char *)"*libc*"};
@@ -76,6 +177,5 @@ int main(int argc, char **argv)
 		return 1;
 	put(dir, "request", "pie", buf, len);
 	free(buf);
-	hx_vmas_free(&m);
 	return 0;
 }

@@ -18,7 +18,8 @@ SELFCHECK=1 HUGEXEC_TEST_HELPER_ESCAPE=1 capture esc "$HT" "$P/bigtext-pie" --ca
 check_unmodified esc "$P/bigtext-pie" "helper killed by signal 31"
 for kind in truncate:"size .* does not match" oversize:"size .* does not match" \
 	    execve:"unknown op 59" munmap-stack:"munmap .* not allowed" \
-	    mprotect-rwx:"mprotect .* not allowed" outside:"not made of the program's own" \
+	    mprotect-rwx:"mprotect .* not allowed" \
+	    outside:"not made of the program's own text: not inside one r-x" \
 	    wrong-pid:"plan is for PID 1"; do
 	k=${kind%%:*} why=${kind#*:}
 	SELFCHECK=1 HUGEXEC_TEST_EVIL_PLAN=$k capture evil-$k "$HT" "$P/bigtext-pie" --calls 1000

@@ -73,7 +73,8 @@ int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t 
 		      char **notes) HX_WUR;
 
 /* A 2 MB-aligned free range of len bytes far from every mapping (in the
- * middle of the widest gap), not overlapping [avoid, avoid+avoid_len). */
+ * middle of the widest gap), not overlapping [avoid, avoid+avoid_len), and
+ * outside the keep-out zones of common/placement.h (stack gap, heap room). */
 int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
 		 uint64_t *out) HX_WUR;
 

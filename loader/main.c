@@ -228,21 +228,22 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 			r = ld_plan_get(tr, e);
 		if (r < 0 || tr->have_plan || !o->follow_ms || o->dry_run)
 			return r;
-		char why[sizeof(tr->none_why)], nm[300];
-		memcpy(why, tr->none_why, sizeof(why));
+		/* said now, while the program waits at its entry: after it
+		 * runs, our lines would land among its own output */
+		char nm[300];
+		if (o->verbose)
+			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "nothing to remap: %s; following it "
+			     "for %.1f s in case it execs another program", tr->none_why,
+			     o->follow_ms / 1000.0);
 		r = ld_follow_exec(tr, e);
 		if (r == -EAGAIN)
 			return 0; /* still stopped at its entry: released as usual */
-		if (r == -ESRCH) { /* it ended without exec'ing anything */
-			if (o->verbose)
-				note(o, cmd, "nothing to remap: %s", why);
-			return 1;
-		}
-		if (r < 0 && r != -ETIMEDOUT && r != -EPERM)
+		if (r == -ESRCH)
+			return 1; /* it ended without exec'ing anything */
+		if (r == -EPERM) /* a fail-open note: said whatever the timing */
+			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "%s; running it unmodified", e->msg);
+		else if (r < 0 && (r != -ETIMEDOUT || o->verbose >= 2))
 			note(o, cmd, "%s; it runs on unmodified", e->msg);
-		else if (r == -EPERM || (r < 0 && o->verbose))
-			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "nothing to remap: %s; %s%s",
-			     why, e->msg, r == -EPERM ? "; running it unmodified" : "");
 		if (r < 0)
 			return 1;
 	}

@@ -259,6 +259,23 @@ static void evil_plan(struct ld_tracer *tr)
 			p->groups[i].alt_of = -1;
 	if (strcmp(kind, "wrong-pid") == 0)
 		p->pid = 1;
+	if (strcmp(kind, "null-region") == 0)
+		for (uint32_t i = 0; i < p->n_groups; i++)
+			p->groups[i].addr = 0;
+	if (strcmp(kind, "stage-by-stack") == 0) /* every staging area just under [stack] */
+		for (uint32_t i = 0; i < p->n_groups; i++) {
+			struct hx_plan_group *g = &p->groups[i];
+			uint64_t top = 0;
+			for (size_t k = 0; k < tr->vmas.n; k++)
+				if (tr->vmas.v[k].kind == HX_VMA_STACK)
+					top = tr->vmas.v[k].start;
+			uint64_t ns = ((top - g->len) & ~((2ull << 20) - 1)) - (2ull << 20);
+			for (uint32_t k = 0; g->staging && k < g->n_steps; k++) {
+				uint64_t *a0 = &p->steps[g->first_step + k].a[0];
+				if (*a0 >= g->staging && *a0 < g->staging + g->len)
+					*a0 = *a0 - g->staging + ns;
+			}
+		}
 }
 #endif
 
@@ -326,7 +343,9 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 #ifdef HUGEXEC_TESTING
 	evil_plan(tr);
 #endif
-	r = ld_plan_validate(&tr->plan, &tr->vmas, tr->pid, e);
+	struct ld_plan_limits lim = {.hugetlb_free = tr->facts.hugetlb_free,
+				     .edge_windows = tr->o->align == HX_ALIGN_AGGRESSIVE};
+	r = ld_plan_check(&tr->plan, &tr->vmas, tr->pid, &lim, e);
 	tr->t_plan_ns = hx_now_ns();
 	return r;
 }

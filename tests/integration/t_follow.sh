@@ -37,7 +37,7 @@ SELFCHECK=1 capture sig "$H" --backing=thp sh -c 'trap "echo got-usr1" USR1; kil
 huge_ok sig
 
 # bounded: a shell that execs too late is let go, untraced, and runs on
-SELFCHECK=1 capture late "$H" -v --follow-exec=0.2 sh -c 'sleep 1; exec "$0" --calls 1000' "$prog"
+SELFCHECK=1 capture late "$H" -vv --follow-exec=0.2 sh -c 'sleep 1; exec "$0" --calls 1000' "$prog"
 same_run plain late
 [ "$(field "$TMP/late.err" huge_kb)" = 0 ] || fail "--follow-exec=0.2 still followed: $(cat "$TMP/late.err")"
 grep -q 'did not exec another program within 0.2 s' "$TMP/late.err" || fail "late exec: $(cat "$TMP/late.err")"

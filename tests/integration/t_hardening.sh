@@ -20,7 +20,8 @@ for kind in truncate:"size .* does not match" oversize:"size .* does not match" 
 	    execve:"unknown op 59" munmap-stack:"munmap .* not allowed" \
 	    mprotect-rwx:"mprotect .* not allowed" \
 	    outside:"not made of the program's own text: not inside one r-x" \
-	    wrong-pid:"plan is for PID 1"; do
+	    wrong-pid:"plan is for PID 1" null-region:"own text: below 2 MB" \
+	    stage-by-stack:"mmap .* not allowed: .*stack's growth gap"; do
 	k=${kind%%:*} why=${kind#*:}
 	SELFCHECK=1 HUGEXEC_TEST_EVIL_PLAN=$k capture evil-$k "$HT" "$P/bigtext-pie" --calls 1000
 	check_unmodified evil-$k "$P/bigtext-pie" "$why"

@@ -5,8 +5,10 @@
  * /tmp/perf-PID.map ("START SIZE name", hex). A copied region loses its
  * file name, so for every chain that may end in a copy we list the
  * function symbols of its file that overlap the region, at their runtime
- * addresses; the loader writes them out if the copy is what happened.
- * Must never: emit a line for an address outside the region.
+ * addresses; the loader writes them out if the copy is what happened. A
+ * function that starts before the region or runs past its end is listed
+ * whole: it still names the bytes of the copy it covers.
+ * Must never: emit a line for a symbol that does not overlap the region.
  */
 #define _GNU_SOURCE
 #include "perfmap.h"
@@ -45,6 +47,8 @@ static int load_bias(const struct hp_elf *e, const struct hx_vma *v, int64_t *bi
 	return -ENOENT;
 }
 
+/* The header line (HP_PERFMAP_*), then one line per symbol of t that
+ * overlaps [a, a+l) once moved by bias. */
 static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64_t l, char **out,
 		     size_t *count)
 {
@@ -53,6 +57,8 @@ static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64
 	if (!buf)
 		return -ENOMEM;
 	*count = 0;
+	w = (size_t)snprintf(buf, cap, "%s", t->n == 0 ? HP_PERFMAP_NONE
+					     : t->full ? HP_PERFMAP_SYMTAB : HP_PERFMAP_DYNSYM);
 	for (size_t i = 0; i < t->n; i++) {
 		uint64_t at = t->v[i].value + (uint64_t)bias;
 		if (!hx_overlaps(a, l, at, t->v[i].size))
@@ -116,7 +122,7 @@ static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in
 	char *text = NULL;
 	size_t n = 0;
 	r = lines_for(&t, bias, g->addr, g->len, &text, &n);
-	if (r == 0 && n > 0) {
+	if (r == 0) { /* even with no lines: the header says why */
 		uint32_t off;
 		r = hx_plan_add_string(p, text, &off);
 		if (r == 0)

@@ -2,7 +2,9 @@
  * facts.c - what the planner must know about the machine and the target
  * that it cannot look up from inside its sandbox: free hugetlb pages, the
  * THP mode, and the target's restrictions (seccomp, MDWE, THP disabled).
- * Everything is probed now, never assumed from a kernel version.
+ * Everything is probed now, never assumed from a kernel version. Also who
+ * the program is and when its process began, for the perf map written
+ * later (perfmap.c), when the program may have changed user or be gone.
  * Must never: fail hard; an unreadable fact is the conservative value.
  */
 #define _GNU_SOURCE
@@ -14,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #define HUGEPAGES_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
@@ -49,6 +53,66 @@ static long status_field(const char *text, const char *key, long dflt)
 	return p ? strtol(p + strlen(pat), NULL, 10) : dflt;
 }
 
+/* The second number of "\nKey:\tREAL\tEFFECTIVE\tSAVED\tFS". */
+static bool effective_id(const char *text, const char *key, unsigned long *id)
+{
+	char pat[16];
+	unsigned long real;
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	const char *p = strstr(text, pat);
+	return p && sscanf(p + strlen(pat), "%lu %lu", &real, id) == 2;
+}
+
+int ld_stat_starttime(const char *stat, unsigned long long *ticks)
+{
+	/* "PID (COMM) S PPID ...": COMM may hold spaces and ')', so fields
+	 * are counted from the last ')'. starttime is field 22, the 20th
+	 * after it. */
+	const char *p = strrchr(stat, ')');
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (int field = 3; field < 22; field++) {
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+		if (!*p)
+			return -EINVAL;
+	}
+	char *end;
+	errno = 0;
+	*ticks = strtoull(p, &end, 10);
+	return (end == p || errno || (*end != ' ' && *end != '\n' && *end)) ? -EINVAL : 0;
+}
+
+static int64_t ts_ns(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* When pid's process was created (forked: before hugexec ran in it, so
+ * before the program did), in CLOCK_REALTIME ns; 0 if unknown. The kernel
+ * keeps it as boot time in clock ticks, rounded down, and the boot time is
+ * read after the real time: the result can be early, never late. */
+static int64_t process_start(pid_t pid)
+{
+	char path[64], *text;
+	unsigned long long ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (hz <= 0 || hx_read_file(path, 4096, &text, NULL) < 0)
+		return 0;
+	int r = ld_stat_starttime(text, &ticks);
+	free(text);
+	if (r < 0 || ticks / (unsigned long long)hz > 1ull << 40) /* not a real uptime */
+		return 0;
+	int64_t since_boot = (int64_t)(ticks / (unsigned long long)hz) * 1000000000 +
+			     (int64_t)(ticks % (unsigned long long)hz) * 1000000000 / hz;
+	int64_t boot_at = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
+	return boot_at + since_boot;
+}
+
 void ld_facts_gather(pid_t pid, struct ld_facts *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -67,8 +131,15 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */
 			f->target_flags |= HX_TGT_THP_DISABLED;
+		unsigned long uid, gid;
+		if (effective_id(text, "Uid", &uid) && effective_id(text, "Gid", &gid)) {
+			f->have_owner = true;
+			f->euid = (uid_t)uid;
+			f->egid = (gid_t)gid;
+		}
 		free(text);
 	}
+	f->started_ns = process_start(pid);
 	/* MDWE is inherited across fork and exec: the tracer, forked from the
 	 * target before its exec, carries the same setting. */
 	int mdwe = prctl(PR_GET_MDWE, 0, 0, 0, 0);

@@ -13,4 +13,8 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f);
 /* "always [madvise] never" -> HX_THP_MADVISE (pure, for tests). */
 uint32_t ld_thp_mode_parse(const char *text);
 
+/* starttime (field 22, clock ticks after boot) of a /proc/PID/stat line
+ * (pure, for tests); -EINVAL if malformed. */
+int ld_stat_starttime(const char *stat, unsigned long long *ticks) HX_WUR;
+
 #endif

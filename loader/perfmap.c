@@ -1,96 +1,68 @@
 /*
- * perfmap.c - the safe writer of /tmp/perf-PID.map (see perfmap.h).
- * Must never: open the path without O_NOFOLLOW.
+ * perfmap.c - the perf map stage and its safe writer (see perfmap.h).
+ *
+ * Race left open, by necessity: a program that opens a stale map (one
+ * from before its process existed) with "w" in the microseconds between
+ * our check of that file and our unlink of it writes into the removed
+ * file. Nothing can close it: the kernel has no "replace if unchanged".
+ * Must never: open an existing file for writing, or create a file without
+ * O_EXCL|O_NOFOLLOW.
  */
 #define _GNU_SOURCE
 #include "perfmap.h"
+#include "../helper/perfmap.h"
 #include "helperproc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Effective uid and gid of pid, from /proc/PID/status. */
-static int owner_of(pid_t pid, uid_t *uid, gid_t *gid)
+static void say(struct ld_pm_report *rep, int level, const char *fmt, ...) HX_PRINTF(3, 4);
+static void say(struct ld_pm_report *rep, int level, const char *fmt, ...)
 {
-	char path[64], *text;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	int r = hx_read_file(path, 1 << 16, &text, NULL);
-	if (r < 0)
-		return r;
-	unsigned long ru, eu, rg, eg;
-	const char *u = strstr(text, "\nUid:"), *g = strstr(text, "\nGid:");
-	r = (u && g && sscanf(u, "\nUid: %lu %lu", &ru, &eu) == 2 &&
-	     sscanf(g, "\nGid: %lu %lu", &rg, &eg) == 2) ? 0 : -EINVAL;
-	free(text);
-	if (r == 0) {
-		*uid = (uid_t)eu;
-		*gid = (gid_t)eg;
-	}
-	return r;
+	struct ld_pm_msg m = {.level = level};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < rep->n; i++)
+		if (strcmp(rep->msg[i].text, m.text) == 0)
+			return; /* one line per file, however many regions it has */
+	struct ld_pm_msg *nm = realloc(rep->msg, (rep->n + 1) * sizeof(*nm));
+	if (!nm)
+		return; /* out of memory: a message less */
+	rep->msg = nm;
+	rep->msg[rep->n++] = m;
 }
 
-static int open_map(const char *path, uid_t uid, struct hx_err *e)
+void ld_pm_report_free(struct ld_pm_report *rep)
 {
-	/* 0600: the runtime addresses of every function would otherwise tell
-	 * any local user where a root service's code is (ASLR). perf runs as
-	 * the owner or root. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0 || errno != EEXIST) {
-		if (fd < 0)
-			return hx_fail(e, -errno, "%s: %s", path, strerror(errno));
-		return fd;
-	}
-	/* It exists: only a stale map of our own user may be reused. */
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    st.st_uid != uid) {
-		if (fd >= 0)
-			close(fd);
-		return hx_fail(e, -EEXIST, "%s exists and is not a stale map of this user; "
-			       "not writing it", path);
-	}
-	if (fchmod(fd, 0600) != 0 || ftruncate(fd, 0) != 0) {
-		int err = -errno;
-		close(fd);
-		return hx_fail(e, err, "%s: %s", path, strerror(-err));
-	}
-	return fd;
+	free(rep->msg);
+	memset(rep, 0, sizeof(*rep));
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+/* --- the lines ------------------------------------------------------- */
 
-/* One line of the helper's text, checked: "START SIZE NAME" in hex, the
- * function inside [lo, hi), a printable name. Appended to out if good. */
-static bool good_line(const char *line, size_t n, uint64_t lo, uint64_t hi)
+bool ld_perfmap_line_ok(const char *line, size_t n, uint64_t lo, uint64_t hi)
 {
 	char buf[1024], name[1024];
 	unsigned long long at, size;
 	int used = 0;
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n >= sizeof(buf) || line[0] == '#')
 		return false;
 	memcpy(buf, line, n);
 	buf[n] = '\0';
 	if (sscanf(buf, "%llx %llx %1023s%n", &at, &size, name, &used) != 3 || (size_t)used != n)
 		return false;
-	if (at < lo || at >= hi || size == 0 || size > hi - at)
+	/* any overlap: a function that starts before the copy or ends after
+	 * it still names the bytes of the copy it covers */
+	if (size == 0 || at + size < at || at >= hi || at + size <= lo)
 		return false;
 	for (const char *c = name; *c; c++)
 		if (*c <= 0x20 || *c >= 0x7f)
@@ -98,14 +70,13 @@ static bool good_line(const char *line, size_t n, uint64_t lo, uint64_t hi)
 	return true;
 }
 
-/* The good lines of text for region [lo, hi), appended to *buf. */
-static int append_region(const char *text, uint64_t lo, uint64_t hi, char **buf, size_t *len,
-			 size_t *lines)
+int ld_perfmap_filter(const char *text, uint64_t lo, uint64_t hi, char **buf, size_t *len,
+		      size_t *lines)
 {
 	while (*text) {
 		const char *nl = strchr(text, '\n');
 		size_t n = nl ? (size_t)(nl - text) : strlen(text);
-		if (good_line(text, n, lo, hi)) {
+		if (ld_perfmap_line_ok(text, n, lo, hi)) {
 			char *nb = realloc(*buf, *len + n + 2);
 			if (!nb)
 				return -ENOMEM;
@@ -121,60 +92,221 @@ static int append_region(const char *text, uint64_t lo, uint64_t hi, char **buf,
 	return 0;
 }
 
+/* --- installing the file --------------------------------------------- */
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A new file of a random name in dir, for us alone; its name in tmp. */
+static int make_temp(const char *dir, pid_t pid, char *tmp, size_t size)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned long long rnd;
+		if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -errno;
+		snprintf(tmp, size, "%s/.hugexec-perf-%d.%016llx", dir, (int)pid, rnd);
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+/* The content, mode 0600 whatever the umask (the program must be able to
+ * reopen it with "w"; function addresses would tell any local user where
+ * a root service's code is), and the program's user. */
+static int fill(int fd, const char *text, const struct ld_pm_owner *who)
+{
+	int r = write_all(fd, text, strlen(text));
+	if (r == 0 && fchmod(fd, 0600) != 0)
+		r = -errno;
+	if (r == 0 && geteuid() == 0 && fchown(fd, who->uid, who->gid) != 0)
+		r = -errno;
+	else if (r == 0 && geteuid() != 0 && who->uid != geteuid())
+		r = -EPERM; /* it would not be the program's user's */
+	return r;
+}
+
+/* Link the file we wrote (by descriptor: whatever now sits at its temp
+ * name does not matter) to path. EEXIST if path exists, even as a
+ * dangling symlink. */
+static int link_fd(int fd, const char *path)
+{
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+enum verdict { V_GONE, V_STALE, V_OWN, V_REFUSE };
+
+/* Must the existing file st be left alone whatever its age? Why in why. */
+static bool refused(const struct stat *st, const struct ld_pm_owner *who, char *why, size_t n)
+{
+	if (S_ISLNK(st->st_mode))
+		snprintf(why, n, "is a symbolic link");
+	else if (!S_ISREG(st->st_mode))
+		snprintf(why, n, "is not a regular file");
+	else if (st->st_nlink != 1)
+		snprintf(why, n, "has %lu hard links", (unsigned long)st->st_nlink);
+	else if (st->st_uid != who->uid)
+		snprintf(why, n, "belongs to uid %u, not to the program's (%u)",
+			 (unsigned)st->st_uid, (unsigned)who->uid);
+	else
+		return false;
+	return true;
+}
+
+/* What the existing path is; why in buf (for V_OWN and V_REFUSE). */
+static enum verdict judge(const char *path, const struct ld_pm_owner *who, char *why, size_t n)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		int err = errno;
+		snprintf(why, n, "cannot be looked at (%s)", strerror(err));
+		return err == ENOENT ? V_GONE : V_REFUSE;
+	}
+	if (refused(&st, who, why, n))
+		return V_REFUSE;
+	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (who->started_ns != 0 && mtime < who->started_ns - LD_PM_STALE_MARGIN_NS)
+		return V_STALE; /* older than the process: a previous one's with this PID */
+	snprintf(why, n, "%s", who->started_ns == 0
+		 ? "may be the program's own (its start time is unknown)"
+		 : "was written since the program started: its own map");
+	return V_OWN;
+}
+
+/* Link fd to path, replacing a stale map. 1 linked, 0 left alone. */
+static int place(int fd, const char *path, const struct ld_pm_owner *who, struct ld_pm_report *rep)
+{
+	char why[200];
+	for (int tries = 0; tries < 3; tries++) {
+		int r = link_fd(fd, path);
+		if (r != -EEXIST)
+			return r == 0 ? 1 : r;
+		switch (judge(path, who, why, sizeof(why))) {
+		case V_GONE:
+			continue;
+		case V_STALE:
+			if (unlink(path) != 0 && errno != ENOENT)
+				return -errno;
+			if ((r = link_fd(fd, path)) == 0)
+				say(rep, LD_PM_VV, "replaced %s, a stale map from before the program started",
+				    path);
+			else if (r == -EEXIST) /* the program made its own meanwhile */
+				say(rep, LD_PM_V, "%s appeared as hugexec replaced a stale one: the "
+				    "program's own map; left alone", path);
+			return r == 0 ? 1 : r == -EEXIST ? 0 : r;
+		case V_OWN:
+			say(rep, LD_PM_V, "%s %s; left alone", path, why);
+			return 0;
+		case V_REFUSE:
+			say(rep, LD_PM_ALWAYS, "%s %s; left alone, not writing it", path, why);
+			return 0;
+		}
+	}
+	say(rep, LD_PM_ALWAYS, "%s keeps changing; left alone, not writing it", path);
+	return 0;
+}
+
+/* Remove our temp name, if it still is ours. */
+static void drop_temp(int fd, const char *tmp)
+{
+	struct stat ours, now;
+	if (fstat(fd, &ours) == 0 && lstat(tmp, &now) == 0 && ours.st_dev == now.st_dev &&
+	    ours.st_ino == now.st_ino)
+		unlink(tmp);
+}
+
+int ld_perfmap_install(const char *dir, pid_t pid, const char *text, const struct ld_pm_owner *who,
+		       struct ld_pm_report *rep)
+{
+	char path[512], tmp[560];
+	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)pid);
+	if (!who->known) {
+		say(rep, LD_PM_ALWAYS, "%s: the program's user is unknown; not writing it", path);
+		return -ESRCH;
+	}
+	int fd = make_temp(dir, pid, tmp, sizeof(tmp));
+	if (fd < 0) {
+		say(rep, LD_PM_ALWAYS, "a new file in %s: %s", dir, strerror(-fd));
+		return fd;
+	}
+	int r = fill(fd, text, who);
+	if (r == 0)
+		r = place(fd, path, who, rep);
+	drop_temp(fd, tmp);
+	close(fd); /* written with write(2): nothing buffered to lose */
+	if (r < 0)
+		say(rep, LD_PM_ALWAYS, "%s: %s", path, strerror(-r));
+	return r;
+}
+
+/* --- the stage ------------------------------------------------------- */
+
 static bool is_copy(const struct ld_region_result *r)
 {
 	return r->backing == HX_BACK_THP || r->backing == HX_BACK_HUGETLB;
 }
 
-/* Lines of plan p (from the helper, not trusted) for the copied regions. */
-static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **buf, size_t *lines)
+/* Note a file whose symbols are missing or partial (the header line). */
+static void note_source(const char *lines, const char *path, size_t found, struct ld_pm_report *rep)
+{
+	if (strncmp(lines, HP_PERFMAP_NONE, strlen(HP_PERFMAP_NONE)) == 0)
+		say(rep, LD_PM_V, "%s has no symbols (stripped): its copied text is not in the map",
+		    path);
+	else if (strncmp(lines, HP_PERFMAP_DYNSYM, strlen(HP_PERFMAP_DYNSYM)) == 0)
+		say(rep, LD_PM_V, "%s is stripped: only its exported symbols (.dynsym) are in the map",
+		    path);
+	else
+		say(rep, LD_PM_VV, "%s: %zu symbols", path, found);
+}
+
+/* The lines of plan p (the helper's, not trusted) for the copied regions. */
+static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **buf, size_t *lines,
+		   struct ld_pm_report *rep)
 {
 	size_t len = 0;
-	*buf = NULL;
-	*lines = 0;
 	for (size_t i = 0; i < tr->n_regions; i++) {
 		const struct ld_region_result *r = &tr->regions[i];
+		const char *path = hx_plan_str(&tr->plan, r->path_str), *text = NULL;
 		if (!is_copy(r))
 			continue;
-		for (uint32_t g = 0; g < p->n_groups; g++)
+		for (uint32_t g = 0; g < p->n_groups && !text; g++)
 			if (p->groups[g].addr == r->addr && p->groups[g].len == r->len &&
-			    p->groups[g].perfmap_str != HX_NO_STR) {
-				int err = append_region(hx_plan_str(p, p->groups[g].perfmap_str), r->addr,
-							r->addr + r->len, buf, &len, lines);
-				if (err < 0)
-					return err;
-				break;
-			}
+			    p->groups[g].perfmap_str != HX_NO_STR)
+				text = hx_plan_str(p, p->groups[g].perfmap_str);
+		if (!text) {
+			say(rep, LD_PM_V, "no symbols could be read for %s", path);
+			continue;
+		}
+		size_t before = *lines;
+		int err = ld_perfmap_filter(text, r->addr, r->addr + r->len, buf, &len, lines);
+		if (err < 0)
+			return err;
+		note_source(text, path, *lines - before, rep);
 	}
 	return 0;
 }
 
-static int write_map(pid_t pid, const char *dir, const char *text, struct hx_err *e)
-{
-	/* The program's user now; if it is already gone (a short run), ours:
-	 * the tracer has the credentials the program started with. */
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	(void)owner_of(pid, &uid, &gid);
-	char path[256];
-	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)pid);
-	int fd = open_map(path, uid, e);
-	if (fd < 0)
-		return fd;
-	int r = write_all(fd, text, strlen(text));
-	if (r == 0 && geteuid() == 0 && fchown(fd, uid, gid) != 0)
-		r = -errno;
-	if (close(fd) != 0 && r == 0)
-		r = -errno;
-	return r < 0 ? hx_fail(e, r, "%s: %s", path, strerror(-r)) : 0;
-}
-
-/* The helper's notes about symbols ("...: perf map: N symbols..."). */
-static char *symbol_notes(const struct hx_plan *p)
+/* The helper's own notes about symbols ("PATH: perf map: N symbols..."),
+ * for ld_perfmap_after. */
+static char *helper_notes(const struct hx_plan *p)
 {
 	const char *s = hx_plan_str(p, p->notes_str);
-	size_t cap = strlen(s) + 1, w = 0;
-	char *out = malloc(cap);
+	size_t w = 0;
+	char *out = malloc(strlen(s) + 1);
 	while (out && *s) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
@@ -189,32 +321,71 @@ static char *symbol_notes(const struct hx_plan *p)
 	return out;
 }
 
-int ld_perfmap_after(const struct ld_tracer *tr, const char *dir, char **notes, struct hx_err *e)
+/* ld_perfmap_run but its last line ("N symbols in PATH"); *hnotes (if
+ * asked for): the helper's notes. */
+static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep,
+		char **hnotes)
 {
-	*notes = NULL;
+	memset(rep, 0, sizeof(*rep));
 	bool any = false;
 	for (size_t i = 0; i < tr->n_regions; i++)
 		any |= is_copy(&tr->regions[i]);
 	if (!any)
-		return 0;
+		return; /* file-backed text keeps its name: perf needs no map */
 	struct hx_request rq;
 	struct hx_plan p;
-	int r = ld_request_build(tr, HX_REQ_PERF_MAP, &rq, e);
-	if (r < 0)
-		return r;
-	r = ld_helper_run(&rq, tr->files, tr->n_files, &p, e);
-	hx_request_free(&rq);
-	if (r < 0)
-		return r;
+	struct hx_err e = {0};
+	int r = ld_request_build(tr, HX_REQ_PERF_MAP, &rq, &e);
+	if (r == 0) {
+		r = ld_helper_run(&rq, tr->files, tr->n_files, &p, &e);
+		hx_request_free(&rq);
+	}
+	if (r < 0) {
+		say(rep, LD_PM_ALWAYS, "%s", e.msg);
+		return;
+	}
 	char *text = NULL;
 	size_t lines = 0;
-	r = collect(tr, &p, &text, &lines);
-	*notes = symbol_notes(&p);
+	r = collect(tr, &p, &text, &lines, rep);
+	if (hnotes)
+		*hnotes = helper_notes(&p);
 	hx_plan_free(&p);
-	if (r == 0 && lines > 0)
-		r = write_map(tr->pid, dir, text, e);
-	else if (r < 0)
-		hx_fail(e, r, "out of memory");
+	const struct ld_pm_owner who = {tr->facts.have_owner, tr->facts.euid, tr->facts.egid,
+					tr->facts.started_ns};
+	if (r < 0)
+		say(rep, LD_PM_ALWAYS, "out of memory");
+	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, text, &who, rep) == 1)
+		rep->lines = lines > INT32_MAX ? INT32_MAX : (int)lines;
 	free(text);
-	return r < 0 ? r : (int)(lines > INT32_MAX ? INT32_MAX : lines);
+}
+
+void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
+{
+	run(tr, dir, rep, NULL);
+	if (rep->lines > 0)
+		say(rep, LD_PM_VV, "%d symbols in %s/perf-%d.map", rep->lines, dir, (int)tr->pid);
+}
+
+int ld_perfmap_after(const struct ld_tracer *tr, const char *dir, char **notes, struct hx_err *e)
+{
+	struct ld_pm_report rep;
+	char *hn = NULL;
+	run(tr, dir, &rep, &hn); /* main.c says "N symbols in PATH" itself */
+	size_t cap = (hn ? strlen(hn) : 0) + 1, w = 0;
+	for (size_t i = 0; i < rep.n; i++)
+		cap += strlen(rep.msg[i].text) + 12;
+	*notes = malloc(cap);
+	if (*notes)
+		w = (size_t)snprintf(*notes, cap, "%s", hn ? hn : "");
+	int r = rep.lines;
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct ld_pm_msg *m = &rep.msg[i];
+		if (m->level == LD_PM_ALWAYS && r >= 0)
+			r = hx_fail(e, -EEXIST, "%s", m->text);
+		else if (m->level != LD_PM_ALWAYS && *notes)
+			w += (size_t)snprintf(*notes + w, cap - w, "perf map: %s\n", m->text);
+	}
+	free(hn);
+	ld_pm_report_free(&rep);
+	return r;
 }

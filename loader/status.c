@@ -9,32 +9,51 @@
  *   4k        none of it on huge pages
  * Anonymous and hugetlb text has no name of its own; it is shown as a copy
  * of the file mapped right next to it (hugexec's swap keeps the file's
- * head and tail in place). Without PIDs, every readable process that shows
- * hugexec's marks is listed: text named [anon:hugexec ...], anonymous or
- * hugetlb executable memory next to a file's text, or file text with
- * MADV_HUGEPAGE set and PMD-mapped.
+ * head and tail in place), or of the file its [anon:hugexec PATH] name
+ * gives.
+ *
+ * Given PIDs, any process is shown. Without, only processes with text
+ * hugexec remapped, known by one of its marks (LD_ST_*):
+ *   a) a mapping named [anon:hugexec ...] (kernels with
+ *      CONFIG_ANON_VMA_NAME);
+ *   b) /tmp/perf-PID.map, a regular file owned by the process's real,
+ *      effective or saved uid or by root, with a line whose address lies
+ *      in a copy: executable anonymous or hugetlb memory right next to a
+ *      file's mapping (a JIT's own map names its code heap; but a runtime
+ *      that copies its own text and logs code inside it, as node
+ *      --use-largepages=on --perf-basic-prof does for V8's builtins, is
+ *      listed too);
+ *   c) file text with MADV_HUGEPAGE set (VmFlags "hg": hugexec's file
+ *      backing) and mapped by PMDs.
+ * Text that a program copied onto huge pages itself (node
+ * --use-largepages=on, libhugetlbfs, an in-binary remap) bears none of
+ * these and is not listed.
  * Must never: write to a process it looks at, or need privileges to look at
  * one's own processes.
  */
 #define _GNU_SOURCE
 #include "status.h"
-#include "../common/maps.h"
 #include "report.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HX_NAME_PREFIX "[anon:hugexec "
 
 struct row {
 	const struct hx_vma *v;
 	const char *backing;
 	const char *path;    /* the file, or the file this is a copy of */
 	bool copy;           /* anonymous or hugetlb text in place of a file's */
-	bool marked;         /* looks like hugexec's work */
+	char named[256];     /* the path from an [anon:hugexec PATH] name */
 };
 
 static bool is_text(const struct hx_vma *v)
@@ -42,9 +61,14 @@ static bool is_text(const struct hx_vma *v)
 	return (v->prot & PROT_EXEC) && v->kind != HX_VMA_VDSO && v->kind != HX_VMA_VSYSCALL;
 }
 
+static bool is_hugetlb(const struct hx_vma *v)
+{
+	return v->private_hugetlb_kb || v->shared_hugetlb_kb || (v->vmflags & HX_VMF_HT);
+}
+
 static const char *backing_of(const struct hx_vma *v)
 {
-	if (v->private_hugetlb_kb || v->shared_hugetlb_kb || (v->vmflags & HX_VMF_HT))
+	if (is_hugetlb(v))
 		return "hugetlb";
 	if (v->anon_huge_kb)
 		return "thp";
@@ -53,37 +77,124 @@ static const char *backing_of(const struct hx_vma *v)
 	return "4k";
 }
 
+const char *ld_status_copy_of(const char *name, char *buf, size_t size)
+{
+	size_t pre = strlen(HX_NAME_PREFIX), n = strlen(name);
+	if (n <= pre + 1 || strncmp(name, HX_NAME_PREFIX, pre) != 0 || name[n - 1] != ']' ||
+	    n - pre - 1 >= size)
+		return NULL;
+	memcpy(buf, name + pre, n - pre - 1);
+	buf[n - pre - 1] = '\0';
+	return buf;
+}
+
+/* A file's own mapping (not hugetlb memory, which has an inode too). */
+static bool real_file(const struct hx_vma *v)
+{
+	return v->kind == HX_VMA_FILE && !is_hugetlb(v) && strcmp(v->path, "/anon_hugepage") != 0;
+}
+
 /* The file whose text an anonymous mapping at index i replaced: the file
  * mapping that ends where it starts, or starts where it ends. */
 static const char *neighbour_file(const struct hx_vmas *m, size_t i)
 {
 	const struct hx_vma *v = &m->v[i];
-	if (i > 0 && m->v[i - 1].kind == HX_VMA_FILE && m->v[i - 1].end == v->start &&
-	    strcmp(m->v[i - 1].path, "/anon_hugepage") != 0)
+	if (i > 0 && real_file(&m->v[i - 1]) && m->v[i - 1].end == v->start)
 		return m->v[i - 1].path;
-	if (i + 1 < m->n && m->v[i + 1].kind == HX_VMA_FILE && m->v[i + 1].start == v->end &&
-	    strcmp(m->v[i + 1].path, "/anon_hugepage") != 0)
+	if (i + 1 < m->n && real_file(&m->v[i + 1]) && m->v[i + 1].start == v->end)
 		return m->v[i + 1].path;
 	return NULL;
 }
 
-static struct row classify(const struct hx_vmas *m, size_t i)
+/* Executable anonymous or hugetlb memory where a file's text was. */
+static bool is_copy(const struct hx_vmas *m, size_t i)
 {
 	const struct hx_vma *v = &m->v[i];
-	struct row r = {v, backing_of(v), v->path, false, false};
-	bool hugetlb = strcmp(r.backing, "hugetlb") == 0;
-	if (v->kind == HX_VMA_ANON_NAMED && strncmp(v->path, "[anon:hugexec ", 14) == 0) {
-		r.copy = r.marked = true;
-		r.path = v->path; /* the name says whose copy it is */
-	} else if (v->kind == HX_VMA_ANON || hugetlb) {
+	return is_text(v) && (v->kind == HX_VMA_ANON || is_hugetlb(v)) && neighbour_file(m, i);
+}
+
+static void classify(const struct hx_vmas *m, size_t i, struct row *r)
+{
+	const struct hx_vma *v = &m->v[i];
+	*r = (struct row){.v = v, .backing = backing_of(v), .path = v->path};
+	if (v->kind == HX_VMA_ANON_NAMED && ld_status_copy_of(v->path, r->named, sizeof(r->named))) {
+		r->copy = true;
+		r->path = r->named; /* the name says whose copy it is */
+	} else if (v->kind == HX_VMA_ANON || is_hugetlb(v)) {
 		const char *f = neighbour_file(m, i);
-		r.copy = f != NULL;
-		r.marked = f != NULL && (hx_vma_huge_bytes(v) > 0 || hugetlb);
-		r.path = f ? f : (hugetlb ? "[hugetlb]" : "[anonymous]");
-	} else if (v->kind == HX_VMA_FILE) {
-		r.marked = (v->vmflags & HX_VMF_HG) && v->file_pmd_kb > 0;
+		r->copy = f != NULL;
+		r->path = f ? f : is_hugetlb(v) ? "[hugetlb]" : "[anonymous]";
 	}
+}
+
+/* Does a line of the perf map start inside one of m's copies? */
+static bool perfmap_names_copy(const struct hx_vmas *m, FILE *map)
+{
+	char line[4096];
+	while (fgets(line, sizeof(line), map)) {
+		char *end;
+		errno = 0;
+		unsigned long long at = strtoull(line, &end, 16);
+		if (end == line || errno || *end != ' ')
+			continue;
+		const struct hx_vma *v = hx_vmas_find(m, at);
+		if (v && is_copy(m, (size_t)(v - m->v)))
+			return true;
+	}
+	return false;
+}
+
+unsigned ld_status_marks(const struct hx_vmas *m, FILE *perfmap)
+{
+	unsigned marks = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct hx_vma *v = &m->v[i];
+		if (!is_text(v))
+			continue;
+		if (v->kind == HX_VMA_ANON_NAMED && strncmp(v->path, HX_NAME_PREFIX,
+							    strlen(HX_NAME_PREFIX)) == 0)
+			marks |= LD_ST_NAMED;
+		if (real_file(v) && (v->vmflags & HX_VMF_HG) && v->file_pmd_kb > 0)
+			marks |= LD_ST_FILE_HUGE;
+	}
+	if (perfmap && perfmap_names_copy(m, perfmap))
+		marks |= LD_ST_PERFMAP;
+	return marks;
+}
+
+/* Real, effective and saved uid of pid, from /proc/PID/status. */
+static int uids_of(pid_t pid, unsigned long uid[3])
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
+		return -1;
+	const char *u = strstr(text, "\nUid:");
+	int r = u && sscanf(u, "\nUid: %lu %lu %lu", &uid[0], &uid[1], &uid[2]) == 3 ? 0 : -1;
+	free(text);
 	return r;
+}
+
+/* pid's perf map, if it is a regular file of the process's user or of
+ * root (nobody else's claims about a process count); else NULL. */
+static FILE *open_perfmap(pid_t pid)
+{
+	char path[64];
+	unsigned long uid[3];
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || uids_of(pid, uid) < 0 ||
+	    (st.st_uid != 0 && st.st_uid != uid[0] && st.st_uid != uid[1] && st.st_uid != uid[2])) {
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
 }
 
 static const char *comm_of(pid_t pid, char *buf, size_t size)
@@ -99,20 +210,73 @@ static const char *comm_of(pid_t pid, char *buf, size_t size)
 	return buf;
 }
 
-/* JSON string body: quotes, backslashes and control bytes escaped. */
-static void json_str(FILE *out, const char *s)
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
 {
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void ld_status_json_str(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
 	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
+	while (*s) {
+		size_t n = *s >= 0x80 ? utf8_len(s) : 1;
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(out, "\\u%04x", *s);
+		else if (n == 0)
+			/* A byte that is not UTF-8 (paths are bytes): written as
+			 * the code point of the same number, U+0080..U+00FF, so
+			 * the output stays valid JSON and the byte can be told
+			 * back (as Latin-1), though not from that character
+			 * written in proper UTF-8. */
+			fprintf(out, "\\u%04x", *s);
 		else
-			fputc(c, out);
+			fwrite(s, 1, n, out);
+		s += n ? n : 1;
 	}
 	fputc('"', out);
+}
+
+int ld_status_parse_pid(const char *s, pid_t *pid)
+{
+	long long v = 0;
+	if (!*s)
+		return -EINVAL;
+	for (const char *c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+		v = v * 10 + (*c - '0');
+		if (v > INT_MAX)
+			return -ERANGE;
+	}
+	if (v == 0)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
 }
 
 /* The executable mappings of m as rows, with the totals in kB. */
@@ -123,7 +287,7 @@ static size_t rows_of(const struct hx_vmas *m, struct row *rows, uint64_t *text,
 	for (size_t i = 0; i < m->n; i++) {
 		if (!is_text(&m->v[i]))
 			continue;
-		rows[n] = classify(m, i);
+		classify(m, i, &rows[n]);
 		*text += (rows[n].v->end - rows[n].v->start) >> 10;
 		*huge += hx_vma_huge_bytes(rows[n].v) >> 10;
 		n++;
@@ -151,7 +315,7 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 {
 	char comm[64];
 	fprintf(out, "%s\n  {\"pid\": %d, \"comm\": ", first ? "" : ",", (int)pid);
-	json_str(out, comm_of(pid, comm, sizeof(comm)));
+	ld_status_json_str(out, comm_of(pid, comm, sizeof(comm)));
 	fprintf(out, ", \"mappings\": [");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s\n    {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"size_kb\": %llu, "
@@ -160,22 +324,24 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 			(unsigned long long)((r[i].v->end - r[i].v->start) >> 10),
 			(unsigned long long)(hx_vma_huge_bytes(r[i].v) >> 10), r[i].backing,
 			r[i].copy ? "true" : "false");
-		json_str(out, r[i].path);
+		ld_status_json_str(out, r[i].path);
 		fputc('}', out);
 	}
 	fprintf(out, "],\n   \"text_kb\": %llu, \"huge_kb\": %llu}", (unsigned long long)text,
 		(unsigned long long)huge);
 }
 
-static bool marked(const struct hx_vmas *m)
+static bool listed(pid_t pid, const struct hx_vmas *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (is_text(&m->v[i]) && classify(m, i).marked)
-			return true;
-	return false;
+	FILE *map = open_perfmap(pid);
+	unsigned marks = ld_status_marks(m, map);
+	if (map)
+		fclose(map);
+	return marks != 0;
 }
 
-/* 0 shown, 1 not readable (reason on stderr when asked for by PID). */
+/* 0 shown or skipped, 1 not readable (reason on stderr when asked for by
+ * PID). */
 static int one(pid_t pid, bool json, bool explicit_pid, bool *first)
 {
 	struct hx_vmas m;
@@ -185,7 +351,7 @@ static int one(pid_t pid, bool json, bool explicit_pid, bool *first)
 			fprintf(stderr, "hugexec: status: %d: %s\n", (int)pid, e.msg);
 		return 1;
 	}
-	if (explicit_pid || marked(&m)) {
+	if (explicit_pid || listed(pid, &m)) {
 		struct row *rows = calloc(m.n ? m.n : 1, sizeof(*rows));
 		uint64_t text = 0, huge = 0;
 		size_t n = rows ? rows_of(&m, rows, &text, &huge) : 0;
@@ -200,37 +366,49 @@ static int one(pid_t pid, bool json, bool explicit_pid, bool *first)
 	return 0;
 }
 
+static int every_process(bool json, bool *first)
+{
+	DIR *d = opendir("/proc");
+	if (!d) {
+		fprintf(stderr, "hugexec: status: /proc: %s\n", strerror(errno));
+		return 1;
+	}
+	struct dirent *de;
+	pid_t pid;
+	while ((de = readdir(d)) != NULL)
+		if (ld_status_parse_pid(de->d_name, &pid) == 0)
+			(void)one(pid, json, false, first);
+	closedir(d);
+	return 0;
+}
+
 int ld_status_main(int argc, char **argv)
 {
 	bool json = false, first = true, pids = false;
 	int rc = 0;
+	pid_t pid;
 	for (int i = 1; i < argc; i++) {
+		char nm[64];
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			puts("Usage: hugexec status [--json] [PID...]");
 			return 0;
-		} else if (!isdigit((unsigned char)argv[i][0])) {
-			fprintf(stderr, "hugexec: status: '%s' is not a PID\n", argv[i]);
+		} else if (ld_status_parse_pid(argv[i], &pid) < 0) {
+			fprintf(stderr, "hugexec: status: '%s' is not a PID\n",
+				ld_printable(argv[i], nm, sizeof(nm)));
 			return 125;
 		}
 	}
 	if (json)
 		fputs("{\"processes\": [", stdout);
 	for (int i = 1; i < argc; i++)
-		if (isdigit((unsigned char)argv[i][0])) {
+		if (ld_status_parse_pid(argv[i], &pid) == 0) {
 			pids = true;
-			rc |= one((pid_t)atoi(argv[i]), json, true, &first);
+			rc |= one(pid, json, true, &first);
 		}
-	if (!pids) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-		while (d && (de = readdir(d)) != NULL)
-			if (isdigit((unsigned char)de->d_name[0]))
-				(void)one((pid_t)atoi(de->d_name), json, false, &first);
-		if (d)
-			closedir(d);
-	}
+	if (!pids)
+		rc |= every_process(json, &first);
 	if (json)
 		fputs("\n]}\n", stdout);
 	return rc;

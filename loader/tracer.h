@@ -35,6 +35,12 @@ struct ld_facts {
 	bool seccomp;            /* the target runs under a seccomp filter */
 	long seccomp_filters;    /* how many */
 	unsigned threads;
+	/* The perf map's owner and its staleness test (perfmap.c), read at the
+	 * entry stop: the program may be gone when the map is written. */
+	bool have_owner;
+	uid_t euid;              /* the program's effective uid and gid */
+	gid_t egid;
+	int64_t started_ns;      /* CLOCK_REALTIME when the process was created, 0 unknown */
 };
 
 /* A file the tracer opened (for the helper, and for eviction). */

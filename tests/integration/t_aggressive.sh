@@ -28,6 +28,20 @@ awk 'FNR == NR { split($1, r, "-"); if ($2 ~ /w/) { ws[++n] = r[1]; we[n] = r[2]
          c = sprintf("%016s", ws[i]); d = sprintf("%016s", we[i]);
          if (a < d && c < b) { print "was writable: " $0; bad = 1 } } }
      END { exit bad }' "$TMP/plain.maps" "$TMP/aggr.maps" || fail "a page that was writable became executable"
-# the same windows may hold only the program's own file
-grep -q 'r-xp 00000000 00:00 0' "$TMP/aggr.maps" || grep -q 'anon_hugepage' "$TMP/aggr.maps" || fail "no copied text found in maps"
+# the copies: executable anonymous memory without a name ([vdso] and
+# [vsyscall] have one) or hugetlb memory
+is_copy='$2 ~ /x/ && (($3 == "00000000" && $4 == "00:00" && $5 == "0" && NF == 5) || $6 == "/anon_hugepage")'
+copies=$(awk "$is_copy { print \$1 }" "$TMP/aggr.maps")
+[ -n "$copies" ] || fail "no copied text found in maps: $(cat "$TMP/aggr.maps")"
+# the 2 MB windows of the copies hold only copies and the program's own file
+real=$(readlink -f "$prog")
+awk "$is_copy { print \$1, \"copy\"; next } { print \$1, \$6 }" "$TMP/aggr.maps" > "$TMP/kinds"
+for c in $copies; do
+	lo=$(( 0x${c%-*} & ~0x1fffff )) hi=$(( (0x${c#*-} + 0x1fffff) & ~0x1fffff ))
+	while read -r range what; do
+		s=$((0x${range%-*})) e=$((0x${range#*-}))
+		[ $s -lt $hi ] && [ $e -gt $lo ] || continue
+		[ "$what" = copy ] || [ "$what" = "$real" ] || fail "$range ($what) shares a 2 MB window with the copy $c"
+	done < "$TMP/kinds"
+done
 exit 0

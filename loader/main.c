@@ -177,23 +177,17 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		     (unsigned long long)tr->scratch_left);
 	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
 		return give_up(tr, name, &e);
-	/* The program runs on; now, off its critical path, the perf map. */
-	struct hx_err pe = {0};
-	char *notes = NULL;
-	int lines = o->perf_map ? ld_perfmap_after(tr, "/tmp", &notes, &pe) : 0;
-	if (lines < 0)
-		note(o, name, "perf map: %s", pe.msg);
-	if (o->verbose >= 2 && notes) {
-		struct hx_plan just_notes; /* print them the way the plan's are */
-		hx_plan_init(&just_notes, tr->pid);
-		if (hx_plan_add_string(&just_notes, notes, &just_notes.notes_str) == 0)
-			ld_report_notes(stderr, name, &just_notes);
-		hx_plan_free(&just_notes);
+	/* The program runs on; now, off its critical path, the perf map. Its
+	 * lines may land amid the program's output: by default only errors
+	 * and refusals, one line each (none with -q). */
+	if (o->perf_map) {
+		struct ld_pm_report pm;
+		ld_perfmap_run(tr, "/tmp", &pm);
+		for (size_t i = 0; i < pm.n; i++)
+			if (o->verbose >= pm.msg[i].level)
+				note(o, name, "perf map: %s", pm.msg[i].text);
+		ld_pm_report_free(&pm);
 	}
-	if (lines > 0 && o->verbose >= 2)
-		fprintf(stderr, "hugexec: %s: perf map: %d symbols in /tmp/perf-%d.map\n", name, lines,
-			(int)tr->pid);
-	free(notes);
 	return 0;
 }
 

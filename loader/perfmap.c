@@ -300,31 +300,8 @@ static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **b
 	return 0;
 }
 
-/* The helper's own notes about symbols ("PATH: perf map: N symbols..."),
- * for ld_perfmap_after. */
-static char *helper_notes(const struct hx_plan *p)
-{
-	const char *s = hx_plan_str(p, p->notes_str);
-	size_t w = 0;
-	char *out = malloc(strlen(s) + 1);
-	while (out && *s) {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
-		if (memmem(s, n, ": perf map: ", 12)) {
-			memcpy(out + w, s, n);
-			w += n;
-		}
-		s += n;
-	}
-	if (out)
-		out[w] = '\0';
-	return out;
-}
-
-/* ld_perfmap_run but its last line ("N symbols in PATH"); *hnotes (if
- * asked for): the helper's notes. */
-static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep,
-		char **hnotes)
+/* ld_perfmap_run but its last line ("N symbols in PATH"). */
+static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
 	bool any = false;
@@ -347,8 +324,6 @@ static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report
 	char *text = NULL;
 	size_t lines = 0;
 	r = collect(tr, &p, &text, &lines, rep);
-	if (hnotes)
-		*hnotes = helper_notes(&p);
 	hx_plan_free(&p);
 	const struct ld_pm_owner who = {tr->facts.have_owner, tr->facts.euid, tr->facts.egid,
 					tr->facts.started_ns};
@@ -361,31 +336,7 @@ static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report
 
 void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
 {
-	run(tr, dir, rep, NULL);
+	run(tr, dir, rep);
 	if (rep->lines > 0)
 		say(rep, LD_PM_VV, "%d symbols in %s/perf-%d.map", rep->lines, dir, (int)tr->pid);
-}
-
-int ld_perfmap_after(const struct ld_tracer *tr, const char *dir, char **notes, struct hx_err *e)
-{
-	struct ld_pm_report rep;
-	char *hn = NULL;
-	run(tr, dir, &rep, &hn); /* main.c says "N symbols in PATH" itself */
-	size_t cap = (hn ? strlen(hn) : 0) + 1, w = 0;
-	for (size_t i = 0; i < rep.n; i++)
-		cap += strlen(rep.msg[i].text) + 12;
-	*notes = malloc(cap);
-	if (*notes)
-		w = (size_t)snprintf(*notes, cap, "%s", hn ? hn : "");
-	int r = rep.lines;
-	for (size_t i = 0; i < rep.n; i++) {
-		const struct ld_pm_msg *m = &rep.msg[i];
-		if (m->level == LD_PM_ALWAYS && r >= 0)
-			r = hx_fail(e, -EEXIST, "%s", m->text);
-		else if (m->level != LD_PM_ALWAYS && *notes)
-			w += (size_t)snprintf(*notes + w, cap - w, "perf map: %s\n", m->text);
-	}
-	free(hn);
-	ld_pm_report_free(&rep);
-	return r;
 }

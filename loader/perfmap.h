@@ -65,13 +65,6 @@ struct ld_pm_owner {
 void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep);
 void ld_pm_report_free(struct ld_pm_report *rep);
 
-/* The older interface, kept while main.c uses it (to be removed when it
- * prints ld_perfmap_run's messages): ld_perfmap_run, with the first
- * LD_PM_ALWAYS message as the error (-EEXIST, e) and the helper's notes
- * and the other messages as *notes (lines, malloc'd or NULL), for -vv.
- * Returns the lines written or -EEXIST. */
-int ld_perfmap_after(const struct ld_tracer *tr, const char *dir, char **notes, struct hx_err *e);
-
 /* The parts, for tests. */
 
 /* Does line (n bytes, no newline) read "START SIZE NAME" in hex, with a

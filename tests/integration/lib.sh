@@ -74,6 +74,23 @@ wait_released() {
 	fail "process $1 not released after 30 s (TracerPid $tp, exe $(readlink /proc/$1/exe))"
 }
 
+# Wait (up to 30 s) until no hugexec tracer of a program whose command
+# line mentions $1 is left: the tracer writes the perf map, and its last
+# lines, after the program has been let go, possibly after it exited.
+wait_tracers() {
+	n=0
+	while [ $n -lt 300 ]; do
+		busy=
+		for d in /proc/[0-9]*; do
+			[ "$(cat "$d/comm" 2>/dev/null)" = hugexec ] || continue
+			tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -- "$1" && busy=1 && break
+		done
+		[ -z "$busy" ] && return 0
+		sleep 0.1; n=$((n + 1))
+	done
+	fail "a hugexec tracer of $1 is still running after 30 s"
+}
+
 thp_mode() { sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; }
 
 need_thp() {

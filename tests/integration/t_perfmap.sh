@@ -131,10 +131,9 @@ else
 	note "no file THP for bigtext-nopie here: the file-backed case is not checked"
 fi
 
-# A fully stripped program: no map, and -vv says why (-v once main.c
-# prints the perf map's -v lines).
+# A fully stripped program: no map, and -v says why.
 strip -o "$TMP/stripped" "$P/bigtext-pie"
-start "$H" -vv --backing=thp "$TMP/stripped" --calls 4000000000 > /dev/null 2> "$TMP/strip"
+start "$H" -v --backing=thp "$TMP/stripped" --calls 4000000000 > /dev/null 2> "$TMP/strip"
 settle "$TMP/strip" "perf map: .*has no symbols"
 grep -q "perf map: $TMP/stripped has no symbols" "$TMP/strip" || fail "stripped not said: $(cat "$TMP/strip")"
 sleep 0.2

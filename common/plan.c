@@ -66,6 +66,7 @@ void hx_plan_init(struct hx_plan *p, int32_t pid)
 	p->pid = pid;
 	p->notes_str = HX_NO_STR;
 	p->reason_str = HX_NO_STR;
+	p->warn_str = HX_NO_STR;
 }
 
 void hx_plan_free(struct hx_plan *p)

@@ -21,7 +21,9 @@
 #include "hx.h"
 
 #define HX_PLAN_MAGIC UINT64_C(0x31304e414c505848) /* "HXPLAN01" */
-#define HX_PLAN_VERSION 1
+#define HX_PLAN_VERSION 2
+/* hx_plan_group.heat: a profile's samples are counted per 100,000 */
+#define HX_HEAT_ALL 100000u
 #define HX_BYTE_ORDER_MARK UINT64_C(0x0102030405060708)
 #define HX_NO_STR UINT32_MAX
 
@@ -101,7 +103,8 @@ struct hx_plan_header {
 	uint32_t notes_str;  /* newline-separated notes for -vv, or HX_NO_STR */
 	uint64_t byte_order; /* HX_BYTE_ORDER_MARK */
 	uint32_t reason_str; /* why text that qualified got no group, or HX_NO_STR */
-	uint32_t reserved[3];
+	uint32_t warn_str;   /* warnings shown without -v (a stale profile), or HX_NO_STR */
+	uint32_t reserved[2];
 };
 _Static_assert(sizeof(struct hx_plan_header) == 72, "plan header layout");
 
@@ -116,7 +119,7 @@ struct hx_plan_group {
 	uint32_t path_str;       /* the file's path, for reports */
 	uint32_t flags;          /* HX_GROUP_* */
 	uint32_t perfmap_str;    /* perf map lines for the region's symbols, or HX_NO_STR */
-	uint32_t reserved;
+	uint32_t heat;           /* --profile: per 100,000 of its samples in this region */
 };
 _Static_assert(sizeof(struct hx_plan_group) == 64, "plan group layout");
 
@@ -133,6 +136,7 @@ struct hx_plan {
 	uint32_t flags;
 	uint32_t notes_str;
 	uint32_t reason_str;
+	uint32_t warn_str;
 	struct hx_plan_group *groups;
 	uint32_t n_groups;
 	struct hx_plan_step *steps;

@@ -38,6 +38,7 @@ int hx_plan_encode(const struct hx_plan *p, uint8_t **buf, size_t *len)
 		.pid = p->pid,
 		.notes_str = p->notes_str,
 		.reason_str = p->reason_str,
+		.warn_str = p->warn_str,
 		.byte_order = HX_BYTE_ORDER_MARK,
 	};
 	uint8_t *w = b;
@@ -84,9 +85,10 @@ static int check_header(const struct hx_plan_header *h, size_t len, struct hx_er
 		return hx_fail(e, -EBADMSG, "plan: size %zu does not match its header", len);
 	if (h->flags != 0)
 		return hx_fail(e, -EBADMSG, "plan: unknown flags %#x", h->flags);
-	if (!str_ok(h->notes_str, h->strings_size) || !str_ok(h->reason_str, h->strings_size))
+	if (!str_ok(h->notes_str, h->strings_size) || !str_ok(h->reason_str, h->strings_size) ||
+	    !str_ok(h->warn_str, h->strings_size))
 		return hx_fail(e, -EBADMSG, "plan: notes string out of range");
-	if (h->reserved[0] || h->reserved[1] || h->reserved[2])
+	if (h->reserved[0] || h->reserved[1])
 		return hx_fail(e, -EBADMSG, "plan: reserved header fields set");
 	return 0;
 }
@@ -108,8 +110,8 @@ static int check_groups(const struct hx_plan *p, struct hx_err *e)
 			return hx_fail(e, -EBADMSG, "plan: group %u flags %#x", i, g->flags);
 		if (!str_ok(g->path_str, p->strings_size) || !str_ok(g->perfmap_str, p->strings_size))
 			return hx_fail(e, -EBADMSG, "plan: group %u string out of range", i);
-		if (g->reserved)
-			return hx_fail(e, -EBADMSG, "plan: group %u reserved fields set", i);
+		if (g->heat > HX_HEAT_ALL)
+			return hx_fail(e, -EBADMSG, "plan: group %u heat %u out of range", i, g->heat);
 	}
 	if (next != p->n_steps)
 		return hx_fail(e, -EBADMSG, "plan: %u steps belong to no group", p->n_steps - next);
@@ -142,6 +144,7 @@ int hx_plan_decode(const uint8_t *buf, size_t len, struct hx_plan *out, struct h
 	out->flags = h.flags;
 	out->notes_str = h.notes_str;
 	out->reason_str = h.reason_str;
+	out->warn_str = h.warn_str;
 	out->n_groups = h.n_groups;
 	out->n_steps = h.n_steps;
 	out->strings_size = h.strings_size;

@@ -22,6 +22,7 @@ void hx_request_free(struct hx_request *r)
 	free(r->maps);
 	free(r->only);
 	free(r->exclude);
+	free(r->profile_name);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -31,11 +32,12 @@ int hx_request_encode(const struct hx_request *r, uint8_t **buf, size_t *len)
 	size_t maps_len = r->maps ? strlen(r->maps) : 0;
 	size_t only_len = r->only ? strlen(r->only) : 0;
 	size_t excl_len = r->exclude ? strlen(r->exclude) : 0;
+	size_t prof_len = r->profile_name ? strlen(r->profile_name) : 0;
 	if (maps_len > HX_REQ_MAX_TEXT || only_len > HX_REQ_MAX_TEXT ||
-	    excl_len > HX_REQ_MAX_TEXT || h.n_files > HX_REQ_MAX_FILES)
+	    excl_len > HX_REQ_MAX_TEXT || prof_len > HX_REQ_MAX_NAME || h.n_files > HX_REQ_MAX_FILES)
 		return -E2BIG;
 	uint64_t total = sizeof(h) + (uint64_t)h.n_files * sizeof(struct hx_req_file) +
-			 maps_len + only_len + excl_len;
+			 maps_len + only_len + excl_len + prof_len;
 	h.magic = HX_REQ_MAGIC;
 	h.version = HX_REQ_VERSION;
 	h.header_size = sizeof(h);
@@ -43,6 +45,7 @@ int hx_request_encode(const struct hx_request *r, uint8_t **buf, size_t *len)
 	h.maps_len = (uint32_t)maps_len;
 	h.only_len = (uint32_t)only_len;
 	h.exclude_len = (uint32_t)excl_len;
+	h.profile_name_len = (uint32_t)prof_len;
 	h.byte_order = HX_BYTE_ORDER_MARK;
 	uint8_t *b = malloc((size_t)total);
 	if (!b)
@@ -62,6 +65,9 @@ int hx_request_encode(const struct hx_request *r, uint8_t **buf, size_t *len)
 	w += only_len;
 	if (excl_len)
 		memcpy(w, r->exclude, excl_len);
+	w += excl_len;
+	if (prof_len)
+		memcpy(w, r->profile_name, prof_len);
 	*buf = b;
 	*len = (size_t)total;
 	return 0;
@@ -84,10 +90,13 @@ static int check_header(const struct hx_req_header *h, size_t len, struct hx_err
 	if (h->version != HX_REQ_VERSION || h->header_size != sizeof(*h))
 		return hx_fail(e, -EPROTO, "request: version %u", h->version);
 	if (h->n_files > HX_REQ_MAX_FILES || h->maps_len > HX_REQ_MAX_TEXT ||
-	    h->only_len > HX_REQ_MAX_TEXT || h->exclude_len > HX_REQ_MAX_TEXT)
+	    h->only_len > HX_REQ_MAX_TEXT || h->exclude_len > HX_REQ_MAX_TEXT ||
+	    h->profile_name_len > HX_REQ_MAX_NAME)
 		return hx_fail(e, -E2BIG, "request: too large");
+	if (h->profile_name_len && h->profile_fd < 0)
+		return hx_fail(e, -EBADMSG, "request: bad profile descriptor");
 	uint64_t want = sizeof(*h) + (uint64_t)h->n_files * sizeof(struct hx_req_file) +
-			h->maps_len + h->only_len + h->exclude_len;
+			h->maps_len + h->only_len + h->exclude_len + h->profile_name_len;
 	if (want != len || h->total_size != len)
 		return hx_fail(e, -EBADMSG, "request: size mismatch");
 	if (h->backing_mode >= HX_MODE_COUNT || h->align >= HX_ALIGN_COUNT ||
@@ -117,7 +126,9 @@ int hx_request_decode(const uint8_t *buf, size_t len, struct hx_request *out, st
 	out->only = dup_text(p, out->h.only_len);
 	p += out->h.only_len;
 	out->exclude = dup_text(p, out->h.exclude_len);
-	if (!out->files || !out->maps || !out->only || !out->exclude) {
+	p += out->h.exclude_len;
+	out->profile_name = dup_text(p, out->h.profile_name_len);
+	if (!out->files || !out->maps || !out->only || !out->exclude || !out->profile_name) {
 		hx_request_free(out);
 		return hx_fail(e, -ENOMEM, "request: out of memory");
 	}

@@ -6,6 +6,9 @@
  *
  * Wire format (one pipe message, host byte order):
  *   header | files[n_files] | maps text | only patterns | exclude patterns
+ *          | profile name
+ * The profile (--profile), like the ELF files, travels as a descriptor the
+ * loader opened; its name is only for messages.
  * Pattern lists are newline-separated globs.
  * Must never: carry anything the helper could use to act on the target;
  * it is read by the sandboxed side, which treats every byte as hostile.
@@ -16,9 +19,10 @@
 #include "hx.h"
 
 #define HX_REQ_MAGIC UINT64_C(0x3130305145525848) /* "HXREQ001" */
-#define HX_REQ_VERSION 1
+#define HX_REQ_VERSION 2
 #define HX_REQ_MAX_FILES 4096u
 #define HX_REQ_MAX_TEXT (64u << 20)
+#define HX_REQ_MAX_NAME 4096u
 
 enum hx_backing_mode {
 	HX_MODE_AUTO = 0,
@@ -79,8 +83,11 @@ struct hx_req_header {
 	uint32_t only_len;
 	uint32_t exclude_len;
 	uint64_t byte_order;
+	uint64_t stack_rlimit;   /* the target's RLIMIT_STACK soft limit, 0 unknown */
+	int32_t profile_fd;      /* --profile, opened by the loader; only */
+	uint32_t profile_name_len; /* when it has a name (never 0 bytes long) */
 };
-_Static_assert(sizeof(struct hx_req_header) == 96, "request header layout");
+_Static_assert(sizeof(struct hx_req_header) == 112, "request header layout");
 
 /* One mapped file the loader opened and verified (device and inode match
  * the mapping's), passed to the helper as an inherited descriptor. */
@@ -98,6 +105,7 @@ struct hx_request {
 	char *maps;    /* NUL-terminated, maps_len bytes before the NUL */
 	char *only;    /* NUL-terminated pattern list ("" = everything) */
 	char *exclude; /* NUL-terminated pattern list */
+	char *profile_name; /* NUL-terminated; "" without a profile */
 };
 
 void hx_request_free(struct hx_request *r);

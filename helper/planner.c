@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "planner.h"
+#include "hotness.h"
 #include "perfmap.h"
 #include "../common/kernel.h"
 
@@ -51,6 +52,7 @@ struct chain {
 	uint64_t staging; /* S */
 	uint64_t aside;   /* A */
 	uint32_t path_str, name_str;
+	uint32_t heat;    /* --profile: per HX_HEAT_ALL of its samples in the region */
 	bool rx_staging;  /* MDWE-style: r-x from the start, tracer copies */
 };
 
@@ -66,6 +68,7 @@ static int open_group(struct hx_plan *p, const struct hp_region *r, struct chain
 		.alt_of = c->prev,
 		.path_str = c->path_str,
 		.perfmap_str = HX_NO_STR,
+		.heat = c->heat,
 		.flags = (r->main_exe ? HX_GROUP_MAIN_EXE : 0u) | (r->edge ? HX_GROUP_EDGE : 0u) |
 			 (staging && c->rx_staging ? HX_GROUP_RX_STAGING : 0u),
 	};
@@ -159,12 +162,13 @@ static int emit_copy(struct hx_plan *p, const struct hp_input *in, const struct 
 }
 
 struct budget {
-	uint64_t hugetlb_pages;
+	uint64_t hugetlb_pages; /* free in the pool */
+	uint64_t hugetlb_needed; /* by all regions: more than free = a choice */
 };
 
 /* Why a region gets no group at all (also the plan's reason). */
-static void no_way(const struct hx_req_header *rq, const char *path, uint64_t pages,
-		   const struct budget *b, char *why, size_t size)
+static void no_way(const struct hx_req_header *rq, const char *path, const struct budget *b,
+		   char *why, size_t size)
 {
 	const char *thp = (rq->target_flags & HX_TGT_THP_DISABLED)
 				  ? "transparent huge pages are disabled for this process"
@@ -179,7 +183,8 @@ static void no_way(const struct hx_req_header *rq, const char *path, uint64_t pa
 		break;
 	case HX_MODE_HUGETLB:
 		snprintf(why, size, "%s: --backing=hugetlb needs %llu free hugetlb pages, %llu are free",
-			 path, (unsigned long long)pages, (unsigned long long)b->hugetlb_pages);
+			 path, (unsigned long long)b->hugetlb_needed,
+			 (unsigned long long)b->hugetlb_pages);
 		break;
 	case HX_MODE_THP:
 		snprintf(why, size, "%s: --backing=thp impossible: %s", path, thp);
@@ -187,12 +192,13 @@ static void no_way(const struct hx_req_header *rq, const char *path, uint64_t pa
 	default:
 		snprintf(why, size, "no huge pages available: %s, and %llu free hugetlb pages "
 			 "are not enough for %llu", thp, (unsigned long long)b->hugetlb_pages,
-			 (unsigned long long)pages);
+			 (unsigned long long)b->hugetlb_needed);
 	}
 }
 
+/* The chain of one region; hugetlb: its windows were given pool pages. */
 static int emit_region(struct hx_plan *p, const struct hp_input *in, const struct hp_region *r,
-		       struct chain *c, struct budget *b, char **notes)
+		       struct chain *c, const struct budget *b, bool hugetlb, char **notes)
 {
 	const struct hx_req_header *rq = in->req;
 	const struct hx_vma *v = &in->vmas->v[r->vma];
@@ -200,24 +206,9 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	bool any = mode == HX_MODE_AUTO;
 	bool thp_on = rq->thp_mode != HX_THP_UNKNOWN && !(rq->target_flags & HX_TGT_THP_DISABLED);
 	bool file_ok = r->congruent && thp_on && rq->thp_mode != HX_THP_NEVER;
-	uint64_t pages = r->len / HX_HUGE;
 	int err;
 	if (r->edge && mode == HX_MODE_FILE)
 		return 0; /* windows are always copies */
-	/* Backing is chosen per 2 MB window: when the hugetlb pool has some
-	 * free pages but not enough for the whole region, its first windows
-	 * take them and the rest goes on THP. */
-	if (any && !r->edge && b->hugetlb_pages && b->hugetlb_pages < pages && thp_on) {
-		struct hp_region head = *r, tail = *r;
-		head.len = b->hugetlb_pages * HX_HUGE;
-		head.piece[0].len = head.len;
-		tail.addr += head.len;
-		tail.len -= head.len;
-		tail.file_offset += head.len;
-		tail.piece[0] = (struct hp_piece){tail.addr, tail.len};
-		return (err = emit_region(p, in, &head, c, b, notes)) < 0
-			       ? err : emit_region(p, in, &tail, c, b, notes);
-	}
 
 	if ((err = hx_plan_add_string(p, v->path, &c->path_str)) < 0 ||
 	    (err = anon_name(p, v->path, &c->name_str)) < 0)
@@ -237,45 +228,131 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	if ((any || mode == HX_MODE_FILE) && file_ok && !r->edge &&
 	    ((err = emit_file(p, r, c, false)) < 0 || (clean && (err = emit_file(p, r, c, true)) < 0)))
 		return err;
-	if ((any || mode == HX_MODE_HUGETLB) && b->hugetlb_pages >= pages) {
-		b->hugetlb_pages -= pages;
-		if ((err = emit_copy(p, in, r, c, HX_BACK_HUGETLB)) < 0)
-			return err;
-	}
+	if ((any || mode == HX_MODE_HUGETLB) && hugetlb &&
+	    (err = emit_copy(p, in, r, c, HX_BACK_HUGETLB)) < 0)
+		return err;
 	if ((any || mode == HX_MODE_THP) && thp_on && (err = emit_copy(p, in, r, c, HX_BACK_THP)) < 0)
 		return err;
 	if (c->prev >= 0)
 		return 0;
 	char why[600];
-	no_way(rq, v->path, pages, b, why, sizeof(why));
+	no_way(rq, v->path, b, why, sizeof(why));
 	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
 		return err;
 	return hp_note(notes, "%s", why);
 }
 
-static int build(const struct hp_input *in, struct hx_plan *p, char **notes, struct hx_err *e)
+/* Which 2 MB windows get hugetlb pages (mark[w], w counting the windows of
+ * all regions in order). All of them when the pool holds enough; else the
+ * hottest (--profile) or, without a profile, the first ones: backing is
+ * decided per window, the rest goes on THP. */
+struct window {
+	uint64_t heat;
+	size_t w;
+};
+
+static int hotter(const void *a, const void *b)
+{
+	const struct window *x = a, *y = b;
+	if (x->heat != y->heat)
+		return x->heat > y->heat ? -1 : 1;
+	return x->w < y->w ? -1 : x->w > y->w;
+}
+
+static int mark_hugetlb(const struct hp_input *in, const struct hp_region *r, size_t n,
+			const struct hp_hot *hot, struct budget *b, bool **out)
+{
+	size_t nw = 0;
+	for (size_t i = 0; i < n; i++)
+		nw += r[i].len / HX_HUGE;
+	bool *mark = calloc(nw ? nw : 1, sizeof(*mark));
+	struct window *order = hot->total ? calloc(nw ? nw : 1, sizeof(*order)) : NULL;
+	if (!mark || (hot->total && !order)) {
+		free(mark);
+		free(order);
+		return -ENOMEM;
+	}
+	b->hugetlb_needed = nw;
+	size_t give = nw <= b->hugetlb_pages ? nw : (size_t)b->hugetlb_pages, w = 0;
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t a = r[i].addr; a < r[i].addr + r[i].len; a += HX_HUGE, w++) {
+			mark[w] = !order && w < give;
+			if (order)
+				order[w] = (struct window){
+					hp_hot_samples(hot, in, &in->vmas->v[r[i].vma], a, HX_HUGE), w};
+		}
+	if (order) {
+		qsort(order, nw, sizeof(*order), hotter);
+		for (size_t k = 0; k < give; k++)
+			mark[order[k].w] = true;
+	}
+	free(order);
+	*out = mark;
+	return 0;
+}
+
+static uint32_t heat_of(const struct hp_input *in, const struct hp_hot *hot,
+			const struct hp_region *r)
+{
+	if (!hot->total)
+		return 0;
+	uint64_t s = hp_hot_samples(hot, in, &in->vmas->v[r->vma], r->addr, r->len);
+	return (uint32_t)((unsigned __int128)s * HX_HEAT_ALL / hot->total);
+}
+
+/* Region g, split into runs of windows with the same hugetlb mark. */
+static int emit_runs(struct hx_plan *p, const struct hp_input *in, const struct hp_region *g,
+		     const bool *mark, const struct hp_hot *hot, struct chain *c,
+		     const struct budget *b, char **notes)
+{
+	size_t nw = (size_t)(g->len / HX_HUGE);
+	for (size_t k = 0; k < nw;) {
+		size_t j = k + 1;
+		while (j < nw && mark[j] == mark[k])
+			j++;
+		struct hp_region sub = *g;
+		if (!g->edge) { /* an interior is one piece; a window is one 2 MB page */
+			sub.addr = g->addr + k * HX_HUGE;
+			sub.len = (j - k) * HX_HUGE;
+			sub.file_offset = g->file_offset + k * HX_HUGE;
+			sub.piece[0] = (struct hp_piece){sub.addr, sub.len};
+		}
+		c->heat = heat_of(in, hot, &sub);
+		int err = emit_region(p, in, &sub, c, b, mark[k], notes);
+		if (err < 0)
+			return err;
+		k = j;
+	}
+	return 0;
+}
+
+static int build(const struct hp_input *in, const struct hp_hot *hot, struct hx_plan *p,
+		 char **notes, struct hx_err *e)
 {
 	struct hp_region *regions;
 	size_t n;
 	int err = hp_select_regions(in, &regions, &n, notes);
 	if (err < 0)
 		return hx_fail(e, err, "selecting regions: %s", strerror(-err));
-	uint64_t maxlen = 0;
+	uint64_t maxlen = 0, rlim = in->req->stack_rlimit;
 	for (size_t i = 0; i < n; i++)
 		if (regions[i].len > maxlen)
 			maxlen = regions[i].len;
 	struct chain c = {.prev = -1};
 	c.rx_staging = (in->req->target_flags & (HX_TGT_MDWE | HX_TGT_NO_MPROTECT_EXEC |
 						 HX_TGT_NO_SELF_COPY)) != 0;
-	if (n > 0 && (hp_find_hole(in->vmas, maxlen, 0, 0, &c.staging) < 0 ||
-		      hp_find_hole(in->vmas, maxlen, c.staging, maxlen, &c.aside) < 0)) {
+	if (n > 0 && (hp_find_hole(in->vmas, maxlen, 0, 0, rlim, &c.staging) < 0 ||
+		      hp_find_hole(in->vmas, maxlen, c.staging, maxlen, rlim, &c.aside) < 0)) {
 		free(regions);
 		return hx_fail(e, -ENOSPC, "no free address range of %llu MB for staging",
 			       (unsigned long long)(maxlen >> 20));
 	}
 	struct budget b = {.hugetlb_pages = in->req->hugetlb_free};
-	for (size_t i = 0; i < n && err == 0; i++)
-		err = emit_region(p, in, &regions[i], &c, &b, notes);
+	bool *mark = NULL;
+	err = mark_hugetlb(in, regions, n, hot, &b, &mark);
+	for (size_t i = 0, w = 0; i < n && err == 0; w += regions[i].len / HX_HUGE, i++)
+		err = emit_runs(p, in, &regions[i], mark + w, hot, &c, &b, notes);
+	free(mark);
 	free(regions);
 	if (err == 0)
 		err = hp_perfmap_add(p, in, notes);
@@ -286,12 +363,24 @@ static int build(const struct hp_input *in, struct hx_plan *p, char **notes, str
 
 int hp_plan_build(const struct hp_input *in, struct hx_plan *out, struct hx_err *e)
 {
-	char *notes = NULL;
+	char *notes = NULL, *warnings = NULL;
+	struct hp_hot hot;
 	hx_plan_init(out, in->req->pid);
-	int err = build(in, out, &notes, e);
+	int err = in->profile_error ? hp_note(&warnings, "warning: %s; not used", in->profile_error)
+				    : 0;
+	if (err == 0 && (err = hp_hot_init(in, in->profile, in->profile_name, &hot, &warnings,
+					   &notes)) < 0)
+		hx_fail(e, err, "out of memory");
+	if (err == 0) {
+		err = build(in, &hot, out, &notes, e);
+		hp_hot_free(&hot);
+	}
 	if (err == 0 && notes)
 		err = hx_plan_add_string(out, notes, &out->notes_str);
+	if (err == 0 && warnings)
+		err = hx_plan_add_string(out, warnings, &out->warn_str);
 	free(notes);
+	free(warnings);
 	if (err < 0)
 		hx_plan_free(out);
 	return err;

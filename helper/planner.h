@@ -22,6 +22,7 @@ struct hp_file {
 };
 
 struct hp_symtab;
+struct prof_profile;
 
 struct hp_input {
 	const struct hx_req_header *req;
@@ -34,6 +35,11 @@ struct hp_input {
 	 * planner reaches outside its inputs, so tests can leave it out. */
 	int (*read_symbols)(const struct hp_input *in, size_t file, struct hp_symtab *out);
 	const int *fds;      /* for read_symbols: the descriptor of files[i] */
+	/* --profile: parsed (NULL: none), its name for messages, or why it
+	 * could not be read or parsed (then profile is NULL). */
+	const struct prof_profile *profile;
+	const char *profile_name;
+	const char *profile_error;
 };
 
 #define HP_MAX_PIECES 8
@@ -74,9 +80,10 @@ int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t 
 
 /* A 2 MB-aligned free range of len bytes far from every mapping (in the
  * middle of the widest gap), not overlapping [avoid, avoid+avoid_len), and
- * outside the keep-out zones of common/placement.h (stack gap, heap room). */
+ * outside the keep-out zones of common/placement.h (stack gap, heap room;
+ * stack_rlimit: the program's RLIMIT_STACK, 0 if unknown). */
 int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
-		 uint64_t *out) HX_WUR;
+		 uint64_t stack_rlimit, uint64_t *out) HX_WUR;
 
 /* The whole plan. */
 int hp_plan_build(const struct hp_input *in, struct hx_plan *out, struct hx_err *e) HX_WUR;

@@ -219,9 +219,9 @@ static void best_gap(uint64_t lo, uint64_t hi, uint64_t *best_lo, uint64_t *best
 }
 
 int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
-		 uint64_t *out)
+		 uint64_t stack_rlimit, uint64_t *out)
 {
-	uint64_t blo = 0, bhi = 0, stack_gap = hx_stack_gap(0); /* the rlimit is not known here */
+	uint64_t blo = 0, bhi = 0, stack_gap = hx_stack_gap(stack_rlimit);
 	for (size_t i = 0; i + 1 < m->n; i++) {
 		if (m->v[i + 1].kind == HX_VMA_VSYSCALL)
 			break; /* nothing is planned above the user stack and vDSO */

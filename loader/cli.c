@@ -31,6 +31,9 @@ static const char usage[] =
 	"      --only=GLOB      remap only mappings whose path matches (repeatable)\n"
 	"      --exclude=GLOB   never remap mappings whose path matches (repeatable)\n"
 	"      --no-perf-map    do not write /tmp/perf-PID.map for text that was copied\n"
+	"      --profile=FILE   a saved profile (hugexec record): its hottest 2 MB windows\n"
+	"                       get the scarce hugetlb pages first, -v says how much of it\n"
+	"                       is on 2 MB pages; a profile of another build is not used\n"
 	"      --follow-exec=SECONDS\n"
 	"                       when CMD has nothing to remap (env, nice, numactl, a\n"
 	"                       #!/usr/bin/env script), wait this long for the program it\n"
@@ -94,6 +97,10 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 			return hx_fail(e, -EINVAL, "--follow-exec: '%s' is not a number of seconds "
 				       "(0 to 3600)", val);
 		o->follow_ms = (uint32_t)(secs * 1000 + 0.5);
+	} else if (strcmp(name, "profile") == 0) {
+		if (!*val)
+			return hx_fail(e, -EINVAL, "--profile: no file named");
+		o->profile = val;
 	} else if (strcmp(name, "only") == 0) {
 		return add_pattern(&o->only, val, e);
 	} else if (strcmp(name, "exclude") == 0) {
@@ -107,7 +114,7 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 static bool takes_value(const char *name)
 {
 	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude",
-					   "follow-exec"};
+					   "follow-exec", "profile"};
 	for (size_t i = 0; i < HX_ARRAY_LEN(with); i++)
 		if (strcmp(name, with[i]) == 0)
 			return true;

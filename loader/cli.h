@@ -25,6 +25,7 @@ struct ld_opts {
 	char *only;             /* newline-separated globs (--only, repeatable) */
 	char *exclude;          /* newline-separated globs (--exclude) */
 	uint32_t follow_ms;     /* --follow-exec: how long to wait for a wrapper's exec */
+	const char *profile;    /* --profile FILE (points into argv), or NULL */
 	int cmd_index;          /* argv index of CMD; argc if missing */
 };
 

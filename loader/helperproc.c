@@ -28,17 +28,20 @@ int ld_helper_run(const struct hx_request *req, const struct ld_file *files, siz
 	int r = hx_request_encode(req, &rq, &rq_len);
 	if (r < 0)
 		return hx_fail(e, r, "encoding the request: %s", strerror(-r));
-	int *keep = calloc(n_files ? n_files : 1, sizeof(int));
+	int *keep = calloc(n_files + 1, sizeof(int));
 	if (!keep) {
 		free(rq);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
+	size_t n_keep = 0;
 	for (size_t i = 0; i < n_files; i++)
-		keep[i] = files[i].fd;
+		keep[n_keep++] = files[i].fd;
+	if (req->h.profile_name_len || (req->profile_name && *req->profile_name))
+		keep[n_keep++] = req->h.profile_fd;
 	struct hx_child c = {
 		.who = "helper",
 		.keep = keep,
-		.n_keep = n_files,
+		.n_keep = n_keep,
 		.work = helper_work,
 		.input = rq,
 		.input_len = rq_len,

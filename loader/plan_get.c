@@ -17,6 +17,7 @@
 #include "tracer.h"
 #include "validate.h"
 #include "../common/kernel.h"
+#include "../profile/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -200,6 +202,37 @@ static int read_smaps(struct ld_tracer *tr, struct hx_err *e)
 	return 0;
 }
 
+/* --profile: opened here, with the user's own rights, for the helper to
+ * parse in its sandbox. Trouble opening it is a warning: the program runs
+ * with plain huge pages, as with a stale profile. */
+static void open_profile(struct ld_tracer *tr)
+{
+	const char *path = tr->o->profile;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	const char *why = fd < 0 ? strerror(errno)
+			  : fstat(fd, &st) != 0 ? strerror(errno)
+			  : !S_ISREG(st.st_mode) ? "not a regular file"
+			  : (uint64_t)st.st_size > PROF_FILE_MAX ? "too large" : NULL;
+	if (why) {
+		snprintf(tr->warn, sizeof(tr->warn), "warning: profile %s: %s; not used", path, why);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	tr->profile_fd = fd;
+}
+
+/* The program's stack soft limit, for where staging may go (placement.h);
+ * 0 when it cannot be read. */
+static uint64_t stack_rlimit(pid_t pid)
+{
+	struct rlimit rl;
+	if (prlimit(pid, RLIMIT_STACK, NULL, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	return (uint64_t)rl.rlim_cur;
+}
+
 int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_request *rq,
 		     struct hx_err *e)
 {
@@ -220,7 +253,12 @@ int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_reque
 	rq->maps = strdup(tr->vmas_text ? tr->vmas_text : "");
 	rq->only = strdup(o->only ? o->only : "");
 	rq->exclude = strdup(o->exclude ? o->exclude : "");
-	if (!rq->files || !rq->maps || !rq->only || !rq->exclude) {
+	rq->h.stack_rlimit = tr->facts.stack_rlimit;
+	/* the perf map run needs only symbols */
+	bool prof = tr->profile_fd >= 0 && !(extra & HX_REQ_PERF_MAP);
+	rq->h.profile_fd = prof ? tr->profile_fd : -1;
+	rq->profile_name = strdup(prof ? o->profile : "");
+	if (!rq->files || !rq->maps || !rq->only || !rq->exclude || !rq->profile_name) {
 		hx_request_free(rq);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
@@ -331,6 +369,9 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 		return r;
 	if ((r = open_files(tr)) < 0)
 		return hx_fail(e, r, "out of memory");
+	if (tr->o->profile && tr->profile_fd < 0)
+		open_profile(tr);
+	tr->facts.stack_rlimit = stack_rlimit(tr->pid);
 	struct hx_request rq;
 	/* no perf map symbols yet: they are read after the program runs on */
 	if ((r = ld_request_build(tr, 0, &rq, e)) < 0)
@@ -344,6 +385,7 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 	evil_plan(tr);
 #endif
 	struct ld_plan_limits lim = {.hugetlb_free = tr->facts.hugetlb_free,
+				     .stack_rlimit = tr->facts.stack_rlimit,
 				     .edge_windows = tr->o->align == HX_ALIGN_AGGRESSIVE};
 	r = ld_plan_check(&tr->plan, &tr->vmas, tr->pid, &lim, e);
 	tr->t_plan_ns = hx_now_ns();

@@ -16,6 +16,7 @@ void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o)
 {
 	memset(tr, 0, sizeof(*tr));
 	tr->pid = pid;
+	tr->profile_fd = -1;
 	tr->o = o;
 	inj_init(&tr->inj, pid, &hx_sysops_real);
 	hx_plan_init(&tr->plan, pid);
@@ -25,6 +26,8 @@ void ld_tracer_free(struct ld_tracer *tr)
 {
 	for (size_t i = 0; i < tr->n_files; i++)
 		close(tr->files[i].fd);
+	if (tr->profile_fd >= 0)
+		close(tr->profile_fd);
 	free(tr->files);
 	hx_vmas_free(&tr->vmas);
 	free(tr->vmas_text);

@@ -35,6 +35,7 @@ struct ld_facts {
 	bool seccomp;            /* the target runs under a seccomp filter */
 	long seccomp_filters;    /* how many */
 	unsigned threads;
+	uint64_t stack_rlimit;   /* RLIMIT_STACK soft limit, 0 unknown (placement.h) */
 	/* The perf map's owner and its staleness test (perfmap.c), read at the
 	 * entry stop: the program may be gone when the map is written. */
 	bool have_owner;
@@ -85,6 +86,8 @@ struct ld_tracer {
 	struct ld_facts facts;
 	struct ld_file *files;
 	size_t n_files;
+	int profile_fd;                  /* --profile, opened for the helper; -1 */
+	char warn[600];                  /* a warning to show without -v ("" none) */
 	struct hx_plan plan;
 	bool have_plan;
 	char none_why[200];              /* no plan: why no mapping qualified */

@@ -100,15 +100,15 @@ static void test_find_hole_keeps_out(void **state)
 	struct hx_vmas m;
 	parse(NEAR_STACK, &m);
 	uint64_t a, b, len = 30 * MB, g = hx_stack_gap(0);
-	assert_int_equal(hp_find_hole(&m, len, 0, 0, &a), 0);
+	assert_int_equal(hp_find_hole(&m, len, 0, 0, 0, &a), 0);
 	assert_true(hx_vmas_range_free(&m, a, len));
 	assert_true(hx_placement_ok(&m, g, a, len));
 	assert_true(a + len <= 0x7fef10600000 - g);
-	assert_int_equal(hp_find_hole(&m, len, a, len, &b), 0); /* the aside range */
+	assert_int_equal(hp_find_hole(&m, len, a, len, 0, &b), 0); /* the aside range */
 	assert_false(hx_overlaps(a, len, b, len));
 	assert_true(hx_placement_ok(&m, g, b, len));
 	/* more than the 128 MB left under the stack's gap: no hole */
-	assert_int_equal(hp_find_hole(&m, 130 * MB, 0, 0, &a), -ENOSPC);
+	assert_int_equal(hp_find_hole(&m, 130 * MB, 0, 0, 0, &a), -ENOSPC);
 	hx_vmas_free(&m);
 }
 
@@ -124,7 +124,7 @@ static void test_find_hole_not_in_brk_room(void **state)
 	struct hx_vmas m;
 	parse(BEFORE_BRK, &m);
 	uint64_t a;
-	assert_int_equal(hp_find_hole(&m, 2 * MB, 0, 0, &a), -ENOSPC);
+	assert_int_equal(hp_find_hole(&m, 2 * MB, 0, 0, 0, &a), -ENOSPC);
 	hx_vmas_free(&m);
 }
 

@@ -106,10 +106,10 @@ static void test_plan_decode_rejects_header(void **state)
 {
 	(void)state;
 	uint64_t u64 = 0x1234;
-	uint16_t v2 = 2;
+	uint16_t v1 = 1; /* before warnings and heat */
 	uint32_t big = 100000, one = 1, odd = 3;
 	patched(HDR(magic), &u64, 8, -EBADMSG);
-	patched(HDR(version), &v2, 2, -EPROTO);
+	patched(HDR(version), &v1, 2, -EPROTO);
 	patched(HDR(byte_order), &u64, 8, -EBADMSG);
 	patched(HDR(group_size), &odd, 4, -EBADMSG);
 	patched(HDR(n_steps), &big, 4, -E2BIG);
@@ -117,6 +117,8 @@ static void test_plan_decode_rejects_header(void **state)
 	patched(HDR(total_size), &one, 4, -EBADMSG);
 	patched(HDR(flags), &one, 4, -EBADMSG);
 	patched(HDR(notes_str), &big, 4, -EBADMSG);
+	patched(HDR(warn_str), &big, 4, -EBADMSG);
+	patched(HDR(reserved[0]), &one, 4, -EBADMSG);
 }
 
 static void test_plan_decode_rejects_groups_and_steps(void **state)
@@ -132,7 +134,8 @@ static void test_plan_decode_rejects_groups_and_steps(void **state)
 	patched(GRP(0, backing), &bad, 4, -EBADMSG);
 	patched(GRP(0, flags), &unknown_flag, 4, -EBADMSG);
 	patched(GRP(0, path_str), &big, 4, -EBADMSG);
-	patched(GRP(0, reserved), &bad, 4, -EBADMSG);
+	uint32_t too_hot = HX_HEAT_ALL + 1;
+	patched(GRP(0, heat), &too_hot, 4, -EBADMSG);    /* more than all the samples */
 	patched(GRP(0, perfmap_str), &big, 4, -EBADMSG);
 	patched(STP(0, op), &zero, 4, -EBADMSG);
 	patched(STP(0, op), &bad, 4, -EBADMSG);          /* e.g. an "execve" step */
@@ -196,6 +199,9 @@ static void test_request_round_trip(void **state)
 	r.maps = (char *)FIX_NOPIE_MAPS;
 	r.only = (char *)"*node*";
 	r.exclude = (char *)"";
+	r.profile_name = (char *)"/etc/db.prof";
+	r.h.profile_fd = 9;
+	r.h.stack_rlimit = 8u << 20;
 	uint8_t *buf;
 	size_t len;
 	struct hx_err e = {0};
@@ -208,11 +214,17 @@ static void test_request_round_trip(void **state)
 	assert_string_equal(back.maps, FIX_NOPIE_MAPS);
 	assert_string_equal(back.only, "*node*");
 	assert_string_equal(back.exclude, "");
+	assert_string_equal(back.profile_name, "/etc/db.prof");
+	assert_int_equal(back.h.profile_fd, 9);
+	assert_int_equal(back.h.stack_rlimit, 8u << 20);
 	hx_request_free(&back);
 	for (size_t n = 0; n < len; n++) /* truncated */
 		assert_int_not_equal(hx_request_decode(buf, n, &back, &e), 0);
 	struct hx_req_header *h = (struct hx_req_header *)buf;
 	h->backing_mode = 9;
+	assert_int_equal(hx_request_decode(buf, len, &back, &e), -EBADMSG);
+	h->backing_mode = HX_MODE_THP;
+	h->profile_fd = -1; /* a profile name without its descriptor */
 	assert_int_equal(hx_request_decode(buf, len, &back, &e), -EBADMSG);
 	free(buf);
 }

@@ -171,13 +171,13 @@ static void test_find_hole(void **state)
 	struct world w;
 	world_pie(&w);
 	uint64_t a, b, len = 30u << 20;
-	assert_int_equal(hp_find_hole(&w.m, len, 0, 0, &a), 0);
+	assert_int_equal(hp_find_hole(&w.m, len, 0, 0, 0, &a), 0);
 	assert_int_equal(a & ((2u << 20) - 1), 0);
 	assert_true(hx_vmas_range_free(&w.m, a - (2u << 20), len + (4u << 20)));
-	assert_int_equal(hp_find_hole(&w.m, len, a, len, &b), 0);
+	assert_int_equal(hp_find_hole(&w.m, len, a, len, 0, &b), 0);
 	assert_false(hx_overlaps(a, len, b, len));
 	assert_true(hx_vmas_range_free(&w.m, b, len));
-	assert_int_equal(hp_find_hole(&w.m, 1ull << 62, 0, 0, &a), -ENOSPC);
+	assert_int_equal(hp_find_hole(&w.m, 1ull << 62, 0, 0, 0, &a), -ENOSPC);
 	world_free(&w);
 }
 

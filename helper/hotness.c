@@ -1,0 +1,124 @@
+/*
+ * hotness.c - a saved profile, read in the sandbox, as samples per range
+ * of the mapped text (see hotness.h).
+ */
+#define _GNU_SOURCE
+#include "hotness.h"
+#include "../profile/profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int hp_profile_read(int fd, const char *name, struct prof_profile *out, struct hx_err *e)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	for (;;) {
+		if (len == cap) {
+			char *nb = cap < PROF_FILE_MAX ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				free(buf);
+				return hx_fail(e, cap < PROF_FILE_MAX ? -ENOMEM : -EFBIG,
+					       "profile %s: too large", name);
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+			free(buf);
+			return hx_fail(e, err, "profile %s: %s", name, strerror(-err));
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	int r = prof_parse(buf, len, name, out, e);
+	free(buf);
+	return r;
+}
+
+int hp_hot_init(const struct hp_input *in, const struct prof_profile *prof, const char *name,
+		struct hp_hot *h, char **warnings, char **notes)
+{
+	memset(h, 0, sizeof(*h));
+	if (!prof)
+		return 0;
+	h->obj = calloc(in->n_files ? in->n_files : 1, sizeof(*h->obj));
+	if (!h->obj)
+		return -ENOMEM;
+	h->total = prof_total(prof);
+	/* The main executable is the file that maps the entry point. */
+	const struct hp_file *main_file = NULL;
+	for (size_t i = 0; i < in->vmas->n; i++) {
+		const struct hx_vma *v = &in->vmas->v[i];
+		if (in->req->entry >= v->start && in->req->entry < v->end)
+			main_file = hp_find_file(in, v);
+	}
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct hp_file *f = &in->files[i];
+		const char *path = "?";
+		for (size_t k = 0; k < in->vmas->n; k++) /* its name, for messages */
+			if (hp_find_file(in, &in->vmas->v[k]) == f) {
+				path = in->vmas->v[k].path;
+				break;
+			}
+		struct hx_err e = {0};
+		int r = prof_match_build_id(prof, name, path, f->elf.build_id, f->elf.build_id_len,
+					    &h->obj[i], &e);
+		if (r == 0) {
+			h->matched += h->obj[i]->samples;
+			if ((r = hp_note(notes, "%s: profile %s: %llu samples, %zu functions", path,
+					 name, (unsigned long long)h->obj[i]->samples,
+					 h->obj[i]->n_funcs)) < 0)
+				return r;
+			continue;
+		}
+		/* only the program's own file is worth a line without -v */
+		if ((r = hp_note(f == main_file ? warnings : notes, "warning: %s", e.msg)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+void hp_hot_free(struct hp_hot *h)
+{
+	free(h->obj);
+	memset(h, 0, sizeof(*h));
+}
+
+/* First function of o at or after offset off (o's functions are sorted). */
+static size_t lower_bound(const struct prof_object *o, uint64_t off)
+{
+	size_t lo = 0, hi = o->n_funcs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->funcs[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint64_t hp_hot_samples(const struct hp_hot *h, const struct hp_input *in, const struct hx_vma *v,
+			uint64_t addr, uint64_t len)
+{
+	const struct hp_file *f = h->total ? hp_find_file(in, v) : NULL;
+	const struct prof_object *o = f ? h->obj[f - in->files] : NULL;
+	uint64_t lo = addr > v->start ? addr : v->start;
+	uint64_t hi = addr + len < v->end ? addr + len : v->end;
+	if (!o || lo >= hi)
+		return 0;
+	uint64_t off_lo = v->offset + (lo - v->start), off_hi = off_lo + (hi - lo), sum = 0;
+	for (size_t i = lower_bound(o, off_lo); i < o->n_funcs && o->funcs[i].off < off_hi; i++)
+		sum = sum > UINT64_MAX - o->funcs[i].samples ? UINT64_MAX : sum + o->funcs[i].samples;
+	return sum;
+}

@@ -1,20 +1,86 @@
 /*
  * elfinfo.c - read program headers and the build-id with libelf.
  *
- * libelf is opened in ELF_C_READ mode (pread into memory, no mapping of a
- * file that could shrink under us). Every header field we use is checked
- * against the file size; sections are not needed here, so an sstrip-ed or
- * garbage section table does not matter.
+ * libelf reads a private read-only mapping of the file (hp_elf_view), so
+ * it knows the file's real size without asking and checks every offset
+ * against it; we check every header field we use once more. Sections are
+ * not needed here, so an sstrip-ed or garbage section table does not
+ * matter; neither does a program header table that runs past the end of
+ * the file (libelf refuses to read it).
  * Must never: index outside what libelf returned.
  */
+#define _GNU_SOURCE
 #include "elfinfo.h"
 
 #include <errno.h>
 #include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The size of the open file fd, by calls that take a descriptor and
+ * nothing else. glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH) since
+ * 2.33, and that call looks up a non-empty path even with AT_EMPTY_PATH:
+ * the sandbox refuses it. The old fstat system call (on x86-64 the
+ * kernel's struct stat is glibc's) also says whether fd is a regular file.
+ * A seccomp filter hugexec itself was started under may refuse it (the
+ * helper inherits it): then lseek, which leaves non-files to mmap to
+ * refuse, and puts the offset back. */
+_Static_assert(sizeof(struct stat) == 144, "x86-64 struct stat");
+static int fd_size(int fd, size_t *size)
+{
+	struct stat st;
+	if (syscall(SYS_fstat, fd, &st) == 0) {
+		*size = (size_t)st.st_size;
+		return S_ISREG(st.st_mode) ? 0 : -ENOTSUP;
+	}
+	if (errno != EPERM && errno != ENOSYS)
+		return -errno;
+	off_t at = lseek(fd, 0, SEEK_CUR), end = lseek(fd, 0, SEEK_END);
+	if (at < 0 || end < 0)
+		return -ENOTSUP;
+	(void)lseek(fd, at, SEEK_SET);
+	*size = (size_t)end;
+	return 0;
+}
+
+int hp_elf_view_open(int fd, struct hp_elf_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	size_t size = 0;
+	int r = fd_size(fd, &size);
+	if (r < 0)
+		return r;
+	if (size == 0)
+		return -ENODATA;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOTSUP;
+	void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	/* libelf writes into the image only when asked to change the file
+	 * (elf_update, elf_flag*), which nothing here does: native byte order
+	 * is read in place, any other converted into copies it allocates */
+	Elf *elf = elf_memory(map, size);
+	if (!elf) {
+		munmap(map, size);
+		return -EINVAL;
+	}
+	*v = (struct hp_elf_view){elf, map, size};
+	return 0;
+}
+
+void hp_elf_view_close(struct hp_elf_view *v)
+{
+	if (v->elf)
+		elf_end(v->elf);
+	if (v->map)
+		munmap(v->map, v->size);
+	memset(v, 0, sizeof(*v));
+}
 
 static bool fits(uint64_t off, uint64_t len, uint64_t size)
 {
@@ -63,18 +129,27 @@ static const char *check_header(Elf *elf, struct hp_elf *out)
 	return NULL;
 }
 
+/* Real files have two or three notes segments. libelf keeps a copy of
+ * each one it reads at an unaligned offset until elf_end, so a table of
+ * thousands of notes would cost thousands of copies: look at a few. */
+#define MAX_NOTE_SEGMENTS 16
+/* The kernel takes at most 64 KB of program headers (1170). libelf counts
+ * only the headers inside the file and reads none of a table that runs
+ * past its end. */
+#define MAX_PHDRS 4096
+
 static const char *read_segments(Elf *elf, struct hp_elf *out)
 {
-	size_t n;
+	size_t n, notes = 0;
 	if (elf_getphdrnum(elf, &n) != 0 || n == 0)
 		return "no program headers";
-	if (n > 4096)
+	if (n > MAX_PHDRS)
 		return "implausible number of program headers";
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return "unreadable program header";
-		if (ph.p_type == PT_NOTE && out->build_id_len == 0)
+		if (ph.p_type == PT_NOTE && out->build_id_len == 0 && notes++ < MAX_NOTE_SEGMENTS)
 			read_build_id(elf, &ph, out);
 		if (ph.p_type != PT_LOAD)
 			continue;
@@ -93,28 +168,30 @@ static const char *read_segments(Elf *elf, struct hp_elf *out)
 	return out->n_load ? NULL : "no PT_LOAD segment";
 }
 
+static const char *view_failure(int err)
+{
+	switch (err) {
+	case -ENOTSUP: return "not a regular file";
+	case -ENODATA: return "empty file";
+	case -EINVAL: return "not an ELF file";
+	default: return "could not map the file";
+	}
+}
+
 int hp_elf_read(int fd, struct hp_elf *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		out->why = "not a regular file";
+	struct hp_elf_view v;
+	int r = hp_elf_view_open(fd, &v);
+	if (r < 0) {
+		out->why = view_failure(r);
 		return 0;
 	}
-	out->file_size = (uint64_t)st.st_size;
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		out->why = "libelf unusable";
-		return 0;
-	}
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf) {
-		out->why = "not an ELF file";
-		return 0;
-	}
-	const char *why = check_header(elf, out);
+	out->file_size = v.size;
+	const char *why = check_header(v.elf, out);
 	if (!why)
-		why = read_segments(elf, out);
-	elf_end(elf);
+		why = read_segments(v.elf, out);
+	hp_elf_view_close(&v);
 	out->usable = (why == NULL);
 	out->why = why;
 	return 0;

@@ -6,12 +6,15 @@
  * the file may have been shaped by an attacker (stripped section table,
  * overlapping or huge program headers, a lying note).
  * Must never: trust a size or offset in the file without checking it
- * against the file's real size.
+ * against the file's real size, or ask for that size by a call that takes
+ * a path (the sandbox allows only the descriptor-only fstat and lseek).
  */
 #ifndef HP_ELFINFO_H
 #define HP_ELFINFO_H
 
 #include "../common/hx.h"
+
+#include <libelf.h>
 
 #define HP_ELF_MAX_LOADS 32
 #define HP_BUILD_ID_MAX 64
@@ -31,6 +34,25 @@ struct hp_elf {
 	struct hp_segment load[HP_ELF_MAX_LOADS];
 	size_t n_load;
 };
+
+/* libelf on a whole file, read-only: the helper maps it (private,
+ * PROT_READ) and hands libelf the mapping and its exact size
+ * (elf_memory). elf_begin(fd) would ask for the size itself with glibc's
+ * fstat, which is newfstatat(fd, "", AT_EMPTY_PATH): a call that can take
+ * a path, which the sandbox refuses. If the file shrinks while mapped, a
+ * read past the new end is a SIGBUS: the helper dies and the loader runs
+ * the program unchanged. */
+struct hp_elf_view {
+	Elf *elf;
+	void *map;
+	size_t size;
+};
+
+/* 0 with v->elf set; else v is cleared and the result is -ENOTSUP (not a
+ * regular file), -ENODATA (empty), -EINVAL (libelf refuses the image), or
+ * the error of fstat or mmap (-ENOMEM: out of address space). */
+int hp_elf_view_open(int fd, struct hp_elf_view *v) HX_WUR;
+void hp_elf_view_close(struct hp_elf_view *v);
 
 /* Read fd (from offset 0). Problems with the file come back as
  * usable=false with a reason; the return value is always 0 today. */

@@ -7,6 +7,7 @@
  * Must never: trust sh_link, st_name or sh_size without libelf's checks.
  */
 #include "elfsyms.h"
+#include "elfinfo.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -77,18 +78,18 @@ static int collect(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct hp_symtab
 int hp_symtab_read(int fd, struct hp_symtab *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return 0;
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf)
-		return 0;
+	struct hp_elf_view v;
+	int r = hp_elf_view_open(fd, &v);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0; /* not a file libelf can read: no symbols */
+	Elf *elf = v.elf;
 	GElf_Shdr sh;
 	Elf_Scn *scn = find_table(elf, SHT_SYMTAB, &sh);
 	out->full = scn != NULL;
 	if (!scn)
 		scn = find_table(elf, SHT_DYNSYM, &sh);
-	int r = scn ? collect(elf, scn, &sh, out) : 0;
-	elf_end(elf);
+	r = scn ? collect(elf, scn, &sh, out) : 0;
+	hp_elf_view_close(&v);
 	if (r < 0)
 		hp_symtab_free(out);
 	return r;

@@ -1,11 +1,13 @@
 /*
  * sandbox.c - the helper's seccomp allowlist (libseccomp).
  *
- * Each allowed system call names who needs it. libseccomp reports errors as
- * negative values, so every result is checked with < 0. The filter applies
- * to the native x86-64 ABI only; the default action kills the whole helper,
- * which the loader sees as "helper killed" and fails open.
- * Must never: allow open, exec, ptrace, sockets, or PROT_EXEC memory.
+ * Shared by the planner helper and the recorder's symbolizer. Each allowed
+ * system call names who needs it. libseccomp reports errors as negative
+ * values, so every result is checked with < 0. The filter applies to the
+ * native x86-64 ABI only; the default action kills the whole helper, which
+ * the loader sees as "helper killed" and fails open.
+ * Must never: allow a call that takes a path (open, stat, exec, ...),
+ * ptrace, signals to others, sockets, shared or PROT_EXEC memory.
  */
 #define _GNU_SOURCE
 #include "sandbox.h"
@@ -47,46 +49,75 @@ static int allow(scmp_filter_ctx ctx, int nr)
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
+static int allow_if(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
+}
+
+/* Reading what is already open. No call that takes a path is allowed:
+ * seccomp cannot see the path string, so a "descriptor only" flag such as
+ * AT_EMPTY_PATH would still let a non-empty path be looked up. */
+static int file_rules(scmp_filter_ctx ctx)
+{
+	int r = 0;
+	/* the request pipe (helper.c read_exact) */
+	r |= allow(ctx, SCMP_SYS(read));
+	/* the symbolizer's code bytes and libelf's elf_begin(ELF_C_READ) in
+	 * record/elfsyms.c read the ELF files it was given */
+	r |= allow(ctx, SCMP_SYS(pread64));
+	/* the type and size of an open file (elfinfo.c fd_size): the old
+	 * fstat takes a descriptor and nothing else; lseek(SEEK_END) when a
+	 * filter hugexec was started under refuses fstat */
+	r |= allow(ctx, SCMP_SYS(fstat));
+	r |= allow(ctx, SCMP_SYS(lseek));
+	/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH), which looks
+	 * up any other path it is given: refused with an error, not killed,
+	 * because libelf's elf_begin asks it and copes without an answer */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(newfstatat), 0);
+	/* libelf's elf_begin (record/elfsyms.c) checks the descriptor is open */
+	r |= allow_if(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0));
+	return r;
+}
+
+/* Memory: malloc and free, the read-only file views (elfinfo.c), never
+ * executable, never shared. */
+static int memory_rules(scmp_filter_ctx ctx)
+{
+	int r = 0;
+	/* malloc's large blocks and arenas, hp_elf_view's file mapping */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
+			      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+			      SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_TYPE, MAP_PRIVATE));
+	/* free of those blocks, hp_elf_view_close */
+	r |= allow(ctx, SCMP_SYS(munmap));
+	/* realloc of a block that malloc mapped (glibc mremap_chunk) */
+	r |= allow_if(ctx, SCMP_SYS(mremap), SCMP_A3(SCMP_CMP_EQ, MREMAP_MAYMOVE, 0));
+	/* malloc's main arena */
+	r |= allow(ctx, SCMP_SYS(brk));
+	/* free giving pages back (glibc heap trimming), and glibc's
+	 * glibc.malloc.hugetlb=1 tunable on new heap memory */
+	r |= allow_if(ctx, SCMP_SYS(madvise), SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED, 0));
+	r |= allow_if(ctx, SCMP_SYS(madvise), SCMP_A2(SCMP_CMP_EQ, MADV_HUGEPAGE, 0));
+	return r;
+}
+
 /* Any failing rule leaves r negative (the results are 0 or -errno). */
 static int build_rules(scmp_filter_ctx ctx, int out_fd)
 {
-	int r = 0;
-	/* the request pipe (read) and the ELF files (libelf uses pread) */
-	r |= allow(ctx, SCMP_SYS(read));
-	r |= allow(ctx, SCMP_SYS(pread64));
-	r |= allow(ctx, SCMP_SYS(lseek));
-	/* libelf and elfinfo ask for the size of an open file (glibc's fstat
-	 * is newfstatat(fd, "", AT_EMPTY_PATH): never a path) */
-	r |= allow(ctx, SCMP_SYS(fstat));
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
-			      SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
-	/* libelf's elf_begin checks that the descriptor is open */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-			      SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0));
-	/* glibc's malloc seeds itself on first use (no side effects) */
-	r |= allow(ctx, SCMP_SYS(getrandom));
+	int r = file_rules(ctx) | memory_rules(ctx);
 	/* glibc's qsort sizes its buffer by the machine's memory (read only) */
 	r |= allow(ctx, SCMP_SYS(sysinfo));
-	/* the plan goes out on one descriptor only */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out_fd, 0));
-	if (HP_SANITIZED) { /* test builds: ASan's runtime and its reports */
-		r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-				      SCMP_A0(SCMP_CMP_EQ, 2, 0));
-		r |= allow(ctx, SCMP_SYS(sigaltstack));
-	}
-	/* malloc: memory, but never executable */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-			      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-			      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	r |= allow(ctx, SCMP_SYS(munmap));
-	r |= allow(ctx, SCMP_SYS(mremap));
-	r |= allow(ctx, SCMP_SYS(brk));
-	r |= allow(ctx, SCMP_SYS(madvise));
-	/* the end */
+	/* the plan (or the symbolizer's text) goes out on one descriptor only */
+	r |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out_fd, 0));
+	/* the end: exit() and _exit() */
 	r |= allow(ctx, SCMP_SYS(exit_group));
-	r |= allow(ctx, SCMP_SYS(exit));
+	if (HP_SANITIZED) { /* test builds: ASan's runtime and its reports */
+		r |= allow_if(ctx, SCMP_SYS(write), SCMP_A0(SCMP_CMP_EQ, 2, 0));
+		r |= allow(ctx, SCMP_SYS(sigaltstack));
+		/* its allocator's shadow and metadata mappings */
+		r |= allow_if(ctx, SCMP_SYS(madvise), SCMP_A2(SCMP_CMP_EQ, MADV_NOHUGEPAGE, 0));
+		r |= allow_if(ctx, SCMP_SYS(madvise), SCMP_A2(SCMP_CMP_EQ, MADV_DONTDUMP, 0));
+	}
 	return r < 0 ? -EINVAL : 0;
 }
 

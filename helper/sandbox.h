@@ -3,8 +3,10 @@
  *
  * Order: no_new_privs, not dumpable, drop root to nobody (best effort),
  * then a default-kill seccomp allowlist: read what is already open,
- * allocate memory (never executable), write the plan to one descriptor,
- * exit. Nothing can be opened, executed, traced or sent anywhere.
+ * allocate memory (private, never executable), write the plan to one
+ * descriptor, exit. No call that takes a path is allowed (newfstatat, which
+ * glibc's fstat() uses, fails with EPERM; everything else kills), so
+ * nothing can be opened, looked up, executed, traced or sent anywhere.
  * Must never: return 0 without the filter loaded.
  */
 #ifndef HP_SANDBOX_H

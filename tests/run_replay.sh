@@ -1,17 +1,24 @@
 #!/bin/sh
-# Replay each fuzz target's seed corpus and kept crash inputs (make test).
+# Replay each fuzz target's seed corpus (tests/fuzz/corpus/NAME) and kept
+# crash inputs (tests/fuzz/regressions/NAME) through its entry point, built
+# with sanitizers as build/test/replay/NAME (make test). Every target in
+# tests/fuzz/fuzz_*.c must have its replay program and at least one input.
 cd "$(dirname "$0")/.." || exit 99
 pass=0 fail=0
-ls build/test/replay/* >/dev/null 2>&1 || { echo "replay: 0 passed, 1 failed (no replay programs built)"; exit 1; }
-for bin in build/test/replay/*; do
-	[ -x "$bin" ] || continue
-	n=$(basename "$bin")
-	files=$(find tests/fuzz/corpus/$n tests/fuzz/regressions/$n -type f 2>/dev/null)
-	[ -n "$files" ] || { echo "replay $n: no inputs"; fail=$((fail + 1)); continue; }
-	if out=$(echo "$files" | xargs "$bin" 2>&1); then
+for src in tests/fuzz/fuzz_*.c; do
+	n=$(basename "$src" .c); n=${n#fuzz_}
+	bin=build/test/replay/$n
+	[ -x "$bin" ] || { echo "replay $n: no replay program $bin"; fail=$((fail + 1)); continue; }
+	corpus=$(find tests/fuzz/corpus/$n -type f 2>/dev/null | wc -l)
+	kept=$(find tests/fuzz/regressions/$n -type f 2>/dev/null | wc -l)
+	[ $((corpus + kept)) -gt 0 ] || { echo "replay $n: no inputs"; fail=$((fail + 1)); continue; }
+	# -print0: libFuzzer's file names are safe, hand-made ones may not be
+	if out=$(find tests/fuzz/corpus/$n tests/fuzz/regressions/$n -type f -print0 2>/dev/null |
+		 xargs -0 "$bin" 2>&1); then
 		pass=$((pass + 1))
 	else
-		fail=$((fail + 1)); echo "replay $n FAILED:"; echo "$out" | tail -n 20
+		fail=$((fail + 1)); echo "replay $n FAILED ($corpus corpus, $kept regression inputs):"
+		echo "$out" | tail -n 20
 	fi
 done
 echo "replay: $pass passed, $fail failed"

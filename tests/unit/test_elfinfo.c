@@ -1,6 +1,8 @@
 /* test_elfinfo.c - the helper's ELF readers on real, stripped and hostile
  * files. The hostile ones are made by build/progs/elfmangle and mkelf from
- * a copy of this very test binary. */
+ * a copy of this very test binary; those the kernel refuses to run (a
+ * program header table past the end of the file, PN_XNUM) are tested only
+ * here, the loadable ones also in tests/integration/t_hostile_elf.sh. */
 #include "fixtures.h"
 #include "../../helper/elfinfo.h"
 #include "../../helper/elfsyms.h"
@@ -147,6 +149,76 @@ static void test_elf_read_rejects(void **state)
 	close(fd);
 }
 
+/* The PT_LOADs of this very program, for comparison. */
+static size_t own_loads(void)
+{
+	char p[128];
+	int fd = mangled(NULL, p, sizeof(p));
+	struct hp_elf e;
+	assert_int_equal(hp_elf_read(fd, &e), 0);
+	assert_true(e.usable);
+	close(fd);
+	return e.n_load;
+}
+
+static void test_elf_read_many_phdrs(void **state)
+{
+	(void)state;
+	size_t loads = own_loads();
+	char p[128];
+	int fd = mangled("manyphdrs", p, sizeof(p));
+	struct hp_elf e;
+	assert_int_equal(hp_elf_read(fd, &e), 0);
+	assert_true(e.usable); /* 1170 headers, as many as the kernel takes */
+	assert_int_equal(e.n_load, loads + 1); /* the one that maps the new table */
+	assert_int_equal(e.build_id_len, 20);
+	close(fd);
+}
+
+static void test_elf_read_overlapping_loads(void **state)
+{
+	(void)state;
+	size_t loads = own_loads();
+	char p[128];
+	int fd = mangled("overlap", p, sizeof(p));
+	struct hp_elf e;
+	assert_int_equal(hp_elf_read(fd, &e), 0);
+	assert_true(e.usable);
+	assert_int_equal(e.n_load, loads);
+	size_t overlapping = 0;
+	for (size_t i = 1; i < e.n_load; i++)
+		overlapping += e.load[i - 1].offset + e.load[i - 1].filesz > e.load[i].offset;
+	assert_true(overlapping > 0); /* elfmangle did its work */
+	for (size_t i = 0; i < e.n_load; i++)
+		assert_true(e.load[i].offset + e.load[i].filesz <= e.file_size);
+	close(fd);
+}
+
+/* Tables the kernel would not load: no crash, no hang, not usable, and
+ * the section table (intact) still gives the symbols. */
+static void huge_table(const char *mode)
+{
+	char p[128];
+	int fd = mangled(mode, p, sizeof(p));
+	struct hp_elf e;
+	assert_int_equal(hp_elf_read(fd, &e), 0);
+	if (e.usable)
+		fail_msg("%s: usable with %zu PT_LOADs", mode, e.n_load);
+	assert_non_null(e.why);
+	struct hp_symtab t;
+	assert_int_equal(hp_symtab_read(fd, &t), 0);
+	assert_true(t.n > 0);
+	hp_symtab_free(&t);
+	close(fd);
+}
+
+static void test_elf_read_huge_phnum(void **state)
+{
+	(void)state;
+	huge_table("hugephnum"); /* 65534 headers from 3 before the end */
+	huge_table("xnum");      /* PN_XNUM, section 0 claiming 2^32-1 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +227,9 @@ int main(void)
 		cmocka_unit_test(test_elf_read_garbage_sections),
 		cmocka_unit_test(test_elf_read_lying_note),
 		cmocka_unit_test(test_elf_read_rejects),
+		cmocka_unit_test(test_elf_read_many_phdrs),
+		cmocka_unit_test(test_elf_read_overlapping_loads),
+		cmocka_unit_test(test_elf_read_huge_phnum),
 	};
 	return cmocka_run_group_tests_name("elfinfo", tests, setup, teardown);
 }

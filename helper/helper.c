@@ -11,7 +11,9 @@
 #include "helper.h"
 #include "elfinfo.h"
 #include "elfsyms.h"
+#include "hotness.h"
 #include "planner.h"
+#include "../profile/profile.h"
 #include "sandbox.h"
 
 #include <errno.h>
@@ -98,6 +100,14 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 		fds[i] = req->files[i].fd;
 		r = hp_elf_read(fds[i], &files[i].elf);
 	}
+	/* --profile: hostile input like the ELF files; a bad one is a warning
+	 * in the plan and changes nothing else */
+	struct prof_profile prof;
+	struct hx_err pe = {0};
+	bool have_prof = false;
+	prof_init(&prof);
+	if (r == 0 && req->h.profile_name_len)
+		have_prof = hp_profile_read(req->h.profile_fd, req->profile_name, &prof, &pe) == 0;
 	if (r == 0) {
 		struct hp_input in = {
 			.req = &req->h,
@@ -108,11 +118,15 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 			.n_files = req->h.n_files,
 			.read_symbols = read_symbols,
 			.fds = fds,
+			.profile = have_prof ? &prof : NULL,
+			.profile_name = req->profile_name,
+			.profile_error = req->h.profile_name_len && !have_prof ? pe.msg : NULL,
 		};
 		r = hp_plan_build(&in, plan, e);
 	} else {
 		hx_fail(e, r, "reading ELF files: %s", strerror(-r));
 	}
+	prof_free(&prof);
 	free(files);
 	free(fds);
 	hx_vmas_free(&vmas);

@@ -262,6 +262,11 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 		ld_report_plan(stderr, name, &tr.plan);
 		ld_report_notes(stderr, name, &tr.plan);
 	}
+	/* warnings (a stale or unreadable profile) are said without -v */
+	if (tr.warn[0])
+		note(o, name, "%s", tr.warn);
+	if (tr.have_plan && tr.plan.warn_str != HX_NO_STR && !o->quiet)
+		ld_report_lines(stderr, name, "", hx_plan_str(&tr.plan, tr.plan.warn_str));
 	if (tr.have_plan && tr.plan.n_groups == 0 && tr.plan.reason_str != HX_NO_STR) {
 		/* text qualified, but there is no way to huge pages for it */
 		hx_fail(&e, -ENOMEM, "%s", hx_plan_str(&tr.plan, tr.plan.reason_str));

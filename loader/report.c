@@ -101,10 +101,10 @@ void ld_report_plan(FILE *out, const char *name, const struct hx_plan *p)
 	}
 }
 
-void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p)
+void ld_report_lines(FILE *out, const char *name, const char *prefix, const char *text)
 {
 	char nm[256], line[600];
-	const char *s = hx_plan_str(p, p->notes_str);
+	const char *s = text;
 	while (*s) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
@@ -113,10 +113,15 @@ void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p)
 			n = sizeof(raw) - 1;
 		memcpy(raw, s, n);
 		raw[n] = '\0';
-		fprintf(out, "hugexec: %s: note: %s\n", ld_printable(name, nm, sizeof(nm)),
+		fprintf(out, "hugexec: %s: %s%s\n", ld_printable(name, nm, sizeof(nm)), prefix,
 			ld_printable(raw, line, sizeof(line)));
 		s = nl ? nl + 1 : s + n;
 	}
+}
+
+void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p)
+{
+	ld_report_lines(out, name, "note: ", hx_plan_str(p, p->notes_str));
 }
 
 void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned)
@@ -176,6 +181,21 @@ const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 	return NULL;
 }
 
+double ld_profile_share(const struct ld_tracer *tr)
+{
+	double share = 0;
+	for (size_t i = 0; i < tr->n_regions; i++) {
+		const struct ld_region_result *r = &tr->regions[i];
+		for (uint32_t g = 0; g < tr->plan.n_groups; g++) /* alternatives share the heat */
+			if (tr->plan.groups[g].addr == r->addr && tr->plan.groups[g].len == r->len) {
+				share += (double)tr->plan.groups[g].heat / HX_HEAT_ALL *
+					 ((double)r->huge_bytes / (double)r->len);
+				break;
+			}
+	}
+	return share;
+}
+
 void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 {
 	char nm[256], sz1[32], sz2[32], how[160];
@@ -186,10 +206,15 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 	uint64_t edges = 0;
 	for (size_t i = 0; i < tr->n_regions; i++)
 		edges += tr->regions[i].edge ? tr->regions[i].huge_bytes : 0;
-	char more[128] = "", sz3[32];
+	char more[192] = "", sz3[32];
 	if (edges)
 		snprintf(more, sizeof(more), ", %s more from --align=aggressive",
 			 ld_size(edges, sz3, sizeof(sz3)));
+	if (tr->profile_fd >= 0) { /* --profile: how much of it runs on 2 MB pages now */
+		size_t w = strlen(more);
+		snprintf(more + w, sizeof(more) - w, ", %.1f%% of the profile's samples",
+			 ld_profile_share(tr) * 100.0);
+	}
 	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s%s, %zu region%s, "
 		"%lu syscalls, %.1f ms\n", ld_printable(name, nm, sizeof(nm)),
 		ld_size(huge, sz1, sizeof(sz1)), ld_size(planned, sz2, sizeof(sz2)),

@@ -20,6 +20,9 @@ const char *ld_size(uint64_t bytes, char *buf, size_t size);
 /* The plan, one line per group and per step (-vv, --dry-run). */
 void ld_report_plan(FILE *out, const char *name, const struct hx_plan *p);
 
+/* Each line of text as "hugexec: NAME: PREFIXline", made printable. */
+void ld_report_lines(FILE *out, const char *name, const char *prefix, const char *text);
+
 /* The helper's notes, one per line, prefixed. */
 void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p);
 
@@ -31,6 +34,10 @@ void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr);
 
 /* The first failed group's reason, or NULL if every region went huge. */
 const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size);
+
+/* --profile: the share (0..1) of the profile's samples that fall in text
+ * now on huge pages (a region partly huge counts in proportion). */
+double ld_profile_share(const struct ld_tracer *tr);
 
 /* Bytes now on huge pages, and bytes planned, over all regions. */
 void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned);

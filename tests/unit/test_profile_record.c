@@ -1,7 +1,8 @@
 /* test_profile_record.c - the recorder's parts that need no perf events:
  * call-site recognition, per-process mapping tables (with hugexec's
  * anonymous text), perf records in, samples out (synthetic records), the
- * sample table, ELF symbols and call edges on this binary's own code. */
+ * sample table, ELF symbols and call edges on this binary's own code, the
+ * signal sentinel, the lost-sample count. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,12 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "../../record/callsite.h"
 #include "../../record/elfsyms.h"
 #include "../../record/events.h"
+#include "../../record/sampler.h"
+#include "../../record/sentinel.h"
 #include "../../record/symbolize.h"
 
 /* ---- call sites ---------------------------------------------------------- */
@@ -552,6 +557,97 @@ static void test_symbolize_edges(void **state)
 	rec_raw_free(&raw);
 }
 
+/* ---- the signal sentinel ------------------------------------------------- */
+
+static void test_sentinel_parse_pending(void **state)
+{
+	(void)state;
+	uint64_t m = 0;
+	const char *st = "Name:\tx\nState:\tS (sleeping)\nSigQ:\t1/100\n"
+			 "SigPnd:\t0000000000000002\nShdPnd:\t0000000000004200\nSigBlk:\t0\n";
+	assert_int_equal(rec_sentinel_parse_pending(st, &m), 0);
+	assert_true(m == ((1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGUSR1 - 1))));
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nShdPnd:\t8000000000000000\n", &m), 0);
+	assert_true(m == 1ull << 63);
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nState:\tR\n", &m), -EINVAL);
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nShdPnd:\tzz\n", &m), -EINVAL);
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nShdPnd:\t12 3\n", &m), -EINVAL);
+	/* a key at the very start is not a line of the file */
+	assert_int_equal(rec_sentinel_parse_pending("ShdPnd:\t1\n", &m), -EINVAL);
+}
+
+static void test_sentinel_forward(void **state)
+{
+	(void)state;
+	const pid_t child = 1234;
+	assert_true(rec_sentinel_forward(true, 99, child, 0));    /* kill <recorder> */
+	assert_false(rec_sentinel_forward(true, 99, child, 1));   /* kill -- -PGID */
+	assert_true(rec_sentinel_forward(true, 99, child, -ESRCH)); /* no witness: as before */
+	assert_false(rec_sentinel_forward(false, 0, child, 0));   /* the terminal */
+	assert_false(rec_sentinel_forward(false, 0, child, 1));
+	assert_false(rec_sentinel_forward(true, child, child, 0)); /* CMD signalled us */
+}
+
+/* Poll until the sentinel's view of sig is want (it works asynchronously). */
+static int pending_becomes(const struct rec_sentinel *s, int sig, int want)
+{
+	int r = -1;
+	for (int i = 0; i < 500; i++) {
+		if ((r = rec_sentinel_pending(s, sig)) == want)
+			return r;
+		struct timespec t = {0, 10 * 1000000};
+		nanosleep(&t, NULL);
+	}
+	return r;
+}
+
+static void test_sentinel_live(void **state)
+{
+	(void)state;
+	struct rec_sentinel s;
+	sigset_t watch, old;
+	sigemptyset(&watch);
+	sigaddset(&watch, SIGUSR1);
+	sigaddset(&watch, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &watch, &old);
+	assert_int_equal(rec_sentinel_start(&s, &watch), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	assert_true(s.pid > 0);
+	/* it holds its socket as fd 0 and nothing else */
+	char fd1[64];
+	snprintf(fd1, sizeof(fd1), "/proc/%d/fd/1", (int)s.pid);
+	assert_int_equal(pending_becomes(&s, SIGUSR1, 0), 0);
+	for (int i = 0; i < 500 && access(fd1, F_OK) == 0; i++) {
+		struct timespec t = {0, 10 * 1000000};
+		nanosleep(&t, NULL);
+	}
+	assert_int_equal(access(fd1, F_OK), -1);
+	assert_int_equal(kill(s.pid, SIGUSR1), 0);
+	assert_int_equal(pending_becomes(&s, SIGUSR1, 1), 1); /* blocked, so it waits there */
+	assert_int_equal(rec_sentinel_pending(&s, SIGUSR2), 0);
+	rec_sentinel_consume(&s, SIGUSR2); /* not pending: changes nothing */
+	rec_sentinel_consume(&s, SIGUSR1);
+	assert_int_equal(pending_becomes(&s, SIGUSR1, 0), 0);
+	pid_t pid = s.pid;
+	rec_sentinel_stop(&s);
+	assert_int_equal(s.pid, 0);
+	assert_true(rec_sentinel_pending(&s, SIGUSR1) < 0);
+	assert_int_equal(kill(pid, 0), -1); /* reaped */
+	rec_sentinel_stop(&s); /* twice is harmless */
+}
+
+static void test_lost_total(void **state)
+{
+	(void)state;
+	/* records and counts see the same losses; the counts also the last ones */
+	assert_true(rec_lost_total(0, 0) == 0);
+	assert_true(rec_lost_total(0, 526) == 526);
+	assert_true(rec_lost_total(40, 526) == 526);
+	assert_true(rec_lost_total(40, 0) == 40); /* kernels without PERF_FORMAT_LOST */
+	assert_true(rec_lost_add(UINT64_MAX - 1, 5) == UINT64_MAX);
+	assert_true(rec_lost_add(2, 3) == 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +658,10 @@ int main(void)
 		cmocka_unit_test(test_rawprof_bounded),
 		cmocka_unit_test(test_elfsyms_self),
 		cmocka_unit_test(test_symbolize_edges),
+		cmocka_unit_test(test_sentinel_parse_pending),
+		cmocka_unit_test(test_sentinel_forward),
+		cmocka_unit_test(test_sentinel_live),
+		cmocka_unit_test(test_lost_total),
 	};
 	return cmocka_run_group_tests_name("profile_record", tests, NULL, NULL);
 }

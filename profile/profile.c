@@ -150,6 +150,16 @@ static int add_u64(uint64_t *a, uint64_t b)
 	return 0;
 }
 
+int prof_sum(const struct prof_profile *p, uint64_t *total)
+{
+	uint64_t t = p->unattributed;
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (add_u64(&t, p->objs[i].samples) < 0)
+			return -EOVERFLOW;
+	*total = t;
+	return 0;
+}
+
 uint64_t prof_total(const struct prof_profile *p)
 {
 	uint64_t t = p->unattributed;
@@ -346,7 +356,10 @@ static void print_object(struct sbuf *s, const struct prof_object *o)
 
 int prof_format(struct prof_profile *p, char **out, size_t *len)
 {
+	uint64_t total;
 	int r = prof_normalize(p);
+	if (r == 0)
+		r = prof_sum(p, &total); /* never write what prof_parse would refuse */
 	if (r < 0)
 		return r;
 	struct sbuf s = {0};
@@ -443,6 +456,7 @@ struct parser {
 	size_t obj_line;            /* line of its 'object' */
 	size_t *fline, *eline;      /* lines of its funcs and edges */
 	size_t cap_fline, cap_eline;
+	uint64_t total;             /* unattributed and the objects' samples so far */
 };
 
 static int perr(struct parser *ps, const char *fmt, ...) HX_PRINTF(2, 3);
@@ -594,8 +608,55 @@ static int check_duplicates(struct parser *ps, const struct prof_object *o)
 	return r;
 }
 
+struct edgeline {
+	uint64_t caller, callee, weight;
+	size_t line;
+};
+
+static int cmp_edgeline(const void *a, const void *b)
+{
+	const struct edgeline *x = a, *y = b;
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	if (x->callee != y->callee)
+		return x->callee < y->callee ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Duplicate edges add up: a sum that does not fit is an error at the line
+ * of the edge that made it overflow. */
+static int check_edge_sums(struct parser *ps, const struct prof_object *o)
+{
+	if (o->n_edges < 2)
+		return 0;
+	struct edgeline *k = malloc(o->n_edges * sizeof(*k));
+	if (!k)
+		return hx_fail(ps->e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < o->n_edges; i++)
+		k[i] = (struct edgeline){o->edges[i].caller, o->edges[i].callee, o->edges[i].weight,
+					 ps->eline[i]};
+	qsort(k, o->n_edges, sizeof(*k), cmp_edgeline);
+	uint64_t sum = k[0].weight;
+	size_t first = 0;
+	int r = 0;
+	for (size_t i = 1; i < o->n_edges && r == 0; i++) {
+		if (k[i].caller != k[first].caller || k[i].callee != k[first].callee) {
+			sum = k[i].weight;
+			first = i;
+		} else if (add_u64(&sum, k[i].weight) < 0) {
+			ps->line = k[i].line;
+			r = perr(ps, "edge 0x%llx 0x%llx: with the same edge on line %zu its weight "
+				 "passes 2^64", (unsigned long long)k[i].caller,
+				 (unsigned long long)k[i].callee, k[first].line);
+		}
+	}
+	free(k);
+	return r;
+}
+
 /* Checks that need the whole object: samples present, function samples
- * within the object's, no duplicate functions, no dangling edges. */
+ * within the object's, no duplicate functions, no dangling edges, edge
+ * weights that add up. */
 static int close_object(struct parser *ps)
 {
 	if (!ps->have_obj)
@@ -627,6 +688,8 @@ static int close_object(struct parser *ps)
 				    (unsigned long long)(a ? d->callee : d->caller));
 		}
 	}
+	if ((r = check_edge_sums(ps, o)) < 0)
+		return r;
 	return normalize_object(o) < 0 ? perr(ps, "edge weights overflow") : 0;
 }
 
@@ -669,10 +732,13 @@ static int line_func(struct parser *ps, const struct tok *t, size_t n)
 	uint64_t off, size, samples;
 	if (n != 5)
 		return perr(ps, "expected 'func OFFSET SIZE SAMPLES NAME'");
-	if (parse_hex(&t[1], &off) < 0)
-		return perr(ps, "bad offset (hex)");
-	if (parse_dec(&t[2], &size) < 0 || size > UINT64_MAX - off)
+	/* file offsets are off_t: past INT64_MAX is no offset at all */
+	if (parse_hex(&t[1], &off) < 0 || off > (uint64_t)INT64_MAX)
+		return perr(ps, "bad offset (hex, at most 0x7fffffffffffffff)");
+	if (parse_dec(&t[2], &size) < 0)
 		return perr(ps, "bad size (decimal)");
+	if (size > (uint64_t)INT64_MAX - off)
+		return perr(ps, "bad size: the function would end past the largest file offset");
 	if (parse_dec(&t[3], &samples) < 0)
 		return perr(ps, "bad sample count (decimal)");
 	bool nomem;
@@ -728,7 +794,12 @@ static int line_meta(struct parser *ps, const struct tok *t, size_t n, int which
 		return 0;
 	}
 	uint64_t *dst = which == 1 ? &ps->out->lost : &ps->out->unattributed;
-	return parse_dec(&t[1], dst) < 0 ? perr(ps, "bad count (decimal)") : 0;
+	if (parse_dec(&t[1], dst) < 0)
+		return perr(ps, "bad count (decimal)");
+	/* before any object, so the total so far is just this */
+	if (which == 2)
+		ps->total = *dst;
+	return 0;
 }
 
 static int line_header(struct parser *ps, const struct tok *t, size_t n)
@@ -770,8 +841,12 @@ static int one_line(struct parser *ps, const struct tok *t, size_t n)
 					   : "expected 'samples N' right after 'object'");
 	if (is_samples) {
 		ps->need_samples = false;
-		return n == 2 && parse_dec(&t[1], &cur(ps)->samples) == 0
-			       ? 0 : perr(ps, "expected 'samples N'");
+		if (n != 2 || parse_dec(&t[1], &cur(ps)->samples) < 0)
+			return perr(ps, "expected 'samples N'");
+		/* show and merge add these up: all must fit in 64 bits together */
+		return add_u64(&ps->total, cur(ps)->samples) < 0
+			       ? perr(ps, "the samples of all objects and 'unattributed' add up past 2^64")
+			       : 0;
 	}
 	return tok_is(&t[0], "func") ? line_func(ps, t, n) : line_edge(ps, t, n);
 }
@@ -814,8 +889,10 @@ static int parse_lines(struct parser *ps, const char *text, size_t len)
 		if (r < 0)
 			return r;
 	}
-	if (ps->line == 0)
+	if (ps->line == 0) {
+		ps->line = 1;
 		return perr(ps, "empty file");
+	}
 	if (!ps->seen_end)
 		return perr(ps, "no 'end' line: the profile is truncated");
 	return 0;
@@ -891,9 +968,24 @@ int prof_merge(struct prof_profile *dst, const struct prof_profile *src, struct 
 		r = merge_object(dst, &src->objs[i]);
 	if (r == 0)
 		r = prof_normalize(dst);
+	uint64_t total;
+	if (r == 0)
+		r = prof_sum(dst, &total);
 	if (r < 0)
 		return hx_fail(e, r, "merging: %s", r == -EOVERFLOW ? "counts overflow" : strerror(-r));
 	return 0;
+}
+
+bool prof_path_matches(const char *path, const char *name, const char *real)
+{
+	if (strcmp(path, name) == 0 || (real && strcmp(path, real) == 0))
+		return true;
+	if (name[0] == '/')
+		return false;
+	while (strncmp(name, "./", 2) == 0)
+		name += 2;
+	size_t pl = strlen(path), nl = strlen(name);
+	return nl > 0 && nl < pl && path[pl - nl - 1] == '/' && strcmp(path + pl - nl, name) == 0;
 }
 
 static const char *base_name(const char *p)

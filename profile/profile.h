@@ -101,8 +101,18 @@ int prof_merge(struct prof_profile *dst, const struct prof_profile *src,
 const struct prof_object *prof_find(const struct prof_profile *p, const char *build_id_hex);
 /* The function of o at exactly off, or NULL (o must be normalized). */
 const struct prof_func *prof_func_at(const struct prof_object *o, uint64_t off);
-/* Sum of all objects' samples plus unattributed. */
+/* Sum of all objects' samples plus unattributed (saturating; a profile
+ * that prof_parse or prof_merge accepted never saturates). */
 uint64_t prof_total(const struct prof_profile *p);
+/* The same, or -EOVERFLOW if it does not fit in 64 bits. */
+int prof_sum(const struct prof_profile *p, uint64_t *total) HX_WUR;
+
+/* Does name (given by a user) designate an object recorded under path:
+ * the same string, the same file here (real: name through realpath(3), or
+ * NULL), or - for a relative name - the end of path from a '/' on
+ * ("server", "bin/server" and "./bin/server" all name /opt/app/bin/server;
+ * "in/server" does not)? */
+bool prof_path_matches(const char *path, const char *name, const char *real);
 
 /* Bytes to lower-case hex (buf at least 2*len+1). */
 void prof_hex(const uint8_t *id, size_t len, char *buf, size_t size);

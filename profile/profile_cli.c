@@ -8,7 +8,8 @@
  *   export --symbol-order|--call-graph [--order c3|hot] [--object NAME]
  *          [-o OUT] FILE
  *   check  FILE BINARY
- * NAME picks an object by path, file name or build-id prefix.
+ * NAME picks an object by path (as recorded, the same file through
+ * realpath, or a tail of it from a '/'), file name or build-id prefix.
  * Exit status: 0; 1 when a file is malformed, missing or (check) does not
  * match; 125 for usage errors.
  * Must never: write a profile it did not fully parse and check.
@@ -49,7 +50,8 @@ static const char usage[] =
 	"  export  a symbol ordering file (lld --symbol-ordering-file, BOLT\n"
 	"          -function-order) in C3 order, or lld's --call-graph-ordering-file\n"
 	"  check   does FILE have data for BINARY's build-id? (exit 1 if not)\n"
-	"NAME is an object's path, file name or build-id prefix.\n";
+	"NAME is an object's path (the recorded one, the same file here, or its last\n"
+	"components: bin/server), its file name or a build-id prefix (4+ hex digits).\n";
 
 static int fail(const char *fmt, ...) HX_PRINTF(1, 2);
 static int fail(const char *fmt, ...)
@@ -98,6 +100,7 @@ static const struct prof_object *pick_object(const struct prof_profile *p, const
 {
 	const struct prof_object *best = NULL;
 	size_t hits = 0, nl = name ? strlen(name) : 0;
+	char *real = name ? realpath(name, NULL) : NULL;
 	for (size_t i = 0; i < p->n_objs; i++) {
 		const struct prof_object *o = &p->objs[i];
 		if (!name) {
@@ -106,11 +109,12 @@ static const struct prof_object *pick_object(const struct prof_profile *p, const
 			continue;
 		}
 		bool id = nl >= 4 && strncasecmp(o->build_id, name, nl) == 0;
-		if (id || strcmp(o->path, name) == 0 || strcmp(base_name(o->path), name) == 0) {
+		if (id || prof_path_matches(o->path, name, real)) {
 			best = o;
 			hits++;
 		}
 	}
+	free(real);
 	if (name && hits != 1) {
 		fail("%s: %s object matches '%s'%s", file, hits ? "more than one" : "no", name,
 		     hits ? " (give a build-id prefix)" : "");
@@ -499,6 +503,10 @@ static int cmd_export(int argc, char **argv)
 	if (prof_load(file, &p, &e) < 0)
 		return fail("%s", e.msg);
 	const struct prof_object *o = pick_object(&p, obj, file);
+	if (o && !obj && p.n_objs > 1)
+		fprintf(stderr, "hugexec: profile: note: %s has %zu objects; exporting %s (build-id "
+			"%.16s..., the most samples); choose another with --object\n", file, p.n_objs,
+			o->path, o->build_id);
 	char *text = NULL;
 	size_t len = 0, skipped = 0;
 	int rc = EXIT_FAIL;

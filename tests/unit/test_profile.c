@@ -149,7 +149,7 @@ static void test_profile_parse_rejects(void **state)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{"", "t.prof:0: empty file"},
+		{"", "t.prof:1: empty file"},
 		{"hugexec-profile 2\nend\n", "t.prof:1: profile version 2"},
 		{"hugexec-profile\nend\n", "t.prof:1: expected 'hugexec-profile VERSION'"},
 		{"# comment first\nhugexec-profile 1\nend\n", "t.prof:1: not a hugexec profile"},
@@ -175,7 +175,26 @@ static void test_profile_parse_rejects(void **state)
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x10000000000000000 1 1 f\nend\n",
 		 "t.prof:4: bad offset"},
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0xffffffffffffffff 2 1 f\nend\n",
-		 "t.prof:4: bad size"},
+		 "t.prof:4: bad offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0xffffffffffffffff 0 1 f\nend\n",
+		 "t.prof:4: bad offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x8000000000000000 0 1 f\nend\n",
+		 "t.prof:4: bad offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x7fffffffffffffff 1 1 f\nend\n",
+		 "t.prof:4: bad size: the function would end past the largest file offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x1 x 1 f\nend\n",
+		 "t.prof:4: bad size (decimal)"},
+		/* duplicate edges add up: the overflow is the second one's fault */
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 2\nfunc 0x1 1 1 f\nfunc 0x2 1 1 g\n"
+		 "edge 0x1 0x2 18446744073709551615\nedge 0x2 0x1 5\nedge 0x1 0x2 1\n"
+		 "object " ID_B " /y\nsamples 1\nend\n",
+		 "t.prof:8: edge 0x1 0x2: with the same edge on line 6 its weight passes 2^64"},
+		/* totals that show and merge could not add up */
+		{"hugexec-profile 1\nunattributed 18446744073709551615\nobject " ID_A " /x\nsamples 1\nend\n",
+		 "t.prof:4: the samples of all objects and 'unattributed' add up past 2^64"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 18446744073709551615\n"
+		 "object " ID_B " /y\nsamples 0\nobject 00ff /z\nsamples 1\nend\n",
+		 "t.prof:7: the samples of all objects and 'unattributed' add up past 2^64"},
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x1 1 -1 f\nend\n",
 		 "t.prof:4: bad sample count"},
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x1 1 1 a\\q\nend\n", "t.prof:4: bad name"},
@@ -253,8 +272,43 @@ static void test_profile_merge(void **state)
 	struct prof_profile big = parse_ok("hugexec-profile 1\nlost 18446744073709551615\nend\n");
 	assert_int_equal(prof_merge(&a, &big, &e), -EOVERFLOW);
 	prof_free(&big);
+	/* ... also when no one count overflows but the total would: merged
+	 * objects of different builds, each within bounds */
+	struct prof_profile x = parse_ok("hugexec-profile 1\nunattributed 18446744073709551614\n"
+					 "object 00ff /z\nsamples 1\nend\n");
+	struct prof_profile y = parse_ok("hugexec-profile 1\nobject 0aff /z\nsamples 1\nend\n");
+	uint64_t total = 0;
+	assert_int_equal(prof_sum(&x, &total), 0);
+	assert_true(total == UINT64_MAX);
+	assert_int_equal(prof_merge(&x, &y, &e), -EOVERFLOW);
+	assert_int_equal(prof_sum(&x, &total), -EOVERFLOW);
+	char *xt;
+	size_t xn;
+	assert_int_equal(prof_format(&x, &xt, &xn), -EOVERFLOW); /* nothing unreadable is written */
+	prof_free(&x);
+	prof_free(&y);
 	prof_free(&a);
 	prof_free(&b);
+}
+
+static void test_profile_path_matches(void **state)
+{
+	(void)state;
+	const char *p = "/opt/app/bin/server";
+	assert_true(prof_path_matches(p, "/opt/app/bin/server", NULL));
+	assert_true(prof_path_matches(p, "server", NULL));
+	assert_true(prof_path_matches(p, "bin/server", NULL));
+	assert_true(prof_path_matches(p, "./bin/server", NULL));
+	assert_true(prof_path_matches(p, "././app/bin/server", NULL));
+	assert_true(prof_path_matches(p, "../x/server", "/opt/app/bin/server")); /* realpath said so */
+	assert_false(prof_path_matches(p, "in/server", NULL));   /* not at a '/' */
+	assert_false(prof_path_matches(p, "erver", NULL));
+	assert_false(prof_path_matches(p, "/app/bin/server", NULL)); /* absolute: the whole path */
+	assert_false(prof_path_matches(p, "../x/server", NULL));
+	assert_false(prof_path_matches(p, "", NULL));
+	assert_false(prof_path_matches(p, "./", NULL));
+	assert_false(prof_path_matches("", "server", NULL));
+	assert_true(prof_path_matches("server", "server", NULL));
 }
 
 static void test_profile_match_build_id(void **state)
@@ -404,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_profile_escapes),
 		cmocka_unit_test(test_profile_parse_rejects),
 		cmocka_unit_test(test_profile_merge),
+		cmocka_unit_test(test_profile_path_matches),
 		cmocka_unit_test(test_profile_match_build_id),
 		cmocka_unit_test(test_profile_save_load),
 		cmocka_unit_test(test_profile_coverage),

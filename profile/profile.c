@@ -8,11 +8,14 @@
  *   samples N                                    (right after its object)
  *   func OFFSET SIZE SAMPLES NAME                (any number)
  *   edge CALLER CALLEE WEIGHT                    (any number)
+ *   sedge CALLER CALLEE                          (version 2: any number)
  *   end
  * Lines are split on blanks; names and paths escape bytes <= 0x20, 0x7f and
  * '\' as \xHH, so every field is one token. '#' starts a comment line.
  * The parser keeps line numbers of the current object's functions and edges
  * aside, so duplicates and dangling edges are reported at their line.
+ * Version 2 only adds `sedge` (static calls); the printer writes version 1
+ * for a profile without them, so that older readers still take it.
  * Must never: read outside [text, text+len), or trust a count to size an
  * allocation (all growth is by what was actually parsed).
  */
@@ -41,6 +44,7 @@ static void free_object(struct prof_object *o)
 		free(o->funcs[i].name);
 	free(o->funcs);
 	free(o->edges);
+	free(o->sedges);
 	free(o->path);
 }
 
@@ -142,6 +146,14 @@ int prof_add_edge(struct prof_object *o, uint64_t caller, uint64_t callee, uint6
 	return 0;
 }
 
+int prof_add_sedge(struct prof_object *o, uint64_t caller, uint64_t callee)
+{
+	if (grow((void **)&o->sedges, o->n_sedges, &o->cap_sedges, sizeof(*o->sedges)) < 0)
+		return -ENOMEM;
+	o->sedges[o->n_sedges++] = (struct prof_sedge){caller, callee};
+	return 0;
+}
+
 static int add_u64(uint64_t *a, uint64_t b)
 {
 	if (*a > UINT64_MAX - b)
@@ -211,6 +223,25 @@ static int cmp_edge(const void *a, const void *b)
 	return 0;
 }
 
+static int cmp_sedge(const void *a, const void *b)
+{
+	const struct prof_sedge *x = a, *y = b;
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	return x->callee < y->callee ? -1 : x->callee > y->callee;
+}
+
+static void normalize_sedges(struct prof_object *o)
+{
+	if (o->n_sedges)
+		qsort(o->sedges, o->n_sedges, sizeof(*o->sedges), cmp_sedge);
+	size_t w = 0;
+	for (size_t i = 0; i < o->n_sedges; i++)
+		if (!w || cmp_sedge(&o->sedges[w - 1], &o->sedges[i]) != 0)
+			o->sedges[w++] = o->sedges[i];
+	o->n_sedges = w;
+}
+
 static int normalize_object(struct prof_object *o)
 {
 	if (o->n_funcs)
@@ -238,6 +269,7 @@ static int normalize_object(struct prof_object *o)
 		o->edges[w++] = o->edges[i];
 	}
 	o->n_edges = w;
+	normalize_sedges(o);
 	return 0;
 }
 
@@ -352,6 +384,18 @@ static void print_object(struct sbuf *s, const struct prof_object *o)
 		sb_printf(s, "edge 0x%llx 0x%llx %llu\n", (unsigned long long)d->caller,
 			  (unsigned long long)d->callee, (unsigned long long)d->weight);
 	}
+	for (size_t i = 0; i < o->n_sedges; i++)
+		sb_printf(s, "sedge 0x%llx 0x%llx\n", (unsigned long long)o->sedges[i].caller,
+			  (unsigned long long)o->sedges[i].callee);
+}
+
+/* The oldest version that can say everything in p. */
+static int version_for(const struct prof_profile *p)
+{
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (p->objs[i].n_sedges)
+			return 2;
+	return PROF_VERSION_MIN;
 }
 
 int prof_format(struct prof_profile *p, char **out, size_t *len)
@@ -363,7 +407,7 @@ int prof_format(struct prof_profile *p, char **out, size_t *len)
 	if (r < 0)
 		return r;
 	struct sbuf s = {0};
-	sb_printf(&s, "%s %d\n", PROF_MAGIC, PROF_VERSION);
+	sb_printf(&s, "%s %d\n", PROF_MAGIC, version_for(p));
 	sb_add(&s, "# see docs/profile-format.md; offsets are file offsets\n", 55);
 	if (p->event[0]) {
 		sb_add(&s, "event ", 6);
@@ -452,10 +496,11 @@ struct parser {
 	struct prof_profile *out;
 	struct hx_err *e;
 	bool have_obj, need_samples, seen_end, seen_meta[3];
+	uint64_t version;           /* from the first line */
 	size_t obj;                 /* index of the current object */
 	size_t obj_line;            /* line of its 'object' */
-	size_t *fline, *eline;      /* lines of its funcs and edges */
-	size_t cap_fline, cap_eline;
+	size_t *fline, *eline, *sline; /* lines of its funcs, edges and static calls */
+	size_t cap_fline, cap_eline, cap_sline;
 	uint64_t total;             /* unattributed and the objects' samples so far */
 };
 
@@ -688,6 +733,15 @@ static int close_object(struct parser *ps)
 				    (unsigned long long)(a ? d->callee : d->caller));
 		}
 	}
+	for (size_t i = 0; i < o->n_sedges; i++) {
+		const struct prof_sedge *d = &o->sedges[i];
+		const struct prof_func *a = prof_func_at(o, d->caller), *b = prof_func_at(o, d->callee);
+		if (!a || !b) {
+			ps->line = ps->sline[i];
+			return perr(ps, "sedge names 0x%llx, which is not a function of this object",
+				    (unsigned long long)(a ? d->callee : d->caller));
+		}
+	}
 	if ((r = check_edge_sums(ps, o)) < 0)
 		return r;
 	return normalize_object(o) < 0 ? perr(ps, "edge weights overflow") : 0;
@@ -771,6 +825,22 @@ static int line_edge(struct parser *ps, const struct tok *t, size_t n)
 	return r < 0 ? hx_fail(ps->e, r, "out of memory") : 0;
 }
 
+static int line_sedge(struct parser *ps, const struct tok *t, size_t n)
+{
+	uint64_t a, b;
+	if (ps->version < 2)
+		return perr(ps, "'sedge' needs version 2 (a first line '%s 2')", PROF_MAGIC);
+	if (n != 3)
+		return perr(ps, "expected 'sedge CALLER CALLEE'");
+	if (parse_hex(&t[1], &a) < 0 || parse_hex(&t[2], &b) < 0)
+		return perr(ps, "bad function offset (hex)");
+	struct prof_object *o = cur(ps);
+	int r = remember_line(&ps->sline, o->n_sedges, &ps->cap_sline, ps->line);
+	if (r == 0)
+		r = prof_add_sedge(o, a, b);
+	return r < 0 ? hx_fail(ps->e, r, "out of memory") : 0;
+}
+
 /* event / lost / unattributed: once each, before the first object. */
 static int line_meta(struct parser *ps, const struct tok *t, size_t n, int which)
 {
@@ -810,9 +880,10 @@ static int line_header(struct parser *ps, const struct tok *t, size_t n)
 			    PROF_VERSION);
 	if (n != 2 || parse_dec(&t[1], &v) < 0)
 		return perr(ps, "expected '%s VERSION'", PROF_MAGIC);
-	if (v != PROF_VERSION)
-		return perr(ps, "profile version %llu; this hugexec reads version %d",
-			    (unsigned long long)v, PROF_VERSION);
+	if (v < PROF_VERSION_MIN || v > PROF_VERSION)
+		return perr(ps, "profile version %llu; this hugexec reads versions %d to %d",
+			    (unsigned long long)v, PROF_VERSION_MIN, PROF_VERSION);
+	ps->version = v;
 	return 0;
 }
 
@@ -831,7 +902,8 @@ static int one_line(struct parser *ps, const struct tok *t, size_t n)
 	if (tok_is(&t[0], "event") || tok_is(&t[0], "lost") || tok_is(&t[0], "unattributed"))
 		return line_meta(ps, t, n, tok_is(&t[0], "event") ? 0 : tok_is(&t[0], "lost") ? 1 : 2);
 	bool is_samples = tok_is(&t[0], "samples");
-	if (!is_samples && !tok_is(&t[0], "func") && !tok_is(&t[0], "edge"))
+	if (!is_samples && !tok_is(&t[0], "func") && !tok_is(&t[0], "edge") &&
+	    !tok_is(&t[0], "sedge"))
 		return perr(ps, "unknown keyword '%.*s'", (int)(t[0].len > 40 ? 40 : t[0].len),
 			    t[0].s);
 	if (!ps->have_obj)
@@ -848,6 +920,8 @@ static int one_line(struct parser *ps, const struct tok *t, size_t n)
 			       ? perr(ps, "the samples of all objects and 'unattributed' add up past 2^64")
 			       : 0;
 	}
+	if (tok_is(&t[0], "sedge"))
+		return line_sedge(ps, t, n);
 	return tok_is(&t[0], "func") ? line_func(ps, t, n) : line_edge(ps, t, n);
 }
 
@@ -912,6 +986,7 @@ int prof_parse(const char *text, size_t len, const char *name, struct prof_profi
 		r = hx_fail(e, -EOVERFLOW, "%s: counts overflow", name);
 	free(ps.fline);
 	free(ps.eline);
+	free(ps.sline);
 	if (r < 0)
 		prof_free(out);
 	return r;
@@ -954,6 +1029,8 @@ static int merge_object(struct prof_profile *dst, const struct prof_object *s)
 				  s->funcs[i].name);
 	for (size_t i = 0; r == 0 && i < s->n_edges; i++)
 		r = prof_add_edge(d, s->edges[i].caller, s->edges[i].callee, s->edges[i].weight);
+	for (size_t i = 0; r == 0 && i < s->n_sedges; i++)
+		r = prof_add_sedge(d, s->sedges[i].caller, s->sedges[i].callee);
 	return r;
 }
 

@@ -188,9 +188,12 @@ static void show_object(const struct prof_profile *p, const struct prof_object *
 	for (size_t i = 0; i < o->n_funcs; i++)
 		in_funcs += o->funcs[i].samples;
 	printf("\nobject %s\n  build-id %s\n", o->path, o->build_id);
-	printf("  %llu samples (%.1f%% of all), %llu in %zu functions, %zu call edges\n",
+	printf("  %llu samples (%.1f%% of all), %llu in %zu functions, %zu call edges",
 	       (unsigned long long)o->samples, total ? 100.0 * (double)o->samples / (double)total : 0,
 	       (unsigned long long)in_funcs, o->n_funcs, o->n_edges);
+	if (o->n_sedges)
+		printf(", %zu static calls", o->n_sedges);
+	putchar('\n');
 	show_coverage(p, o, o->samples, "  ");
 	if (top)
 		show_top(p, o, top);
@@ -380,6 +383,7 @@ static int check_buildids(struct prof_profile *p, const char *list_file)
 			free(o->funcs[k].name);
 		free(o->funcs);
 		free(o->edges);
+		free(o->sedges);
 		free(o->path);
 		memmove(o, o + 1, (p->n_objs - i - 1) * sizeof(*o));
 		p->n_objs--;
@@ -550,9 +554,9 @@ static int cmd_check(int argc, char **argv)
 	if (r < 0)
 		fprintf(stderr, "hugexec: warning: %s\n", e.msg);
 	else
-		printf("%s matches %s (build-id %s): %llu samples in %zu functions, %zu edges\n",
-		       argv[1], argv[2], o->build_id, (unsigned long long)o->samples, o->n_funcs,
-		       o->n_edges);
+		printf("%s matches %s (build-id %s): %llu samples in %zu functions, %zu edges, "
+		       "%zu static calls\n", argv[1], argv[2], o->build_id,
+		       (unsigned long long)o->samples, o->n_funcs, o->n_edges, o->n_sedges);
 	prof_free(&p);
 	return r < 0 ? EXIT_FAIL : 0;
 }

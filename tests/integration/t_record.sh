@@ -16,6 +16,13 @@
 #  - samples lost at the very end (no PERF_RECORD_LOST after them) count.
 . tests/integration/lib.sh
 
+# The static calls of profile $1, in objects whose path ends in /$2, as
+# "caller callee" names, one a line.
+scalls() {
+	awk -v want="/$2" '$1 == "object" { o++; mine = substr($3, length($3) - length(want) + 1) == want }
+	     $1 == "func" { name[o, $2] = $5 }
+	     $1 == "sedge" && mine { print name[o, $2], name[o, $3] }' "$1"
+}
 # Sum of the samples of functions whose name matches the awk regex $2.
 fsum() { awk -v re="$2" '$1 == "func" && $5 ~ re { s += $4 } END { print s + 0 }' "$1"; }
 # All samples in the profile (objects and unattributed).
@@ -47,7 +54,15 @@ top=$("$H" profile show --top 1 "$TMP/big.prof" | awk '$NF ~ /^(main|bt_f)/ && $
 [ "$top" = main ] || fail "the top function is '$top', not main"
 edges=$(awk '$1 == "edge" { w += $4 } END { print w + 0 }' "$TMP/big.prof")
 [ $(( edges * 2 )) -ge "$hot" ] || fail "call edges cover $edges of $hot leaf samples"
+# static calls: main's direct calls in the same object, found by decoding
+# it (bench/bigtext_main.c calls these two; the rest go through the PLT or
+# the function table, and the leaves call nothing)
+scalls "$TMP/big.prof" bigtext-pie >"$TMP/big.calls"
+[ "$(sort "$TMP/big.calls" | tr '\n' ' ')" = "main selfcheck_report main selfcheck_self_remap " ] ||
+	fail "static calls of bigtext: $(cat "$TMP/big.calls")"
+head -n 1 "$TMP/big.prof" | grep -qx 'hugexec-profile 2' || fail "a profile with static calls is not version 2"
 "$H" profile show "$TMP/big.prof" >"$TMP/show.out" || fail "profile show"
+grep -q 'call edges, 2 static calls$' "$TMP/show.out" || fail "show: no static calls: $(cat "$TMP/show.out")"
 grep -q 'hot code: .* covers 90% of samples' "$TMP/show.out" || fail "show: $(cat "$TMP/show.out")"
 note "$(grep 'covers 90%' "$TMP/show.out" | head -n 1 | sed 's/^ *//')"
 
@@ -64,6 +79,10 @@ done
 threads=$(sed -n 's/.* from \([0-9]*\) threads .*/\1/p' "$TMP/trec.err")
 [ "${threads:-0}" -ge 4 ] || fail "samples from ${threads:-?} threads: $(cat "$TMP/trec.err")"
 grep -q '^edge ' "$TMP/threads.prof" || fail "no call edges in the threads profile"
+for k in 0 1 2 3; do
+	scalls "$TMP/threads.prof" threads | grep -qx "spin$k mix" ||
+		fail "no static call spin$k -> mix: $(scalls "$TMP/threads.prof" threads)"
+done
 note "threads: $(for k in 0 1 2 3; do printf 'spin%s=%s ' $k "$(fsum "$TMP/threads.prof" "^spin$k\$")"; done)from $threads threads"
 
 # --- record -p: attach, threads created afterwards, the target untouched -----

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../record/callsite.h"
+#include "../../profile/profile.h"
 #include "../../record/elfsyms.h"
 #include "../../record/events.h"
 #include "../../record/sampler.h"
@@ -557,6 +558,117 @@ static void test_symbolize_edges(void **state)
 	rec_raw_free(&raw);
 }
 
+/* ---- static calls ---------------------------------------------------------- */
+
+struct targets {
+	uint64_t t[8];
+	size_t n;
+};
+
+static int take_target(void *ctx, uint64_t target)
+{
+	struct targets *x = ctx;
+	if (x->n == 8)
+		return -E2BIG;
+	x->t[x->n++] = target;
+	return 0;
+}
+
+static void test_direct_calls_decode(void **state)
+{
+	(void)state;
+	const uint8_t code[] = {
+		0xf3, 0x0f, 0x1e, 0xfa,             /* endbr64 */
+		0x55,                               /* push %rbp */
+		0xe8, 0x10, 0x00, 0x00, 0x00,       /* call +0x10: 0x1000 + 10 + 0x10 */
+		0xff, 0xd0,                         /* call *%rax: no target */
+		0x41, 0xff, 0x54, 0x24, 0x08,       /* call *8(%r12) */
+		0xe8, 0xec, 0xff, 0xff, 0xff,       /* call -0x14: 0x1000 + 22 - 0x14 */
+		0xe9, 0x00, 0x01, 0x00, 0x00,       /* jmp rel32: a tail call, not a call */
+		0x5d, 0xc3,                         /* pop %rbp; ret */
+	};
+	struct targets x = {{0}, 0};
+	assert_int_equal(rec_direct_calls(code, sizeof(code), 0x1000, take_target, &x), 0);
+	assert_int_equal(x.n, 2);
+	assert_true(x.t[0] == 0x1000 + 10 + 0x10);
+	assert_true(x.t[1] == 0x1000 + 22 - 0x14);
+	/* undecodable bytes stop the walk: nothing after them counts */
+	const uint8_t bad[] = {0x90, 0x06, 0xe8, 0x00, 0x00, 0x00, 0x00}; /* 06: no such op in 64-bit mode */
+	x.n = 0;
+	assert_int_equal(rec_direct_calls(bad, sizeof(bad), 0, take_target, &x), 0);
+	assert_int_equal(x.n, 0);
+	/* a call cut short by the end of the function is not one */
+	x.n = 0;
+	assert_int_equal(rec_direct_calls(code, 8, 0x1000, take_target, &x), 0);
+	assert_int_equal(x.n, 0);
+	/* the callback's error comes back */
+	const uint8_t many[] = {0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0,
+				0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0,
+				0xe8, 0, 0, 0, 0};
+	x.n = 0;
+	assert_int_equal(rec_direct_calls(many, sizeof(many), 0, take_target, &x), -E2BIG);
+}
+
+static const struct prof_sedge *sedge_to(const struct prof_object *o, uint64_t caller,
+					 uint64_t callee)
+{
+	for (size_t i = 0; i < o->n_sedges; i++)
+		if (o->sedges[i].caller == caller && o->sedges[i].callee == callee)
+			return &o->sedges[i];
+	return NULL;
+}
+
+/* A sample in caller_fn: its direct calls to callee_fn and other_fn become
+ * static calls (the callees listed, with no samples). */
+static void test_symbolize_static_calls(void **state)
+{
+	(void)state;
+	assert_int_equal(caller_fn(2), 7 + 9);
+	char *maps;
+	size_t len;
+	struct rec_procs ps;
+	struct rec_proc *p;
+	rec_procs_init(&ps);
+	assert_int_equal(hx_read_file("/proc/self/maps", 1 << 20, &maps, &len), 0);
+	assert_int_equal(rec_procs_get(&ps, 1, true, &p), 0);
+	assert_int_equal(rec_proc_load_maps(&ps, p, maps, len), 0);
+	free(maps);
+	uint64_t in_caller = self_off(p, (uintptr_t)caller_fn) + 1;
+	rec_procs_free(&ps);
+	struct rec_raw raw;
+	uint32_t id;
+	assert_int_equal(rec_raw_init(&raw, 100), 0);
+	assert_int_equal(rec_raw_add_object(&raw, "/proc/self/exe",
+					    open("/proc/self/exe", O_RDONLY | O_CLOEXEC), 0, 0, 0, "",
+					    &id), 0);
+	struct rec_key k;
+	memset(&k, 0, sizeof(k));
+	k.ip = (struct rec_loc){id, REC_NAME_OFF, in_caller};
+	assert_int_equal(rec_raw_add(&raw, &k, 4), 0);
+	struct prof_profile prof;
+	struct hx_err e = {0};
+	char *notes = NULL;
+	int r = rec_symbolize(&raw, &prof, &notes, &e);
+	if (r != 0)
+		fail_msg("symbolize: %s", e.msg);
+	const struct prof_object *o = &prof.objs[0];
+	const struct prof_func *caller = func_named(o, "caller_fn");
+	const struct prof_func *callee = func_named(o, "callee_fn"), *other = func_named(o, "other_fn");
+	assert_non_null(caller);
+	assert_non_null(callee);
+	assert_non_null(other);
+	assert_int_equal(caller->samples, 4);
+	assert_int_equal(callee->samples, 0);
+	assert_non_null(sedge_to(o, caller->off, callee->off));
+	assert_non_null(sedge_to(o, caller->off, other->off));
+	assert_int_equal(o->n_edges, 0); /* no stack words: no sampled edge */
+	for (size_t i = 0; i < o->n_sedges; i++) /* all from the one sampled function */
+		assert_int_equal(o->sedges[i].caller, caller->off);
+	free(notes);
+	prof_free(&prof);
+	rec_raw_free(&raw);
+}
+
 /* ---- the signal sentinel ------------------------------------------------- */
 
 static void test_sentinel_parse_pending(void **state)
@@ -658,6 +770,8 @@ int main(void)
 		cmocka_unit_test(test_rawprof_bounded),
 		cmocka_unit_test(test_elfsyms_self),
 		cmocka_unit_test(test_symbolize_edges),
+		cmocka_unit_test(test_direct_calls_decode),
+		cmocka_unit_test(test_symbolize_static_calls),
 		cmocka_unit_test(test_sentinel_parse_pending),
 		cmocka_unit_test(test_sentinel_forward),
 		cmocka_unit_test(test_sentinel_live),

@@ -103,7 +103,9 @@ static const char usage[] =
 	"  -q, --quiet          no summary on stderr\n"
 	"  -h, --help           this text\n"
 	"Other options before CMD are hugexec's own (see hugexec --help).\n"
-	"Ctrl-C or SIGTERM stop sampling and write FILE. The exit status is CMD's.\n";
+	"Ctrl-C or SIGTERM stop sampling and write FILE. The exit status is CMD's.\n"
+	"A signal sent to hugexec record alone is passed on to CMD; one sent to the\n"
+	"whole process group or cgroup reaches CMD directly and is not passed on.\n";
 
 static int usage_error(const char *fmt, ...) HX_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
@@ -272,9 +274,9 @@ static void summary(const struct session *ss, const struct prof_profile *p)
 	uint64_t total = prof_total(p), in_objs = total - p->unattributed;
 	if (r->lost > ss->lost_records)
 		fprintf(stderr, "hugexec: record: %llu samples lost: the ring buffers overflowed "
-			"(try a lower --freq); %llu of them only the events counted: the kernel "
-			"reported the rest\n", (unsigned long long)r->lost,
-			(unsigned long long)(r->lost - ss->lost_records));
+			"(try a lower --freq); %llu of them counted only by the events (lost near "
+			"the end, where the kernel writes no PERF_RECORD_LOST)\n",
+			(unsigned long long)r->lost, (unsigned long long)(r->lost - ss->lost_records));
 	else if (r->lost)
 		fprintf(stderr, "hugexec: record: %llu samples lost: the ring buffers overflowed "
 			"(try a lower --freq)\n", (unsigned long long)r->lost);

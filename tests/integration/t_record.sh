@@ -250,11 +250,11 @@ i=0; while [ -d /proc/$sent ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 HUGEXEC_TEST_RECORD_HOLD=1 "$HT" record -o "$TMP/hold.prof" -- "$big" --hot-mb 2 --calls 20000000 \
 	>/dev/null 2>"$TMP/hold.err" || fail "record with held buffers: $(cat "$TMP/hold.err")"
 lost=$(awk '$1 == "lost" { print $2 }' "$TMP/hold.prof")
-if grep -q "only the events counted" "$TMP/hold.err"; then
+if grep -q "counted only by the events" "$TMP/hold.err"; then
 	[ "${lost:-0}" -gt 0 ] || fail "lost samples reported but the profile says lost ${lost:-?}"
 	grep -q "lost; wrote" "$TMP/hold.err" && ! grep -q " 0 lost; wrote" "$TMP/hold.err" ||
 		fail "the summary does not count the lost samples: $(cat "$TMP/hold.err")"
-	note "held buffers: $lost lost, $(sed -n 's/.*; \([0-9]*\) of them only the events counted.*/\1/p' "$TMP/hold.err") counted by the events only"
+	note "held buffers: $lost lost, $(sed -n 's/.*; \([0-9]*\) of them counted only by the events.*/\1/p' "$TMP/hold.err") counted only by the events"
 elif [ "$(uname -r | cut -d. -f1)" -ge 6 ]; then
 	fail "samples lost at the end not counted (lost ${lost:-?}): $(cat "$TMP/hold.err")"
 else

@@ -24,7 +24,7 @@ WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -fno-strict-aliasing -D_FILE_OFFSET_BITS=64
-LIBS    := -lelf -lseccomp
+LIBS    := -lelf -lseccomp -lZydis
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRC_COMMON := $(wildcard common/*.c)

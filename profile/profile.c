@@ -8,11 +8,14 @@
  *   samples N                                    (right after its object)
  *   func OFFSET SIZE SAMPLES NAME                (any number)
  *   edge CALLER CALLEE WEIGHT                    (any number)
+ *   sedge CALLER CALLEE                          (version 2: any number)
  *   end
  * Lines are split on blanks; names and paths escape bytes <= 0x20, 0x7f and
  * '\' as \xHH, so every field is one token. '#' starts a comment line.
  * The parser keeps line numbers of the current object's functions and edges
  * aside, so duplicates and dangling edges are reported at their line.
+ * Version 2 only adds `sedge` (static calls); the printer writes version 1
+ * for a profile without them, so that older readers still take it.
  * Must never: read outside [text, text+len), or trust a count to size an
  * allocation (all growth is by what was actually parsed).
  */
@@ -41,6 +44,7 @@ static void free_object(struct prof_object *o)
 		free(o->funcs[i].name);
 	free(o->funcs);
 	free(o->edges);
+	free(o->sedges);
 	free(o->path);
 }
 
@@ -142,11 +146,29 @@ int prof_add_edge(struct prof_object *o, uint64_t caller, uint64_t callee, uint6
 	return 0;
 }
 
+int prof_add_sedge(struct prof_object *o, uint64_t caller, uint64_t callee)
+{
+	if (grow((void **)&o->sedges, o->n_sedges, &o->cap_sedges, sizeof(*o->sedges)) < 0)
+		return -ENOMEM;
+	o->sedges[o->n_sedges++] = (struct prof_sedge){caller, callee};
+	return 0;
+}
+
 static int add_u64(uint64_t *a, uint64_t b)
 {
 	if (*a > UINT64_MAX - b)
 		return -EOVERFLOW;
 	*a += b;
+	return 0;
+}
+
+int prof_sum(const struct prof_profile *p, uint64_t *total)
+{
+	uint64_t t = p->unattributed;
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (add_u64(&t, p->objs[i].samples) < 0)
+			return -EOVERFLOW;
+	*total = t;
 	return 0;
 }
 
@@ -201,6 +223,25 @@ static int cmp_edge(const void *a, const void *b)
 	return 0;
 }
 
+static int cmp_sedge(const void *a, const void *b)
+{
+	const struct prof_sedge *x = a, *y = b;
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	return x->callee < y->callee ? -1 : x->callee > y->callee;
+}
+
+static void normalize_sedges(struct prof_object *o)
+{
+	if (o->n_sedges)
+		qsort(o->sedges, o->n_sedges, sizeof(*o->sedges), cmp_sedge);
+	size_t w = 0;
+	for (size_t i = 0; i < o->n_sedges; i++)
+		if (!w || cmp_sedge(&o->sedges[w - 1], &o->sedges[i]) != 0)
+			o->sedges[w++] = o->sedges[i];
+	o->n_sedges = w;
+}
+
 static int normalize_object(struct prof_object *o)
 {
 	if (o->n_funcs)
@@ -228,6 +269,7 @@ static int normalize_object(struct prof_object *o)
 		o->edges[w++] = o->edges[i];
 	}
 	o->n_edges = w;
+	normalize_sedges(o);
 	return 0;
 }
 
@@ -342,15 +384,30 @@ static void print_object(struct sbuf *s, const struct prof_object *o)
 		sb_printf(s, "edge 0x%llx 0x%llx %llu\n", (unsigned long long)d->caller,
 			  (unsigned long long)d->callee, (unsigned long long)d->weight);
 	}
+	for (size_t i = 0; i < o->n_sedges; i++)
+		sb_printf(s, "sedge 0x%llx 0x%llx\n", (unsigned long long)o->sedges[i].caller,
+			  (unsigned long long)o->sedges[i].callee);
+}
+
+/* The oldest version that can say everything in p. */
+static int version_for(const struct prof_profile *p)
+{
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (p->objs[i].n_sedges)
+			return 2;
+	return PROF_VERSION_MIN;
 }
 
 int prof_format(struct prof_profile *p, char **out, size_t *len)
 {
+	uint64_t total;
 	int r = prof_normalize(p);
+	if (r == 0)
+		r = prof_sum(p, &total); /* never write what prof_parse would refuse */
 	if (r < 0)
 		return r;
 	struct sbuf s = {0};
-	sb_printf(&s, "%s %d\n", PROF_MAGIC, PROF_VERSION);
+	sb_printf(&s, "%s %d\n", PROF_MAGIC, version_for(p));
 	sb_add(&s, "# see docs/profile-format.md; offsets are file offsets\n", 55);
 	if (p->event[0]) {
 		sb_add(&s, "event ", 6);
@@ -439,10 +496,12 @@ struct parser {
 	struct prof_profile *out;
 	struct hx_err *e;
 	bool have_obj, need_samples, seen_end, seen_meta[3];
+	uint64_t version;           /* from the first line */
 	size_t obj;                 /* index of the current object */
 	size_t obj_line;            /* line of its 'object' */
-	size_t *fline, *eline;      /* lines of its funcs and edges */
-	size_t cap_fline, cap_eline;
+	size_t *fline, *eline, *sline; /* lines of its funcs, edges and static calls */
+	size_t cap_fline, cap_eline, cap_sline;
+	uint64_t total;             /* unattributed and the objects' samples so far */
 };
 
 static int perr(struct parser *ps, const char *fmt, ...) HX_PRINTF(2, 3);
@@ -594,8 +653,55 @@ static int check_duplicates(struct parser *ps, const struct prof_object *o)
 	return r;
 }
 
+struct edgeline {
+	uint64_t caller, callee, weight;
+	size_t line;
+};
+
+static int cmp_edgeline(const void *a, const void *b)
+{
+	const struct edgeline *x = a, *y = b;
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	if (x->callee != y->callee)
+		return x->callee < y->callee ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Duplicate edges add up: a sum that does not fit is an error at the line
+ * of the edge that made it overflow. */
+static int check_edge_sums(struct parser *ps, const struct prof_object *o)
+{
+	if (o->n_edges < 2)
+		return 0;
+	struct edgeline *k = malloc(o->n_edges * sizeof(*k));
+	if (!k)
+		return hx_fail(ps->e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < o->n_edges; i++)
+		k[i] = (struct edgeline){o->edges[i].caller, o->edges[i].callee, o->edges[i].weight,
+					 ps->eline[i]};
+	qsort(k, o->n_edges, sizeof(*k), cmp_edgeline);
+	uint64_t sum = k[0].weight;
+	size_t first = 0;
+	int r = 0;
+	for (size_t i = 1; i < o->n_edges && r == 0; i++) {
+		if (k[i].caller != k[first].caller || k[i].callee != k[first].callee) {
+			sum = k[i].weight;
+			first = i;
+		} else if (add_u64(&sum, k[i].weight) < 0) {
+			ps->line = k[i].line;
+			r = perr(ps, "edge 0x%llx 0x%llx: with the same edge on line %zu its weight "
+				 "passes 2^64", (unsigned long long)k[i].caller,
+				 (unsigned long long)k[i].callee, k[first].line);
+		}
+	}
+	free(k);
+	return r;
+}
+
 /* Checks that need the whole object: samples present, function samples
- * within the object's, no duplicate functions, no dangling edges. */
+ * within the object's, no duplicate functions, no dangling edges, edge
+ * weights that add up. */
 static int close_object(struct parser *ps)
 {
 	if (!ps->have_obj)
@@ -627,6 +733,17 @@ static int close_object(struct parser *ps)
 				    (unsigned long long)(a ? d->callee : d->caller));
 		}
 	}
+	for (size_t i = 0; i < o->n_sedges; i++) {
+		const struct prof_sedge *d = &o->sedges[i];
+		const struct prof_func *a = prof_func_at(o, d->caller), *b = prof_func_at(o, d->callee);
+		if (!a || !b) {
+			ps->line = ps->sline[i];
+			return perr(ps, "sedge names 0x%llx, which is not a function of this object",
+				    (unsigned long long)(a ? d->callee : d->caller));
+		}
+	}
+	if ((r = check_edge_sums(ps, o)) < 0)
+		return r;
 	return normalize_object(o) < 0 ? perr(ps, "edge weights overflow") : 0;
 }
 
@@ -669,10 +786,13 @@ static int line_func(struct parser *ps, const struct tok *t, size_t n)
 	uint64_t off, size, samples;
 	if (n != 5)
 		return perr(ps, "expected 'func OFFSET SIZE SAMPLES NAME'");
-	if (parse_hex(&t[1], &off) < 0)
-		return perr(ps, "bad offset (hex)");
-	if (parse_dec(&t[2], &size) < 0 || size > UINT64_MAX - off)
+	/* file offsets are off_t: past INT64_MAX is no offset at all */
+	if (parse_hex(&t[1], &off) < 0 || off > (uint64_t)INT64_MAX)
+		return perr(ps, "bad offset (hex, at most 0x7fffffffffffffff)");
+	if (parse_dec(&t[2], &size) < 0)
 		return perr(ps, "bad size (decimal)");
+	if (size > (uint64_t)INT64_MAX - off)
+		return perr(ps, "bad size: the function would end past the largest file offset");
 	if (parse_dec(&t[3], &samples) < 0)
 		return perr(ps, "bad sample count (decimal)");
 	bool nomem;
@@ -705,6 +825,22 @@ static int line_edge(struct parser *ps, const struct tok *t, size_t n)
 	return r < 0 ? hx_fail(ps->e, r, "out of memory") : 0;
 }
 
+static int line_sedge(struct parser *ps, const struct tok *t, size_t n)
+{
+	uint64_t a, b;
+	if (ps->version < 2)
+		return perr(ps, "'sedge' needs version 2 (a first line '%s 2')", PROF_MAGIC);
+	if (n != 3)
+		return perr(ps, "expected 'sedge CALLER CALLEE'");
+	if (parse_hex(&t[1], &a) < 0 || parse_hex(&t[2], &b) < 0)
+		return perr(ps, "bad function offset (hex)");
+	struct prof_object *o = cur(ps);
+	int r = remember_line(&ps->sline, o->n_sedges, &ps->cap_sline, ps->line);
+	if (r == 0)
+		r = prof_add_sedge(o, a, b);
+	return r < 0 ? hx_fail(ps->e, r, "out of memory") : 0;
+}
+
 /* event / lost / unattributed: once each, before the first object. */
 static int line_meta(struct parser *ps, const struct tok *t, size_t n, int which)
 {
@@ -728,7 +864,12 @@ static int line_meta(struct parser *ps, const struct tok *t, size_t n, int which
 		return 0;
 	}
 	uint64_t *dst = which == 1 ? &ps->out->lost : &ps->out->unattributed;
-	return parse_dec(&t[1], dst) < 0 ? perr(ps, "bad count (decimal)") : 0;
+	if (parse_dec(&t[1], dst) < 0)
+		return perr(ps, "bad count (decimal)");
+	/* before any object, so the total so far is just this */
+	if (which == 2)
+		ps->total = *dst;
+	return 0;
 }
 
 static int line_header(struct parser *ps, const struct tok *t, size_t n)
@@ -739,9 +880,10 @@ static int line_header(struct parser *ps, const struct tok *t, size_t n)
 			    PROF_VERSION);
 	if (n != 2 || parse_dec(&t[1], &v) < 0)
 		return perr(ps, "expected '%s VERSION'", PROF_MAGIC);
-	if (v != PROF_VERSION)
-		return perr(ps, "profile version %llu; this hugexec reads version %d",
-			    (unsigned long long)v, PROF_VERSION);
+	if (v < PROF_VERSION_MIN || v > PROF_VERSION)
+		return perr(ps, "profile version %llu; this hugexec reads versions %d to %d",
+			    (unsigned long long)v, PROF_VERSION_MIN, PROF_VERSION);
+	ps->version = v;
 	return 0;
 }
 
@@ -760,7 +902,8 @@ static int one_line(struct parser *ps, const struct tok *t, size_t n)
 	if (tok_is(&t[0], "event") || tok_is(&t[0], "lost") || tok_is(&t[0], "unattributed"))
 		return line_meta(ps, t, n, tok_is(&t[0], "event") ? 0 : tok_is(&t[0], "lost") ? 1 : 2);
 	bool is_samples = tok_is(&t[0], "samples");
-	if (!is_samples && !tok_is(&t[0], "func") && !tok_is(&t[0], "edge"))
+	if (!is_samples && !tok_is(&t[0], "func") && !tok_is(&t[0], "edge") &&
+	    !tok_is(&t[0], "sedge"))
 		return perr(ps, "unknown keyword '%.*s'", (int)(t[0].len > 40 ? 40 : t[0].len),
 			    t[0].s);
 	if (!ps->have_obj)
@@ -770,9 +913,15 @@ static int one_line(struct parser *ps, const struct tok *t, size_t n)
 					   : "expected 'samples N' right after 'object'");
 	if (is_samples) {
 		ps->need_samples = false;
-		return n == 2 && parse_dec(&t[1], &cur(ps)->samples) == 0
-			       ? 0 : perr(ps, "expected 'samples N'");
+		if (n != 2 || parse_dec(&t[1], &cur(ps)->samples) < 0)
+			return perr(ps, "expected 'samples N'");
+		/* show and merge add these up: all must fit in 64 bits together */
+		return add_u64(&ps->total, cur(ps)->samples) < 0
+			       ? perr(ps, "the samples of all objects and 'unattributed' add up past 2^64")
+			       : 0;
 	}
+	if (tok_is(&t[0], "sedge"))
+		return line_sedge(ps, t, n);
 	return tok_is(&t[0], "func") ? line_func(ps, t, n) : line_edge(ps, t, n);
 }
 
@@ -814,8 +963,10 @@ static int parse_lines(struct parser *ps, const char *text, size_t len)
 		if (r < 0)
 			return r;
 	}
-	if (ps->line == 0)
+	if (ps->line == 0) {
+		ps->line = 1;
 		return perr(ps, "empty file");
+	}
 	if (!ps->seen_end)
 		return perr(ps, "no 'end' line: the profile is truncated");
 	return 0;
@@ -835,6 +986,7 @@ int prof_parse(const char *text, size_t len, const char *name, struct prof_profi
 		r = hx_fail(e, -EOVERFLOW, "%s: counts overflow", name);
 	free(ps.fline);
 	free(ps.eline);
+	free(ps.sline);
 	if (r < 0)
 		prof_free(out);
 	return r;
@@ -877,6 +1029,8 @@ static int merge_object(struct prof_profile *dst, const struct prof_object *s)
 				  s->funcs[i].name);
 	for (size_t i = 0; r == 0 && i < s->n_edges; i++)
 		r = prof_add_edge(d, s->edges[i].caller, s->edges[i].callee, s->edges[i].weight);
+	for (size_t i = 0; r == 0 && i < s->n_sedges; i++)
+		r = prof_add_sedge(d, s->sedges[i].caller, s->sedges[i].callee);
 	return r;
 }
 
@@ -891,9 +1045,24 @@ int prof_merge(struct prof_profile *dst, const struct prof_profile *src, struct 
 		r = merge_object(dst, &src->objs[i]);
 	if (r == 0)
 		r = prof_normalize(dst);
+	uint64_t total;
+	if (r == 0)
+		r = prof_sum(dst, &total);
 	if (r < 0)
 		return hx_fail(e, r, "merging: %s", r == -EOVERFLOW ? "counts overflow" : strerror(-r));
 	return 0;
+}
+
+bool prof_path_matches(const char *path, const char *name, const char *real)
+{
+	if (strcmp(path, name) == 0 || (real && strcmp(path, real) == 0))
+		return true;
+	if (name[0] == '/')
+		return false;
+	while (strncmp(name, "./", 2) == 0)
+		name += 2;
+	size_t pl = strlen(path), nl = strlen(name);
+	return nl > 0 && nl < pl && path[pl - nl - 1] == '/' && strcmp(path + pl - nl, name) == 0;
 }
 
 static const char *base_name(const char *p)

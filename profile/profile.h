@@ -5,7 +5,8 @@
  * ASLR, other hosts and time: per ELF object its build-id (the key), its
  * path (informative only), its total samples; per function its file offset,
  * size, samples and name; per call edge the caller's and callee's function
- * offsets and a weight. Never a runtime address.
+ * offsets and a weight; per static call (a direct call found in the code of
+ * a sampled function, version 2) the two offsets. Never a runtime address.
  *
  * The text parser treats its input as hostile (profiles travel between
  * hosts and are edited by hand): every error names the file and the line.
@@ -19,7 +20,10 @@
 
 #include "../common/hx.h"
 
-#define PROF_VERSION 1
+/* The newest version read and written. A profile is written as version 1
+ * when it has no static calls, so that older readers still take it. */
+#define PROF_VERSION 2
+#define PROF_VERSION_MIN 1
 #define PROF_MAGIC "hugexec-profile"
 /* 64 bytes of build-id, as helper/elfinfo.h allows (SHA-1 ids are 20). */
 #define PROF_BUILD_ID_MAX 64
@@ -40,6 +44,13 @@ struct prof_edge {
 	uint64_t weight;         /* samples in callee whose first return address was in caller */
 };
 
+/* A direct call (call rel32) from caller's code to callee's entry, found by
+ * decoding the code rather than by sampling: it says the call exists, not
+ * how often it runs. */
+struct prof_sedge {
+	uint64_t caller, callee; /* offsets of functions of the same object */
+};
+
 struct prof_object {
 	char build_id[2 * PROF_BUILD_ID_MAX + 1]; /* lower-case hex */
 	char *path;
@@ -48,6 +59,8 @@ struct prof_object {
 	size_t n_funcs, cap_funcs;
 	struct prof_edge *edges;
 	size_t n_edges, cap_edges;
+	struct prof_sedge *sedges; /* static calls, version 2 */
+	size_t n_sedges, cap_sedges;
 };
 
 struct prof_profile {
@@ -85,24 +98,36 @@ int prof_add_func(struct prof_object *o, uint64_t off, uint64_t size, uint64_t s
 		  const char *name) HX_WUR;
 int prof_add_edge(struct prof_object *o, uint64_t caller, uint64_t callee,
 		  uint64_t weight) HX_WUR;
+int prof_add_sedge(struct prof_object *o, uint64_t caller, uint64_t callee) HX_WUR;
 
-/* Sort objects by build-id, functions by offset, edges by (caller, callee);
- * add up duplicate functions and edges. Returns -EOVERFLOW if a sum does
- * not fit. */
+/* Sort objects by build-id, functions by offset, edges and static calls by
+ * (caller, callee); add up duplicate functions and edges, drop duplicate
+ * static calls. Returns -EOVERFLOW if a sum does not fit. */
 int prof_normalize(struct prof_profile *p) HX_WUR;
 
 /* Add src into dst: objects with the same build-id merge (samples, function
- * samples and edge weights add up); others are copied as they are, so two
- * builds of one program stay apart. lost and unattributed add up; event
- * becomes "mixed" if they differ. */
+ * samples and edge weights add up, static calls are united); others are
+ * copied as they are, so two builds of one program stay apart. lost and
+ * unattributed add up; event becomes "mixed" if they differ. The total
+ * must stay below 2^64 (-EOVERFLOW). src must not be dst. */
 int prof_merge(struct prof_profile *dst, const struct prof_profile *src,
 	       struct hx_err *e) HX_WUR;
 
 const struct prof_object *prof_find(const struct prof_profile *p, const char *build_id_hex);
 /* The function of o at exactly off, or NULL (o must be normalized). */
 const struct prof_func *prof_func_at(const struct prof_object *o, uint64_t off);
-/* Sum of all objects' samples plus unattributed. */
+/* Sum of all objects' samples plus unattributed (saturating; a profile
+ * that prof_parse or prof_merge accepted never saturates). */
 uint64_t prof_total(const struct prof_profile *p);
+/* The same, or -EOVERFLOW if it does not fit in 64 bits. */
+int prof_sum(const struct prof_profile *p, uint64_t *total) HX_WUR;
+
+/* Does name (given by a user) designate an object recorded under path:
+ * the same string, the same file here (real: name through realpath(3), or
+ * NULL), or - for a relative name - the end of path from a '/' on
+ * ("server", "bin/server" and "./bin/server" all name /opt/app/bin/server;
+ * "in/server" does not)? */
+bool prof_path_matches(const char *path, const char *name, const char *real);
 
 /* Bytes to lower-case hex (buf at least 2*len+1). */
 void prof_hex(const uint8_t *id, size_t len, char *buf, size_t size);

@@ -8,7 +8,8 @@
  *   export --symbol-order|--call-graph [--order c3|hot] [--object NAME]
  *          [-o OUT] FILE
  *   check  FILE BINARY
- * NAME picks an object by path, file name or build-id prefix.
+ * NAME picks an object by path (as recorded, the same file through
+ * realpath, or a tail of it from a '/'), file name or build-id prefix.
  * Exit status: 0; 1 when a file is malformed, missing or (check) does not
  * match; 125 for usage errors.
  * Must never: write a profile it did not fully parse and check.
@@ -49,7 +50,8 @@ static const char usage[] =
 	"  export  a symbol ordering file (lld --symbol-ordering-file, BOLT\n"
 	"          -function-order) in C3 order, or lld's --call-graph-ordering-file\n"
 	"  check   does FILE have data for BINARY's build-id? (exit 1 if not)\n"
-	"NAME is an object's path, file name or build-id prefix.\n";
+	"NAME is an object's path (the recorded one, the same file here, or its last\n"
+	"components: bin/server), its file name or a build-id prefix (4+ hex digits).\n";
 
 static int fail(const char *fmt, ...) HX_PRINTF(1, 2);
 static int fail(const char *fmt, ...)
@@ -98,6 +100,7 @@ static const struct prof_object *pick_object(const struct prof_profile *p, const
 {
 	const struct prof_object *best = NULL;
 	size_t hits = 0, nl = name ? strlen(name) : 0;
+	char *real = name ? realpath(name, NULL) : NULL;
 	for (size_t i = 0; i < p->n_objs; i++) {
 		const struct prof_object *o = &p->objs[i];
 		if (!name) {
@@ -106,11 +109,12 @@ static const struct prof_object *pick_object(const struct prof_profile *p, const
 			continue;
 		}
 		bool id = nl >= 4 && strncasecmp(o->build_id, name, nl) == 0;
-		if (id || strcmp(o->path, name) == 0 || strcmp(base_name(o->path), name) == 0) {
+		if (id || prof_path_matches(o->path, name, real)) {
 			best = o;
 			hits++;
 		}
 	}
+	free(real);
 	if (name && hits != 1) {
 		fail("%s: %s object matches '%s'%s", file, hits ? "more than one" : "no", name,
 		     hits ? " (give a build-id prefix)" : "");
@@ -184,9 +188,12 @@ static void show_object(const struct prof_profile *p, const struct prof_object *
 	for (size_t i = 0; i < o->n_funcs; i++)
 		in_funcs += o->funcs[i].samples;
 	printf("\nobject %s\n  build-id %s\n", o->path, o->build_id);
-	printf("  %llu samples (%.1f%% of all), %llu in %zu functions, %zu call edges\n",
+	printf("  %llu samples (%.1f%% of all), %llu in %zu functions, %zu call edges",
 	       (unsigned long long)o->samples, total ? 100.0 * (double)o->samples / (double)total : 0,
 	       (unsigned long long)in_funcs, o->n_funcs, o->n_edges);
+	if (o->n_sedges)
+		printf(", %zu static calls", o->n_sedges);
+	putchar('\n');
 	show_coverage(p, o, o->samples, "  ");
 	if (top)
 		show_top(p, o, top);
@@ -376,6 +383,7 @@ static int check_buildids(struct prof_profile *p, const char *list_file)
 			free(o->funcs[k].name);
 		free(o->funcs);
 		free(o->edges);
+		free(o->sedges);
 		free(o->path);
 		memmove(o, o + 1, (p->n_objs - i - 1) * sizeof(*o));
 		p->n_objs--;
@@ -499,6 +507,10 @@ static int cmd_export(int argc, char **argv)
 	if (prof_load(file, &p, &e) < 0)
 		return fail("%s", e.msg);
 	const struct prof_object *o = pick_object(&p, obj, file);
+	if (o && !obj && p.n_objs > 1)
+		fprintf(stderr, "hugexec: profile: note: %s has %zu objects; exporting %s (build-id "
+			"%.16s..., the most samples); choose another with --object\n", file, p.n_objs,
+			o->path, o->build_id);
 	char *text = NULL;
 	size_t len = 0, skipped = 0;
 	int rc = EXIT_FAIL;
@@ -542,9 +554,9 @@ static int cmd_check(int argc, char **argv)
 	if (r < 0)
 		fprintf(stderr, "hugexec: warning: %s\n", e.msg);
 	else
-		printf("%s matches %s (build-id %s): %llu samples in %zu functions, %zu edges\n",
-		       argv[1], argv[2], o->build_id, (unsigned long long)o->samples, o->n_funcs,
-		       o->n_edges);
+		printf("%s matches %s (build-id %s): %llu samples in %zu functions, %zu edges, "
+		       "%zu static calls\n", argv[1], argv[2], o->build_id,
+		       (unsigned long long)o->samples, o->n_funcs, o->n_edges, o->n_sedges);
 	prof_free(&p);
 	return r < 0 ? EXIT_FAIL : 0;
 }

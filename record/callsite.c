@@ -6,12 +6,14 @@
  *   [3e|2e] [REX] ff /2 modrm [sib] [disp8|disp32]  indirect call
  * (3e is the CET "notrack" prefix.) For ff /2 the length implied by ModRM
  * and SIB must land exactly on the return address; prefixes sit before the
- * ff and need not be looked at. zydis could decode forwards from the
- * function start instead, but it is not linked into hugexec today.
+ * ff and need not be looked at.
+ * rec_direct_calls decodes forwards with zydis 4 (64-bit mode, where it
+ * decodes endbr64 and every other CET instruction by default).
  * Must never: read outside code[0..len).
  */
 #include "callsite.h"
 
+#include <Zydis/Zydis.h>
 #include <string.h>
 
 /* Length of ModRM + SIB + displacement starting at m (the ModRM byte), or
@@ -52,4 +54,31 @@ enum rec_call_kind rec_callsite(const uint8_t *code, size_t len, int32_t *rel)
 			return REC_CALL_INDIRECT; /* prefixes before it change nothing */
 	}
 	return REC_CALL_NONE;
+}
+
+int rec_direct_calls(const uint8_t *code, size_t len, uint64_t vaddr, rec_call_target_fn cb,
+		     void *ctx)
+{
+	ZydisDecoder dec;
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
+		return 0;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	for (size_t off = 0; off < len; off += in.length) {
+		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + off, len - off, &in, ops)))
+			return 0;
+		/* e8 rel32 only: ff /2 has no target in the code, and 16-bit
+		 * (66 e8 rel16) calls are not made by compilers for 64-bit code */
+		if (in.mnemonic != ZYDIS_MNEMONIC_CALL || in.operand_count_visible < 1 ||
+		    ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !ops[0].imm.is_relative ||
+		    in.raw.imm[0].size != 32)
+			continue;
+		ZyanU64 target;
+		if (ZYAN_FAILED(ZydisCalcAbsoluteAddress(&in, &ops[0], vaddr + off, &target)))
+			continue;
+		int r = cb(ctx, target);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

@@ -15,7 +15,10 @@
  * make the recorder stop sampling and write the file, then wait for CMD. A
  * signal sent to the recorder alone (kill PID: si_code SI_USER) is also
  * passed on to CMD, so `kill -TERM <record pid>` stops the recorded program
- * as it would stop a plain one. --duration stops sampling, not CMD.
+ * as it would stop a plain one; one sent to the whole process group or
+ * cgroup reached CMD already and is not passed on again (sentinel.h tells
+ * the two apart). SIGUSR1 and SIGUSR2 are passed on the same way but do not
+ * stop sampling. --duration stops sampling, not CMD.
  *
  * With -p, the events go on every thread of the running process, per CPU
  * and with inherit=1, so threads it creates later are sampled too (threads
@@ -30,6 +33,7 @@
 #include "../loader/cli.h"
 #include "events.h"
 #include "sampler.h"
+#include "sentinel.h"
 #include "symbolize.h"
 
 #include <dirent.h>
@@ -43,6 +47,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { EXIT_USAGE = 125, EXIT_EXEC = 127 };
@@ -52,19 +57,27 @@ enum { EXIT_USAGE = 125, EXIT_EXEC = 127 };
 /* How often the loop looks at the clock, the child and signals. */
 #define TICK_MS 100
 
-/* The signal handler's report; the only mutable state outside main's frame. */
-static volatile sig_atomic_t g_signo, g_count, g_from_user, g_sender;
+/* The signals caught: the first N_STOP stop sampling; with CMD, all of them
+ * are passed on to it when a user sent them to the recorder alone. */
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+enum { N_CAUGHT = HX_ARRAY_LEN(caught), N_STOP = 4 };
+
+/* The signal handler's report, per caught signal: how many arrived, and
+ * where the last one came from. The only mutable state outside main's frame. */
+static volatile sig_atomic_t g_count[N_CAUGHT], g_from_user[N_CAUGHT], g_sender[N_CAUGHT];
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	g_signo = sig;
-	g_from_user = si && si->si_code <= 0; /* kill, sigqueue, tgkill - not the tty */
-	g_sender = si ? si->si_pid : 0;
-	g_count++;
+	for (size_t i = 0; i < N_CAUGHT; i++) {
+		if (caught[i] != sig)
+			continue;
+		/* kill, sigqueue, tgkill (si_code <= 0) - not the tty (SI_KERNEL) */
+		g_from_user[i] = si && si->si_code <= 0;
+		g_sender[i] = si ? si->si_pid : 0;
+		g_count[i]++;
+	}
 }
-
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 struct rec_opts {
 	const char *out;
@@ -90,7 +103,9 @@ static const char usage[] =
 	"  -q, --quiet          no summary on stderr\n"
 	"  -h, --help           this text\n"
 	"Other options before CMD are hugexec's own (see hugexec --help).\n"
-	"Ctrl-C or SIGTERM stop sampling and write FILE. The exit status is CMD's.\n";
+	"Ctrl-C or SIGTERM stop sampling and write FILE. The exit status is CMD's.\n"
+	"A signal sent to hugexec record alone is passed on to CMD; one sent to the\n"
+	"whole process group or cgroup reaches CMD directly and is not passed on.\n";
 
 static int usage_error(const char *fmt, ...) HX_PRINTF(1, 2);
 static int usage_error(const char *fmt, ...)
@@ -228,10 +243,14 @@ struct session {
 	struct rec_sampler s;
 	struct rec_raw raw;
 	struct rec_events ev;
+	struct rec_sentinel sentinel; /* CMD mode: tells group-wide signals apart */
 	pid_t child;          /* CMD mode; 0 with -p */
 	uint64_t deadline_ns; /* 0: none */
 	bool written, write_failed;
-	int seen_signals;
+	bool hold;            /* test builds: no drain until the end (lost samples) */
+	int seen[N_CAUGHT];   /* g_count[] already handled */
+	uint64_t lost_records, lost_counted; /* PERF_RECORD_LOST vs the events' counts */
+	bool have_counted;
 };
 
 static int feed(void *ctx, const void *rec, size_t size)
@@ -253,7 +272,12 @@ static void summary(const struct session *ss, const struct prof_profile *p)
 {
 	const struct rec_raw *r = &ss->raw;
 	uint64_t total = prof_total(p), in_objs = total - p->unattributed;
-	if (r->lost)
+	if (r->lost > ss->lost_records)
+		fprintf(stderr, "hugexec: record: %llu samples lost: the ring buffers overflowed "
+			"(try a lower --freq); %llu of them counted only by the events (lost near "
+			"the end, where the kernel writes no PERF_RECORD_LOST)\n",
+			(unsigned long long)r->lost, (unsigned long long)(r->lost - ss->lost_records));
+	else if (r->lost)
 		fprintf(stderr, "hugexec: record: %llu samples lost: the ring buffers overflowed "
 			"(try a lower --freq)\n", (unsigned long long)r->lost);
 	if (r->dropped_callers)
@@ -275,6 +299,13 @@ static void summary(const struct session *ss, const struct prof_profile *p)
 		ss->o->out);
 }
 
+/* Has the recorder's child become CMD (hugexec exec'd it)? */
+static bool cmd_started(struct session *ss)
+{
+	struct rec_proc *root = NULL;
+	return rec_procs_get(&ss->ev.procs, ss->child, false, &root) == 0 && root && root->kept;
+}
+
 /* Stop sampling, take what is left, symbolize, write the file. */
 static void finish(struct session *ss)
 {
@@ -288,9 +319,10 @@ static void finish(struct session *ss)
 	int r = rec_sampler_drain(&ss->s, feed, &ss->ev);
 	if (r < 0)
 		hx_fail(&e, r, "reading samples: %s", strerror(-r));
-	struct rec_proc *root = NULL;
-	if (ss->child && rec_procs_get(&ss->ev.procs, ss->child, false, &root) == 0 &&
-	    (!root || !root->kept)) {
+	ss->lost_records = ss->raw.lost;
+	ss->have_counted = rec_sampler_lost(&ss->s, &ss->lost_counted) == 0;
+	ss->raw.lost = rec_lost_total(ss->lost_records, ss->have_counted ? ss->lost_counted : 0);
+	if (ss->child && !cmd_started(ss)) {
 		/* hugexec never got to exec CMD: it said why (not found, bad option) */
 		fprintf(stderr, "hugexec: record: the command did not start; no profile written\n");
 		ss->write_failed = true;
@@ -315,15 +347,45 @@ static void finish(struct session *ss)
 	}
 }
 
-/* A new signal: pass it on if it was sent to us alone; stop sampling. */
+static void sleep_ms(unsigned ms)
+{
+	struct timespec t = {0, (long)ms * 1000000L};
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
+/* Signal sig reached the recorder: pass it on to CMD unless the sentinel
+ * got it too (then it went to the whole group, CMD included). A signal not
+ * pending there yet gets a second look a little later, since systemd
+ * signals a cgroup's processes one by one. Every signal is then taken off
+ * the sentinel, so the next one is judged afresh. */
+static void route(struct session *ss, int sig, bool from_user, pid_t sender)
+{
+	int group = rec_sentinel_pending(&ss->sentinel, sig);
+	if (group == 0) {
+		sleep_ms(REC_SENTINEL_SETTLE_MS);
+		group = rec_sentinel_pending(&ss->sentinel, sig);
+	}
+	if (group >= 0)
+		rec_sentinel_consume(&ss->sentinel, sig);
+	if (rec_sentinel_forward(from_user, sender, ss->child, group))
+		kill(ss->child, sig);
+}
+
+/* New signals: pass on those for CMD; true if one of them stops sampling. */
 static bool take_signal(struct session *ss)
 {
-	if (g_count == ss->seen_signals)
-		return false;
-	ss->seen_signals = g_count;
-	if (ss->child && g_from_user && g_sender != ss->child)
-		kill(ss->child, g_signo);
-	return true;
+	bool stop = false;
+	for (size_t i = 0; i < N_CAUGHT; i++) {
+		int n = g_count[i];
+		if (n == ss->seen[i])
+			continue;
+		ss->seen[i] = n; /* several of one signal at once count as one, as in the kernel */
+		stop = stop || i < N_STOP;
+		if (ss->child)
+			route(ss, caught[i], g_from_user[i], (pid_t)g_sender[i]);
+	}
+	return stop;
 }
 
 static bool target_gone(pid_t pid)
@@ -343,7 +405,9 @@ static bool target_gone(pid_t pid)
 static void loop(struct session *ss, int *st)
 {
 	for (;;) {
-		if (!ss->written) {
+		if (!ss->written && ss->hold && cmd_started(ss)) {
+			sleep_ms(TICK_MS);
+		} else if (!ss->written) {
 			rec_sampler_wait(&ss->s, TICK_MS);
 			if (rec_sampler_drain(&ss->s, feed, &ss->ev) < 0)
 				finish(ss); /* out of memory: write what we have */
@@ -365,18 +429,20 @@ static void loop(struct session *ss, int *st)
 	finish(ss);
 }
 
-/* Catch the stop signals, except a SIGHUP we were told to ignore (nohup):
- * that one stays ignored. SIGINT and SIGTERM are caught even if ignored,
- * as perf record does, so `kill -INT` ends a recording started with &. */
-static void install_handlers(void)
+/* Catch the stop signals (and, to pass them on to CMD, SIGUSR1 and
+ * SIGUSR2: n is N_CAUGHT or N_STOP), except a SIGHUP we were told to ignore
+ * (nohup): that one stays ignored. SIGINT and SIGTERM are caught even if
+ * ignored, as perf record does, so `kill -INT` ends a recording started
+ * with &. */
+static void install_handlers(size_t n)
 {
 	struct sigaction sa, old;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: waitpid returns to look */
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < HX_ARRAY_LEN(stop_signals); i++) {
-		int sig = stop_signals[i];
+	for (size_t i = 0; i < n; i++) {
+		int sig = caught[i];
 		if (sig == SIGHUP && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue;
 		sigaction(sig, &sa, NULL);
@@ -419,16 +485,25 @@ static void child_main(int go, const sigset_t *mask, char **argv)
 	_exit(EXIT_EXEC);
 }
 
+/* The sentinel first (it must not see CMD's pipe), then CMD, with the
+ * caught signals blocked until the handlers are in place: one arriving in
+ * between is judged, with the sentinel there, once they are. */
 static pid_t spawn(struct session *ss, int *go_w)
 {
 	int go[2];
 	sigset_t block, old;
-	if (pipe2(go, O_CLOEXEC) != 0)
-		return -1;
 	sigemptyset(&block);
-	for (size_t i = 0; i < HX_ARRAY_LEN(stop_signals); i++)
-		sigaddset(&block, stop_signals[i]);
+	for (size_t i = 0; i < N_CAUGHT; i++)
+		sigaddset(&block, caught[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	if (rec_sentinel_start(&ss->sentinel, &block) < 0)
+		ss->sentinel.pid = 0; /* no witness: user signals are passed on, as before */
+	if (pipe2(go, O_CLOEXEC) != 0) {
+		int err = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = err;
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(go[1]);
@@ -437,7 +512,7 @@ static pid_t spawn(struct session *ss, int *go_w)
 	int err = errno;
 	close(go[0]);
 	if (pid > 0)
-		install_handlers(); /* the child keeps the dispositions we were given */
+		install_handlers(N_CAUGHT); /* the child keeps the dispositions we were given */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		close(go[1]);
@@ -448,14 +523,32 @@ static pid_t spawn(struct session *ss, int *go_w)
 	return pid;
 }
 
+/* Test builds: HUGEXEC_TEST_RECORD_HOLD=1 takes one-page ring buffers and,
+ * once CMD runs, reads them only at the end, so that samples are lost after
+ * the last record the kernel could write (tests/integration/t_record.sh). */
+static void test_switches(struct session *ss, struct rec_sampler_opts *so)
+{
+#ifdef HUGEXEC_TESTING
+	if (getenv("HUGEXEC_TEST_RECORD_HOLD")) {
+		ss->hold = true;
+		so->pages = 1;
+	}
+#else
+	(void)ss;
+	(void)so;
+#endif
+}
+
 static int run_cmd(struct session *ss)
 {
 	struct hx_err e = {0};
 	int go, st = 0;
 	struct rec_sampler_opts so = {ss->o->freq, ss->o->cpu_clock, REC_DEFAULT_PAGES};
+	test_switches(ss, &so);
 	ss->child = spawn(ss, &go);
 	if (ss->child < 0) {
 		fprintf(stderr, "hugexec: record: fork: %s\n", strerror(errno));
+		rec_sentinel_stop(&ss->sentinel);
 		return EXIT_USAGE;
 	}
 	int r = rec_sampler_open(&ss->s, &so, ss->child, &e);
@@ -465,6 +558,7 @@ static int run_cmd(struct session *ss)
 		close(go); /* the child sees EOF and exits without running CMD */
 		while (waitpid(ss->child, &st, 0) < 0 && errno == EINTR)
 			;
+		rec_sentinel_stop(&ss->sentinel);
 		fprintf(stderr, "hugexec: record: %s\n", e.msg[0] ? e.msg : strerror(-r));
 		return EXIT_USAGE;
 	}
@@ -475,6 +569,7 @@ static int run_cmd(struct session *ss)
 	if (w != 1)
 		kill(ss->child, SIGKILL);
 	loop(ss, &st);
+	rec_sentinel_stop(&ss->sentinel); /* before we may die of CMD's signal */
 	return propagate(ss, st);
 }
 
@@ -532,7 +627,7 @@ static int run_pid(struct session *ss)
 	struct hx_err e = {0};
 	struct rec_sampler_opts so = {ss->o->freq, ss->o->cpu_clock, REC_DEFAULT_PAGES};
 	raise_fd_limit();
-	install_handlers();
+	install_handlers(N_STOP);
 	int r = rec_sampler_open(&ss->s, &so, ss->o->pid, &e);
 	if (r == 0)
 		r = rec_events_init(&ss->ev, &ss->raw, ss->o->pid, 0, ss->s.stack_words);

@@ -49,6 +49,11 @@ static void make_attr(const struct rec_sampler *s, uint64_t data_size, struct pe
 	}
 	if (s->max_stack) /* Linux 4.8; without it chains are up to 127 deep */
 		a->sample_max_stack = REC_MAX_STACK;
+	/* Linux 6.0: read() also says how many records the event lost, even
+	 * those lost at the end, which no PERF_RECORD_LOST reports (the kernel
+	 * writes one only on a later successful write to the buffer) */
+	if (s->lost_format)
+		a->read_format = PERF_FORMAT_LOST;
 	/* user space only: what perf_event_paranoid=2 allows, and all a layout needs */
 	a->exclude_kernel = 1;
 	a->exclude_hv = 1;
@@ -135,16 +140,19 @@ static int map_ring(struct rec_ring *r, unsigned *pages)
 	}
 }
 
-/* Open on the first CPU, dropping optional features the kernel refuses. */
+/* Open on the first CPU, dropping optional features the kernel refuses
+ * (EINVAL), newest first. */
 static int open_first(struct rec_sampler *s, pid_t tid, int cpu)
 {
 	struct perf_event_attr a;
 	for (int attempt = 0;; attempt++) {
 		make_attr(s, (uint64_t)s->o.pages * 4096, &a);
 		int fd = perf_open(&a, tid, cpu);
-		if (fd >= 0 || fd != -EINVAL || attempt == 2)
+		if (fd >= 0 || fd != -EINVAL || attempt == 3)
 			return fd;
-		if (s->max_stack)
+		if (s->lost_format)
+			s->lost_format = false;
+		else if (s->max_stack)
 			s->max_stack = false;
 		else
 			s->stack_words = false;
@@ -156,7 +164,7 @@ int rec_sampler_open(struct rec_sampler *s, const struct rec_sampler_opts *o, pi
 {
 	memset(s, 0, sizeof(*s));
 	s->o = *o;
-	s->stack_words = s->max_stack = true;
+	s->stack_words = s->max_stack = s->lost_format = true;
 	int *cpus;
 	size_t n_cpus;
 	if (online_cpus(&cpus, &n_cpus) < 0 ||
@@ -325,6 +333,33 @@ int rec_sampler_drain(struct rec_sampler *s, rec_record_cb cb, void *ctx)
 		r = cb(ctx, rec, h.size);
 	}
 	return r;
+}
+
+int rec_sampler_lost(const struct rec_sampler *s, uint64_t *lost)
+{
+	*lost = 0;
+	if (!s->lost_format)
+		return -EOPNOTSUPP;
+	for (size_t i = 0; i < s->n_fds; i++) {
+		uint64_t v[2]; /* read_format PERF_FORMAT_LOST alone: value, lost */
+		ssize_t n = read(s->fds[i], v, sizeof(v));
+		if (n != (ssize_t)sizeof(v))
+			return n < 0 ? -errno : -EIO;
+		*lost = rec_lost_add(*lost, v[1]);
+	}
+	return 0;
+}
+
+uint64_t rec_lost_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t rec_lost_total(uint64_t from_records, uint64_t from_counts)
+{
+	/* both count the same losses, the events' counts more of them: never
+	 * add them up */
+	return from_records > from_counts ? from_records : from_counts;
 }
 
 void rec_sampler_disable(struct rec_sampler *s)

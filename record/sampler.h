@@ -16,7 +16,10 @@
  * later write into their parent's buffer. All events of one CPU share that
  * CPU's buffer (PERF_EVENT_IOC_SET_OUTPUT; the kernel allows sharing only
  * within one CPU). Memory is bounded by the buffers: when one is full the
- * kernel drops samples and says so with PERF_RECORD_LOST, which is counted.
+ * kernel drops samples and says so with PERF_RECORD_LOST, which is counted;
+ * where the kernel has PERF_FORMAT_LOST (6.0), each event's own count of
+ * lost records is read at the end too, since a loss just before the end is
+ * never followed by a PERF_RECORD_LOST.
  * Must never: read a record the kernel is still writing (data_head is read
  * with acquire order, data_tail written with release order), or leave the
  * events enabled after rec_sampler_close.
@@ -52,6 +55,7 @@ struct rec_sampler {
 	struct rec_sampler_opts o;
 	bool stack_words;      /* the kernel took PERF_SAMPLE_STACK_USER */
 	bool max_stack;        /* ... and sample_max_stack */
+	bool lost_format;      /* ... and read_format PERF_FORMAT_LOST */
 	struct rec_ring *rings;
 	size_t n_rings;
 	int *fds;              /* every event, rings' owners included */
@@ -79,6 +83,18 @@ void rec_sampler_wait(struct rec_sampler *s, int timeout_ms);
 
 /* Copy out everything in the buffers, sort it by time, hand it to cb. */
 int rec_sampler_drain(struct rec_sampler *s, rec_record_cb cb, void *ctx) HX_WUR;
+
+/* Records the kernel dropped, summed over every event as read() reports
+ * them (PERF_FORMAT_LOST): -EOPNOTSUPP on kernels before 6.0. Read it after
+ * rec_sampler_disable, for a final count. */
+int rec_sampler_lost(const struct rec_sampler *s, uint64_t *lost) HX_WUR;
+
+/* a + b, saturating. */
+uint64_t rec_lost_add(uint64_t a, uint64_t b);
+
+/* The lost count to report: the larger of what PERF_RECORD_LOST records
+ * said and what the events counted (rec_sampler_lost). */
+uint64_t rec_lost_total(uint64_t from_records, uint64_t from_counts);
 
 /* Stop sampling (the buffers stay readable). */
 void rec_sampler_disable(struct rec_sampler *s);

@@ -24,6 +24,9 @@
 /* Bytes of code looked at before a return address: the longest call is
  * 7 bytes plus prefixes. */
 #define CALL_WINDOW 15
+/* Bytes of one function decoded for its static calls, at most: bigger
+ * functions are machine-made tables more often than code worth laying out. */
+#define MAX_DECODE ((size_t)1 << 20)
 #define MAX_NOTES_BYTES 4096
 
 struct sobj {
@@ -34,6 +37,8 @@ struct sobj {
 	bool *listed;       /* goes into the profile: has samples or calls */
 	struct prof_edge *edges;
 	size_t n_edges, cap_edges;
+	struct prof_sedge *sedges; /* static calls, duplicates included */
+	size_t n_sedges, cap_sedges;
 };
 
 struct ctx {
@@ -188,6 +193,71 @@ static int add_edge(struct sobj *so, uint64_t a, uint64_t b, uint64_t w)
 	return 0;
 }
 
+static int add_sedge(struct sobj *so, uint64_t a, uint64_t b)
+{
+	if (so->n_sedges == so->cap_sedges) {
+		size_t nc = so->cap_sedges ? so->cap_sedges * 2 : 64;
+		struct prof_sedge *n = realloc(so->sedges, nc * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		so->sedges = n;
+		so->cap_sedges = nc;
+	}
+	so->sedges[so->n_sedges++] = (struct prof_sedge){a, b};
+	return 0;
+}
+
+struct caller {
+	struct sobj *so;
+	const struct rec_func *f;
+};
+
+/* A direct call in f's code to address target: a static call if target is
+ * the entry of another function of the object (not the PLT, not the middle
+ * of a function, not f itself). */
+static int on_call_target(void *arg, uint64_t target)
+{
+	const struct caller *x = arg;
+	const struct rec_elfsyms *s = &x->so->s;
+	uint64_t off;
+	if (rec_elfsyms_vaddr_to_off(s, target, &off) < 0)
+		return 0;
+	const struct rec_func *t = rec_elfsyms_find(s, off);
+	if (!t || t->off != off || t == x->f)
+		return 0;
+	x->so->listed[t - s->funcs] = true;
+	return add_sedge(x->so, x->f->off, t->off);
+}
+
+/* The static calls of every sampled function of so: its code, decoded. */
+static int static_calls(struct sobj *so)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int r = 0;
+	for (size_t k = 0; k < so->s.n_funcs && r == 0; k++) {
+		const struct rec_func *f = &so->s.funcs[k];
+		uint64_t want = f->size ? f->size : f->extent, va;
+		if (!so->fsamples[k] || want == 0 || rec_elfsyms_off_to_vaddr(&so->s, f->off, &va) < 0)
+			continue;
+		size_t len = want < MAX_DECODE ? (size_t)want : MAX_DECODE;
+		if (len > cap) {
+			uint8_t *nb = realloc(buf, len);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = len;
+		}
+		size_t n = rec_elfsyms_code_at(&so->s, f->off, buf, len);
+		struct caller x = {so, f};
+		r = rec_direct_calls(buf, n, va, on_call_target, &x);
+	}
+	free(buf);
+	return r;
+}
+
 static int one_key(struct ctx *c, const struct rec_slot *sl)
 {
 	size_t oi;
@@ -234,6 +304,8 @@ static int emit_object(struct ctx *c, size_t i, struct prof_profile *out)
 					  so->s.funcs[k].name);
 	for (size_t k = 0; r == 0 && k < so->n_edges; k++)
 		r = prof_add_edge(po, so->edges[k].caller, so->edges[k].callee, so->edges[k].weight);
+	for (size_t k = 0; r == 0 && k < so->n_sedges; k++)
+		r = prof_add_sedge(po, so->sedges[k].caller, so->sedges[k].callee);
 	/* merging keys by build-id: one file seen under two paths is one object */
 	if (r == 0)
 		r = prof_merge(out, &one, NULL);
@@ -253,6 +325,9 @@ static int build_profile(struct ctx *c, struct prof_profile *out)
 			return r;
 	}
 	int r = 0;
+	for (size_t i = 0; r == 0 && i < raw->n_objs; i++)
+		if (c->o[i].usable && c->o[i].samples)
+			r = static_calls(&c->o[i]);
 	for (size_t i = 0; r == 0 && i < raw->n_objs; i++)
 		if (c->o[i].usable && c->o[i].samples)
 			r = emit_object(c, i, out);
@@ -301,6 +376,7 @@ int rec_symbolize_text(const struct rec_raw *raw, char **text, size_t *len)
 		free(c->o[i].fsamples);
 		free(c->o[i].listed);
 		free(c->o[i].edges);
+		free(c->o[i].sedges);
 	}
 	free(c->o);
 	free(c);

@@ -17,6 +17,9 @@
  * The caller is the function holding the byte before the return address
  * (a call to a noreturn function may be the last instruction). Edges
  * between two objects cannot be laid out together and are not kept.
+ * Static calls: the code of every sampled function is decoded (zydis) and
+ * each call rel32 to the entry of another function of the same object
+ * becomes a `sedge`; the callee is listed even if it has no samples.
  * Must never: read an ELF file outside the sandbox.
  */
 #ifndef REC_SYMBOLIZE_H

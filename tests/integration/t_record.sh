@@ -8,9 +8,21 @@
 #    must be sampled, including through `record -p`, with threads created
 #    after attaching;
 #  - the recorded program's output, exit status and death signal are those
-#    of a plain run; SIGINT/SIGTERM still write the profile.
+#    of a plain run; SIGINT/SIGTERM still write the profile;
+#  - a signal sent to the recorder alone reaches the program once, and so
+#    does one sent to the whole process group (or to each process, one by
+#    one, as systemd does): the recorder's sentinel tells them apart, holds
+#    none of the program's descriptors and dies with the recorder;
+#  - samples lost at the very end (no PERF_RECORD_LOST after them) count.
 . tests/integration/lib.sh
 
+# The static calls of profile $1, in objects whose path ends in /$2, as
+# "caller callee" names, one a line.
+scalls() {
+	awk -v want="/$2" '$1 == "object" { o++; mine = substr($3, length($3) - length(want) + 1) == want }
+	     $1 == "func" { name[o, $2] = $5 }
+	     $1 == "sedge" && mine { print name[o, $2], name[o, $3] }' "$1"
+}
 # Sum of the samples of functions whose name matches the awk regex $2.
 fsum() { awk -v re="$2" '$1 == "func" && $5 ~ re { s += $4 } END { print s + 0 }' "$1"; }
 # All samples in the profile (objects and unattributed).
@@ -42,7 +54,15 @@ top=$("$H" profile show --top 1 "$TMP/big.prof" | awk '$NF ~ /^(main|bt_f)/ && $
 [ "$top" = main ] || fail "the top function is '$top', not main"
 edges=$(awk '$1 == "edge" { w += $4 } END { print w + 0 }' "$TMP/big.prof")
 [ $(( edges * 2 )) -ge "$hot" ] || fail "call edges cover $edges of $hot leaf samples"
+# static calls: main's direct calls in the same object, found by decoding
+# it (bench/bigtext_main.c calls these two; the rest go through the PLT or
+# the function table, and the leaves call nothing)
+scalls "$TMP/big.prof" bigtext-pie >"$TMP/big.calls"
+[ "$(sort "$TMP/big.calls" | tr '\n' ' ')" = "main selfcheck_report main selfcheck_self_remap " ] ||
+	fail "static calls of bigtext: $(cat "$TMP/big.calls")"
+head -n 1 "$TMP/big.prof" | grep -qx 'hugexec-profile 2' || fail "a profile with static calls is not version 2"
 "$H" profile show "$TMP/big.prof" >"$TMP/show.out" || fail "profile show"
+grep -q 'call edges, 2 static calls$' "$TMP/show.out" || fail "show: no static calls: $(cat "$TMP/show.out")"
 grep -q 'hot code: .* covers 90% of samples' "$TMP/show.out" || fail "show: $(cat "$TMP/show.out")"
 note "$(grep 'covers 90%' "$TMP/show.out" | head -n 1 | sed 's/^ *//')"
 
@@ -59,6 +79,10 @@ done
 threads=$(sed -n 's/.* from \([0-9]*\) threads .*/\1/p' "$TMP/trec.err")
 [ "${threads:-0}" -ge 4 ] || fail "samples from ${threads:-?} threads: $(cat "$TMP/trec.err")"
 grep -q '^edge ' "$TMP/threads.prof" || fail "no call edges in the threads profile"
+for k in 0 1 2 3; do
+	scalls "$TMP/threads.prof" threads | grep -qx "spin$k mix" ||
+		fail "no static call spin$k -> mix: $(scalls "$TMP/threads.prof" threads)"
+done
 note "threads: $(for k in 0 1 2 3; do printf 'spin%s=%s ' $k "$(fsum "$TMP/threads.prof" "^spin$k\$")"; done)from $threads threads"
 
 # --- record -p: attach, threads created afterwards, the target untouched -----
@@ -92,16 +116,25 @@ grep -q '^err$' "$TMP/st.err" || fail "stderr of the program lost"
 "$H" record -o "$TMP/nf.prof" -- /nonexistent/cmd 2>"$TMP/nf.err"; rc=$?
 [ $rc = 127 ] && [ ! -e "$TMP/nf.prof" ] || fail "missing command: status $rc, $(cat "$TMP/nf.err")"
 
-# The recorder's program, once it runs $big on its own (released by
-# hugexec), plus half a second of samples; slow machines get more time.
+# The recorder's children: its program ($kid) and its sentinel ($sent).
+children() {
+	kid= sent=
+	for c in $(cat /proc/$1/task/*/children 2>/dev/null); do
+		if [ "$(cat /proc/$c/comm 2>/dev/null)" = record-sentinel ]; then sent=$c; else kid=$c; fi
+	done
+}
+
+# The recorder's program, once it runs $2 (default $big) on its own
+# (released by hugexec), plus half a second of samples; slow machines get
+# more time.
 wait_program() {
 	i=0 kid=
 	while [ -z "$kid" ] && [ $i -lt 300 ]; do
-		kid=$(cat /proc/$1/task/*/children 2>/dev/null | awk '{ print $1 }')
+		children $1
 		[ -n "$kid" ] || { sleep 0.1; i=$((i + 1)); }
 	done
 	[ -n "$kid" ] || fail "the recorder started no program"
-	wait_released $kid "$big"
+	wait_released $kid "${2:-$big}"
 	sleep 0.5
 }
 
@@ -128,7 +161,7 @@ i=0
 while [ ! -s "$TMP/int.prof" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$TMP/int.prof" ] || fail "SIGINT: no profile written: $(cat "$TMP/int.err")"
 kill -0 $rp 2>/dev/null || fail "SIGINT: the recorder did not wait for its program"
-kid=$(cat /proc/$rp/task/*/children 2>/dev/null | awk '{ print $1 }')
+children $rp
 [ -n "$kid" ] && kill -TERM $kid
 wait $rp; rc=$?
 [ $rc = 143 ] || fail "SIGINT then the program's SIGTERM: status $rc"
@@ -149,6 +182,83 @@ os.execv(sys.argv[1], sys.argv[1:])' "$big" --calls 4000000000 >/dev/null 2>"$TM
 	wait $rp; rc=$?
 	[ $rc = 130 ] || fail "Ctrl-C: status $rc, $(cat "$TMP/cc.err")"
 	"$H" profile show "$TMP/cc.prof" >/dev/null || fail "no valid profile after Ctrl-C"
+fi
+
+# --- signals reach the program once, whoever they were sent to ---------------
+${CC:-cc} -O2 -g -o "$TMP/sigcount" tests/tools/sigcount.c || fail "cannot build tests/tools/sigcount.c"
+wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ] || fail "$2"; }
+# a plain run: USR1 and TERM, once each
+"$TMP/sigcount" --ready "$TMP/ready0" >"$TMP/sc0.out" 2>"$TMP/sc0.err" &
+sp=$!
+wait_file "$TMP/ready0" "sigcount did not start"
+kill -USR1 $sp; sleep 0.3; kill -TERM $sp
+wait $sp; echo $? >"$TMP/sc0.rc"
+[ "$(cat "$TMP/sc0.out")" = "sigcount: term=1 usr1=1" ] && [ "$(cat "$TMP/sc0.rc")" = 3 ] ||
+	fail "sigcount itself: $(cat "$TMP/sc0.out") status $(cat "$TMP/sc0.rc")"
+
+# $1: how to signal (pid: the recorder alone; group: kill -- -PGID; each:
+# every process of the group, one kill at a time, the recorder first)
+sig_case() {
+	rm -f "$TMP/ready"
+	setsid sh -c 'exec "$@"' sh "$H" record -o "$TMP/sc.prof" -- "$TMP/sigcount" --ready "$TMP/ready" \
+		>"$TMP/sc.out" 2>"$TMP/sc.err" &
+	rp=$!
+	at_exit "kill -9 -$rp 2>/dev/null"
+	wait_file "$TMP/ready" "$1: the recorded sigcount did not start: $(cat "$TMP/sc.err" 2>/dev/null)"
+	children $rp
+	[ -n "$sent" ] && [ -n "$kid" ] || fail "$1: no sentinel next to the program (children: $(cat /proc/$rp/task/*/children))"
+	[ "$(ls /proc/$sent/fd)" = 0 ] || fail "$1: the sentinel holds descriptors: $(ls -l /proc/$sent/fd)"
+	grep -qw "$sent" /proc/$kid/task/*/children 2>/dev/null && fail "$1: the sentinel is the program's child"
+	for s in USR1 TERM; do
+		case $1 in
+		pid) kill -$s $rp;;
+		group) kill -$s -$rp;;
+		each) python3 -c 'import os, signal, sys, time
+s = getattr(signal, "SIG" + sys.argv[1]); ps = [int(p) for p in sys.argv[2:]]
+os.kill(ps[0], s); time.sleep(0.005)
+for p in ps[1:]: os.kill(p, s)' $s $rp $sent $kid;;
+		esac
+		sleep 0.3
+	done
+	wait $rp; echo $? >"$TMP/sc.rc"
+	[ "$(cat "$TMP/sc.out")" = "sigcount: term=1 usr1=1" ] ||
+		fail "$1: the program got $(cat "$TMP/sc.out") (a plain run: term=1 usr1=1); $(cat "$TMP/sc.err")"
+	same_run sc0 sc
+	[ -d /proc/$sent ] && fail "$1: the sentinel $sent outlived the recorder"
+	"$H" profile show "$TMP/sc.prof" >/dev/null || fail "$1: no valid profile: $(cat "$TMP/sc.err")"
+	[ "$(fsum "$TMP/sc.prof" '^work$')" -gt 0 ] || fail "$1: no samples in work()"
+}
+sig_case pid
+sig_case group
+if command -v python3 >/dev/null; then sig_case each; fi
+
+# the sentinel dies with the recorder, even of SIGKILL
+"$H" record -o "$TMP/k.prof" -- "$TMP/sigcount" --ready "$TMP/readyk" >/dev/null 2>&1 &
+rp=$!
+at_exit "kill -9 $rp 2>/dev/null"
+wait_file "$TMP/readyk" "the recorded sigcount did not start"
+children $rp
+[ -n "$sent" ] || fail "no sentinel"
+kill -9 $rp; wait $rp 2>/dev/null
+i=0; while [ -d /proc/$sent ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -d /proc/$sent ] && fail "the sentinel $sent outlived a killed recorder"
+[ -n "$kid" ] && kill -TERM $kid 2>/dev/null
+
+# --- samples lost at the end are counted ---------------------------------------
+# (test build: one-page buffers read only at the end, so the kernel never
+# gets to write a PERF_RECORD_LOST after the loss)
+HUGEXEC_TEST_RECORD_HOLD=1 "$HT" record -o "$TMP/hold.prof" -- "$big" --hot-mb 2 --calls 20000000 \
+	>/dev/null 2>"$TMP/hold.err" || fail "record with held buffers: $(cat "$TMP/hold.err")"
+lost=$(awk '$1 == "lost" { print $2 }' "$TMP/hold.prof")
+if grep -q "counted only by the events" "$TMP/hold.err"; then
+	[ "${lost:-0}" -gt 0 ] || fail "lost samples reported but the profile says lost ${lost:-?}"
+	grep -q "lost; wrote" "$TMP/hold.err" && ! grep -q " 0 lost; wrote" "$TMP/hold.err" ||
+		fail "the summary does not count the lost samples: $(cat "$TMP/hold.err")"
+	note "held buffers: $lost lost, $(sed -n 's/.*; \([0-9]*\) of them counted only by the events.*/\1/p' "$TMP/hold.err") counted only by the events"
+elif [ "$(uname -r | cut -d. -f1)" -ge 6 ]; then
+	fail "samples lost at the end not counted (lost ${lost:-?}): $(cat "$TMP/hold.err")"
+else
+	note "kernel before 6.0: no PERF_FORMAT_LOST, end-of-run losses not checked"
 fi
 
 # --duration stops sampling, not the program

@@ -60,6 +60,23 @@ bad=$(grep -cv '^main$\|^bt_f\([0-9]\|[1-9][0-9]\|[1-4][0-9][0-9]\|50[0-9]\|51[0
 grep -q '^main bt_f[0-9]* [0-9]*$' "$TMP/cg.txt" || fail "call graph: $(head -n 2 "$TMP/cg.txt")"
 "$H" profile export --symbol-order --object threads "$TMP/m.prof" 2>/dev/null; [ $? = 1 ] ||
 	fail "export of an ambiguous object"
+# --object as a relative path (from the repository root, where tests run),
+# through realpath or as the end of the recorded path
+for name in build/progs/bigtext-pie ./build/progs/bigtext-pie progs/bigtext-pie; do
+	"$H" profile export --symbol-order --object "$name" "$TMP/m.prof" >"$TMP/rel.txt" 2>"$TMP/rel.err" ||
+		fail "export --object $name: $(cat "$TMP/rel.err")"
+	cmp -s "$TMP/rel.txt" "$TMP/order.txt" || fail "export --object $name: another order"
+done
+(cd "$TMP" && "$H" profile export --symbol-order --object "$P/../progs/bigtext-pie" m.prof >/dev/null 2>&1) ||
+	fail "export --object with .. in it"
+"$H" profile export --symbol-order --object ogs/bigtext-pie "$TMP/m.prof" 2>/dev/null; [ $? = 1 ] ||
+	fail "export --object matched part of a file name"
+# without --object in a profile of several objects: a note says which one
+"$H" profile export --symbol-order "$TMP/m.prof" >/dev/null 2>"$TMP/pick.err" || fail "export of m.prof"
+grep -q "note: .*m.prof has [0-9]* objects; exporting .*/bigtext-pie (build-id .*, the most samples); choose another with --object" \
+	"$TMP/pick.err" || fail "export: no note on the object chosen: $(cat "$TMP/pick.err")"
+"$H" profile export --symbol-order --object bigtext-pie "$TMP/m.prof" >/dev/null 2>"$TMP/pick1.err" &&
+	[ ! -s "$TMP/pick1.err" ] || fail "export --object said: $(cat "$TMP/pick1.err")"
 
 # import: the checked-in sample (bigtext --hot-mb 1), binary read from here
 "$H" profile import --perf-script tests/fixtures/perfscript-bigtext-g.txt --object "$big" \
@@ -98,5 +115,14 @@ sed 's/^samples .*/samples many/' "$TMP/a.prof" >"$TMP/bad.prof"
 head -n 20 "$TMP/a.prof" >"$TMP/cut.prof"
 "$H" profile show "$TMP/cut.prof" >/dev/null 2>"$TMP/cut.err"; rc=$?
 [ $rc = 1 ] && grep -q "cut.prof:20: no 'end' line" "$TMP/cut.err" || fail "truncated: $rc $(cat "$TMP/cut.err")"
+# totals that would not add up in 64 bits are refused where they are read
+id=$(awk '$1 == "object" { print $2; exit }' "$TMP/a.prof")
+printf 'hugexec-profile 1\nunattributed 18446744073709551615\nobject %s /x\nsamples 1\nend\n' "$id" >"$TMP/sat.prof"
+"$H" profile show "$TMP/sat.prof" >"$TMP/sat.out" 2>"$TMP/sat.err"; rc=$?
+[ $rc = 1 ] && grep -q "sat.prof:4: the samples of all objects and 'unattributed' add up past 2^64" "$TMP/sat.err" &&
+	! grep -q ' 0 in 1 object' "$TMP/sat.out" || fail "saturating totals: $rc $(cat "$TMP/sat.out" "$TMP/sat.err")"
+: >"$TMP/empty.prof"
+"$H" profile show "$TMP/empty.prof" 2>"$TMP/empty.err"; rc=$?
+[ $rc = 1 ] && grep -q "empty.prof:1: empty file" "$TMP/empty.err" || fail "empty profile: $rc $(cat "$TMP/empty.err")"
 "$H" profile frobnicate 2>/dev/null; [ $? = 125 ] || fail "unknown subcommand"
 exit 0

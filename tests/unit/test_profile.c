@@ -149,8 +149,20 @@ static void test_profile_parse_rejects(void **state)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{"", "t.prof:0: empty file"},
-		{"hugexec-profile 2\nend\n", "t.prof:1: profile version 2"},
+		{"", "t.prof:1: empty file"},
+		{"hugexec-profile 3\nend\n", "t.prof:1: profile version 3; this hugexec reads versions 1 to 2"},
+		{"hugexec-profile 0\nend\n", "t.prof:1: profile version 0"},
+		/* static calls: version 2 only, between listed functions */
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 2\nfunc 0x1 1 1 f\nfunc 0x2 1 1 g\n"
+		 "sedge 0x1 0x2\nend\n", "t.prof:6: 'sedge' needs version 2"},
+		{"hugexec-profile 2\nobject " ID_A " /x\nsamples 2\nfunc 0x1 1 1 f\nfunc 0x2 1 1 g\n"
+		 "sedge 0x1 0x2\nsedge 0x2 0x9\nend\n",
+		 "t.prof:7: sedge names 0x9, which is not a function of this object"},
+		{"hugexec-profile 2\nobject " ID_A " /x\nsamples 2\nfunc 0x1 1 1 f\nsedge 0x1 0x1 3\nend\n",
+		 "t.prof:5: expected 'sedge CALLER CALLEE'"},
+		{"hugexec-profile 2\nobject " ID_A " /x\nsamples 2\nfunc 0x1 1 1 f\nsedge 0x1 zz\nend\n",
+		 "t.prof:5: bad function offset"},
+		{"hugexec-profile 2\nsedge 0x1 0x2\nend\n", "t.prof:2: 'sedge' before any 'object'"},
 		{"hugexec-profile\nend\n", "t.prof:1: expected 'hugexec-profile VERSION'"},
 		{"# comment first\nhugexec-profile 1\nend\n", "t.prof:1: not a hugexec profile"},
 		{"perf-profile 1\nend\n", "t.prof:1: not a hugexec profile"},
@@ -175,7 +187,26 @@ static void test_profile_parse_rejects(void **state)
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x10000000000000000 1 1 f\nend\n",
 		 "t.prof:4: bad offset"},
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0xffffffffffffffff 2 1 f\nend\n",
-		 "t.prof:4: bad size"},
+		 "t.prof:4: bad offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0xffffffffffffffff 0 1 f\nend\n",
+		 "t.prof:4: bad offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x8000000000000000 0 1 f\nend\n",
+		 "t.prof:4: bad offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x7fffffffffffffff 1 1 f\nend\n",
+		 "t.prof:4: bad size: the function would end past the largest file offset"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x1 x 1 f\nend\n",
+		 "t.prof:4: bad size (decimal)"},
+		/* duplicate edges add up: the overflow is the second one's fault */
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 2\nfunc 0x1 1 1 f\nfunc 0x2 1 1 g\n"
+		 "edge 0x1 0x2 18446744073709551615\nedge 0x2 0x1 5\nedge 0x1 0x2 1\n"
+		 "object " ID_B " /y\nsamples 1\nend\n",
+		 "t.prof:8: edge 0x1 0x2: with the same edge on line 6 its weight passes 2^64"},
+		/* totals that show and merge could not add up */
+		{"hugexec-profile 1\nunattributed 18446744073709551615\nobject " ID_A " /x\nsamples 1\nend\n",
+		 "t.prof:4: the samples of all objects and 'unattributed' add up past 2^64"},
+		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 18446744073709551615\n"
+		 "object " ID_B " /y\nsamples 0\nobject 00ff /z\nsamples 1\nend\n",
+		 "t.prof:7: the samples of all objects and 'unattributed' add up past 2^64"},
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x1 1 -1 f\nend\n",
 		 "t.prof:4: bad sample count"},
 		{"hugexec-profile 1\nobject " ID_A " /x\nsamples 9\nfunc 0x1 1 1 a\\q\nend\n", "t.prof:4: bad name"},
@@ -253,8 +284,97 @@ static void test_profile_merge(void **state)
 	struct prof_profile big = parse_ok("hugexec-profile 1\nlost 18446744073709551615\nend\n");
 	assert_int_equal(prof_merge(&a, &big, &e), -EOVERFLOW);
 	prof_free(&big);
+	/* ... also when no one count overflows but the total would: merged
+	 * objects of different builds, each within bounds */
+	struct prof_profile x = parse_ok("hugexec-profile 1\nunattributed 18446744073709551614\n"
+					 "object 00ff /z\nsamples 1\nend\n");
+	struct prof_profile y = parse_ok("hugexec-profile 1\nobject 0aff /z\nsamples 1\nend\n");
+	uint64_t total = 0;
+	assert_int_equal(prof_sum(&x, &total), 0);
+	assert_true(total == UINT64_MAX);
+	assert_int_equal(prof_merge(&x, &y, &e), -EOVERFLOW);
+	assert_int_equal(prof_sum(&x, &total), -EOVERFLOW);
+	char *xt;
+	size_t xn;
+	assert_int_equal(prof_format(&x, &xt, &xn), -EOVERFLOW); /* nothing unreadable is written */
+	prof_free(&x);
+	prof_free(&y);
 	prof_free(&a);
 	prof_free(&b);
+}
+
+/* Version 2: static calls. Written only when there are some, so that a
+ * profile without them stays readable by version-1 readers. */
+static void test_profile_static_calls(void **state)
+{
+	(void)state;
+	static const char v2[] =
+		"hugexec-profile 2\n"
+		"# see docs/profile-format.md; offsets are file offsets\n"
+		"lost 0\n"
+		"unattributed 0\n"
+		"object " ID_A " /opt/app/bin/server\n"
+		"samples 10\n"
+		"func 0x1000 200 10 main\n"
+		"func 0x2000 20 0 helper\n"
+		"func 0x3000 20 0 other\n"
+		"edge 0x1000 0x3000 4\n"
+		"sedge 0x1000 0x2000\n"
+		"sedge 0x1000 0x3000\n"
+		"end\n";
+	struct prof_profile p = parse_ok(v2);
+	const struct prof_object *o = prof_find(&p, ID_A);
+	assert_int_equal(o->n_sedges, 2);
+	assert_int_equal(o->n_edges, 1); /* a static call is not a sampled edge */
+	char *t = format_ok(&p);
+	assert_string_equal(t, v2);
+	free(t);
+	/* any order, duplicates dropped */
+	struct prof_profile q = parse_ok("hugexec-profile 2\nobject " ID_A " /x\nsamples 3\n"
+					 "func 0x1 1 1 f\nfunc 0x2 1 1 g\nsedge 0x2 0x1\n"
+					 "sedge 0x1 0x2\nsedge 0x2 0x1\nend\n");
+	assert_int_equal(q.objs[0].n_sedges, 2);
+	assert_true(q.objs[0].sedges[0].caller == 1 && q.objs[0].sedges[1].caller == 2);
+	/* merging unites them: the same call found twice is one */
+	struct hx_err e = {0};
+	struct prof_profile p2 = parse_ok(v2);
+	assert_int_equal(prof_merge(&p, &p2, &e), 0);
+	prof_free(&p2);
+	assert_int_equal(prof_find(&p, ID_A)->n_sedges, 2);
+	assert_int_equal(prof_find(&p, ID_A)->edges[0].weight, 8);
+	struct prof_profile m;
+	prof_init(&m);
+	assert_int_equal(prof_merge(&m, &q, &e), 0);
+	assert_int_equal(m.objs[0].n_sedges, 2);
+	prof_free(&m);
+	/* a version-2 reader takes version 1, and without static calls writes 1 */
+	struct prof_profile v1 = parse_ok(CANON);
+	t = format_ok(&v1);
+	assert_int_equal(strncmp(t, "hugexec-profile 1\n", 18), 0);
+	free(t);
+	prof_free(&v1);
+	prof_free(&q);
+	prof_free(&p);
+}
+
+static void test_profile_path_matches(void **state)
+{
+	(void)state;
+	const char *p = "/opt/app/bin/server";
+	assert_true(prof_path_matches(p, "/opt/app/bin/server", NULL));
+	assert_true(prof_path_matches(p, "server", NULL));
+	assert_true(prof_path_matches(p, "bin/server", NULL));
+	assert_true(prof_path_matches(p, "./bin/server", NULL));
+	assert_true(prof_path_matches(p, "././app/bin/server", NULL));
+	assert_true(prof_path_matches(p, "../x/server", "/opt/app/bin/server")); /* realpath said so */
+	assert_false(prof_path_matches(p, "in/server", NULL));   /* not at a '/' */
+	assert_false(prof_path_matches(p, "erver", NULL));
+	assert_false(prof_path_matches(p, "/app/bin/server", NULL)); /* absolute: the whole path */
+	assert_false(prof_path_matches(p, "../x/server", NULL));
+	assert_false(prof_path_matches(p, "", NULL));
+	assert_false(prof_path_matches(p, "./", NULL));
+	assert_false(prof_path_matches("", "server", NULL));
+	assert_true(prof_path_matches("server", "server", NULL));
 }
 
 static void test_profile_match_build_id(void **state)
@@ -404,6 +524,8 @@ int main(void)
 		cmocka_unit_test(test_profile_escapes),
 		cmocka_unit_test(test_profile_parse_rejects),
 		cmocka_unit_test(test_profile_merge),
+		cmocka_unit_test(test_profile_static_calls),
+		cmocka_unit_test(test_profile_path_matches),
 		cmocka_unit_test(test_profile_match_build_id),
 		cmocka_unit_test(test_profile_save_load),
 		cmocka_unit_test(test_profile_coverage),

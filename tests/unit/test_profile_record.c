@@ -1,7 +1,8 @@
 /* test_profile_record.c - the recorder's parts that need no perf events:
  * call-site recognition, per-process mapping tables (with hugexec's
  * anonymous text), perf records in, samples out (synthetic records), the
- * sample table, ELF symbols and call edges on this binary's own code. */
+ * sample table, ELF symbols and call edges on this binary's own code, the
+ * signal sentinel, the lost-sample count. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,12 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "../../record/callsite.h"
+#include "../../profile/profile.h"
 #include "../../record/elfsyms.h"
 #include "../../record/events.h"
+#include "../../record/sampler.h"
+#include "../../record/sentinel.h"
 #include "../../record/symbolize.h"
 
 /* ---- call sites ---------------------------------------------------------- */
@@ -552,6 +558,208 @@ static void test_symbolize_edges(void **state)
 	rec_raw_free(&raw);
 }
 
+/* ---- static calls ---------------------------------------------------------- */
+
+struct targets {
+	uint64_t t[8];
+	size_t n;
+};
+
+static int take_target(void *ctx, uint64_t target)
+{
+	struct targets *x = ctx;
+	if (x->n == 8)
+		return -E2BIG;
+	x->t[x->n++] = target;
+	return 0;
+}
+
+static void test_direct_calls_decode(void **state)
+{
+	(void)state;
+	const uint8_t code[] = {
+		0xf3, 0x0f, 0x1e, 0xfa,             /* endbr64 */
+		0x55,                               /* push %rbp */
+		0xe8, 0x10, 0x00, 0x00, 0x00,       /* call +0x10: 0x1000 + 10 + 0x10 */
+		0xff, 0xd0,                         /* call *%rax: no target */
+		0x41, 0xff, 0x54, 0x24, 0x08,       /* call *8(%r12) */
+		0xe8, 0xec, 0xff, 0xff, 0xff,       /* call -0x14: 0x1000 + 22 - 0x14 */
+		0xe9, 0x00, 0x01, 0x00, 0x00,       /* jmp rel32: a tail call, not a call */
+		0x5d, 0xc3,                         /* pop %rbp; ret */
+	};
+	struct targets x = {{0}, 0};
+	assert_int_equal(rec_direct_calls(code, sizeof(code), 0x1000, take_target, &x), 0);
+	assert_int_equal(x.n, 2);
+	assert_true(x.t[0] == 0x1000 + 10 + 0x10);
+	assert_true(x.t[1] == 0x1000 + 22 - 0x14);
+	/* undecodable bytes stop the walk: nothing after them counts */
+	const uint8_t bad[] = {0x90, 0x06, 0xe8, 0x00, 0x00, 0x00, 0x00}; /* 06: no such op in 64-bit mode */
+	x.n = 0;
+	assert_int_equal(rec_direct_calls(bad, sizeof(bad), 0, take_target, &x), 0);
+	assert_int_equal(x.n, 0);
+	/* a call cut short by the end of the function is not one */
+	x.n = 0;
+	assert_int_equal(rec_direct_calls(code, 8, 0x1000, take_target, &x), 0);
+	assert_int_equal(x.n, 0);
+	/* the callback's error comes back */
+	const uint8_t many[] = {0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0,
+				0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0,
+				0xe8, 0, 0, 0, 0};
+	x.n = 0;
+	assert_int_equal(rec_direct_calls(many, sizeof(many), 0, take_target, &x), -E2BIG);
+}
+
+static const struct prof_sedge *sedge_to(const struct prof_object *o, uint64_t caller,
+					 uint64_t callee)
+{
+	for (size_t i = 0; i < o->n_sedges; i++)
+		if (o->sedges[i].caller == caller && o->sedges[i].callee == callee)
+			return &o->sedges[i];
+	return NULL;
+}
+
+/* A sample in caller_fn: its direct calls to callee_fn and other_fn become
+ * static calls (the callees listed, with no samples). */
+static void test_symbolize_static_calls(void **state)
+{
+	(void)state;
+	assert_int_equal(caller_fn(2), 7 + 9);
+	char *maps;
+	size_t len;
+	struct rec_procs ps;
+	struct rec_proc *p;
+	rec_procs_init(&ps);
+	assert_int_equal(hx_read_file("/proc/self/maps", 1 << 20, &maps, &len), 0);
+	assert_int_equal(rec_procs_get(&ps, 1, true, &p), 0);
+	assert_int_equal(rec_proc_load_maps(&ps, p, maps, len), 0);
+	free(maps);
+	uint64_t in_caller = self_off(p, (uintptr_t)caller_fn) + 1;
+	rec_procs_free(&ps);
+	struct rec_raw raw;
+	uint32_t id;
+	assert_int_equal(rec_raw_init(&raw, 100), 0);
+	assert_int_equal(rec_raw_add_object(&raw, "/proc/self/exe",
+					    open("/proc/self/exe", O_RDONLY | O_CLOEXEC), 0, 0, 0, "",
+					    &id), 0);
+	struct rec_key k;
+	memset(&k, 0, sizeof(k));
+	k.ip = (struct rec_loc){id, REC_NAME_OFF, in_caller};
+	assert_int_equal(rec_raw_add(&raw, &k, 4), 0);
+	struct prof_profile prof;
+	struct hx_err e = {0};
+	char *notes = NULL;
+	int r = rec_symbolize(&raw, &prof, &notes, &e);
+	if (r != 0)
+		fail_msg("symbolize: %s", e.msg);
+	const struct prof_object *o = &prof.objs[0];
+	const struct prof_func *caller = func_named(o, "caller_fn");
+	const struct prof_func *callee = func_named(o, "callee_fn"), *other = func_named(o, "other_fn");
+	assert_non_null(caller);
+	assert_non_null(callee);
+	assert_non_null(other);
+	assert_int_equal(caller->samples, 4);
+	assert_int_equal(callee->samples, 0);
+	assert_non_null(sedge_to(o, caller->off, callee->off));
+	assert_non_null(sedge_to(o, caller->off, other->off));
+	assert_int_equal(o->n_edges, 0); /* no stack words: no sampled edge */
+	for (size_t i = 0; i < o->n_sedges; i++) /* all from the one sampled function */
+		assert_int_equal(o->sedges[i].caller, caller->off);
+	free(notes);
+	prof_free(&prof);
+	rec_raw_free(&raw);
+}
+
+/* ---- the signal sentinel ------------------------------------------------- */
+
+static void test_sentinel_parse_pending(void **state)
+{
+	(void)state;
+	uint64_t m = 0;
+	const char *st = "Name:\tx\nState:\tS (sleeping)\nSigQ:\t1/100\n"
+			 "SigPnd:\t0000000000000002\nShdPnd:\t0000000000004200\nSigBlk:\t0\n";
+	assert_int_equal(rec_sentinel_parse_pending(st, &m), 0);
+	assert_true(m == ((1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGUSR1 - 1))));
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nShdPnd:\t8000000000000000\n", &m), 0);
+	assert_true(m == 1ull << 63);
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nState:\tR\n", &m), -EINVAL);
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nShdPnd:\tzz\n", &m), -EINVAL);
+	assert_int_equal(rec_sentinel_parse_pending("Name:\tx\nShdPnd:\t12 3\n", &m), -EINVAL);
+	/* a key at the very start is not a line of the file */
+	assert_int_equal(rec_sentinel_parse_pending("ShdPnd:\t1\n", &m), -EINVAL);
+}
+
+static void test_sentinel_forward(void **state)
+{
+	(void)state;
+	const pid_t child = 1234;
+	assert_true(rec_sentinel_forward(true, 99, child, 0));    /* kill <recorder> */
+	assert_false(rec_sentinel_forward(true, 99, child, 1));   /* kill -- -PGID */
+	assert_true(rec_sentinel_forward(true, 99, child, -ESRCH)); /* no witness: as before */
+	assert_false(rec_sentinel_forward(false, 0, child, 0));   /* the terminal */
+	assert_false(rec_sentinel_forward(false, 0, child, 1));
+	assert_false(rec_sentinel_forward(true, child, child, 0)); /* CMD signalled us */
+}
+
+/* Poll until the sentinel's view of sig is want (it works asynchronously). */
+static int pending_becomes(const struct rec_sentinel *s, int sig, int want)
+{
+	int r = -1;
+	for (int i = 0; i < 500; i++) {
+		if ((r = rec_sentinel_pending(s, sig)) == want)
+			return r;
+		struct timespec t = {0, 10 * 1000000};
+		nanosleep(&t, NULL);
+	}
+	return r;
+}
+
+static void test_sentinel_live(void **state)
+{
+	(void)state;
+	struct rec_sentinel s;
+	sigset_t watch, old;
+	sigemptyset(&watch);
+	sigaddset(&watch, SIGUSR1);
+	sigaddset(&watch, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &watch, &old);
+	assert_int_equal(rec_sentinel_start(&s, &watch), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	assert_true(s.pid > 0);
+	/* it holds its socket as fd 0 and nothing else */
+	char fd1[64];
+	snprintf(fd1, sizeof(fd1), "/proc/%d/fd/1", (int)s.pid);
+	assert_int_equal(pending_becomes(&s, SIGUSR1, 0), 0);
+	for (int i = 0; i < 500 && access(fd1, F_OK) == 0; i++) {
+		struct timespec t = {0, 10 * 1000000};
+		nanosleep(&t, NULL);
+	}
+	assert_int_equal(access(fd1, F_OK), -1);
+	assert_int_equal(kill(s.pid, SIGUSR1), 0);
+	assert_int_equal(pending_becomes(&s, SIGUSR1, 1), 1); /* blocked, so it waits there */
+	assert_int_equal(rec_sentinel_pending(&s, SIGUSR2), 0);
+	rec_sentinel_consume(&s, SIGUSR2); /* not pending: changes nothing */
+	rec_sentinel_consume(&s, SIGUSR1);
+	assert_int_equal(pending_becomes(&s, SIGUSR1, 0), 0);
+	pid_t pid = s.pid;
+	rec_sentinel_stop(&s);
+	assert_int_equal(s.pid, 0);
+	assert_true(rec_sentinel_pending(&s, SIGUSR1) < 0);
+	assert_int_equal(kill(pid, 0), -1); /* reaped */
+	rec_sentinel_stop(&s); /* twice is harmless */
+}
+
+static void test_lost_total(void **state)
+{
+	(void)state;
+	/* records and counts see the same losses; the counts also the last ones */
+	assert_true(rec_lost_total(0, 0) == 0);
+	assert_true(rec_lost_total(0, 526) == 526);
+	assert_true(rec_lost_total(40, 526) == 526);
+	assert_true(rec_lost_total(40, 0) == 40); /* kernels without PERF_FORMAT_LOST */
+	assert_true(rec_lost_add(UINT64_MAX - 1, 5) == UINT64_MAX);
+	assert_true(rec_lost_add(2, 3) == 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +770,12 @@ int main(void)
 		cmocka_unit_test(test_rawprof_bounded),
 		cmocka_unit_test(test_elfsyms_self),
 		cmocka_unit_test(test_symbolize_edges),
+		cmocka_unit_test(test_direct_calls_decode),
+		cmocka_unit_test(test_symbolize_static_calls),
+		cmocka_unit_test(test_sentinel_parse_pending),
+		cmocka_unit_test(test_sentinel_forward),
+		cmocka_unit_test(test_sentinel_live),
+		cmocka_unit_test(test_lost_total),
 	};
 	return cmocka_run_group_tests_name("profile_record", tests, NULL, NULL);
 }

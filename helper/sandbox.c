@@ -62,20 +62,16 @@ static int file_rules(scmp_filter_ctx ctx)
 	int r = 0;
 	/* the request pipe (helper.c read_exact) */
 	r |= allow(ctx, SCMP_SYS(read));
-	/* the symbolizer's code bytes and libelf's elf_begin(ELF_C_READ) in
-	 * record/elfsyms.c read the ELF files it was given */
+	/* the symbolizer's code bytes (record/) from the ELF files it holds */
 	r |= allow(ctx, SCMP_SYS(pread64));
 	/* the type and size of an open file (elfinfo.c fd_size): the old
 	 * fstat takes a descriptor and nothing else; lseek(SEEK_END) when a
 	 * filter hugexec was started under refuses fstat */
 	r |= allow(ctx, SCMP_SYS(fstat));
 	r |= allow(ctx, SCMP_SYS(lseek));
-	/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH), which looks
-	 * up any other path it is given: refused with an error, not killed,
-	 * because libelf's elf_begin asks it and copes without an answer */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(newfstatat), 0);
-	/* libelf's elf_begin (record/elfsyms.c) checks the descriptor is open */
-	r |= allow_if(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0));
+	/* Not newfstatat, glibc's fstat(): it would look up a path if given
+	 * one. Every ELF reader goes through a read-only view (elfinfo.h), so
+	 * libelf never asks. */
 	return r;
 }
 

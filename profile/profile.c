@@ -1092,10 +1092,10 @@ int prof_match_build_id(const struct prof_profile *p, const char *profile_name,
 		if (strcmp(s->path, bin_path) == 0 ||
 		    strcmp(base_name(s->path), base_name(bin_path)) == 0)
 			return hx_fail(e, -ESTALE,
-				       "profile %s is stale: it was recorded for build-id %.16s... of %s, "
-				       "but %s is build-id %.16s...; not using it",
+				       "profile %s is stale: it was recorded for build-id %s of %s, "
+				       "but %s is build-id %s; not using it",
 				       profile_name, s->build_id, s->path, bin_path, hex);
 	}
-	return hx_fail(e, -ENOENT, "profile %s has no data for %s (build-id %.16s...); not using it",
+	return hx_fail(e, -ENOENT, "profile %s has no data for %s (build-id %s); not using it",
 		       profile_name, bin_path, hex);
 }

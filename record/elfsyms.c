@@ -229,12 +229,14 @@ int rec_elfsyms_read(int fd, struct rec_elfsyms *out)
 	int r = hp_elf_read(fd, &out->elf);
 	if (r < 0 || !out->elf.usable)
 		return r;
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf)
+	/* a read-only view, as the helper's readers use: libelf then never
+	 * asks for the size with a call that could take a path */
+	struct hp_elf_view v;
+	if (hp_elf_view_open(fd, &v) < 0)
 		return 0; /* hp_elf_read could, so this is odd; no symbols then */
 	struct collect c = {0};
-	r = collect_syms(elf, out, &c);
-	elf_end(elf);
+	r = collect_syms(v.elf, out, &c);
+	hp_elf_view_close(&v);
 	if (r == 0)
 		r = build_tables(out, &c);
 	free(c.c);

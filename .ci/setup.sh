@@ -1,9 +1,12 @@
 #!/bin/sh
 # Install what hugexec needs to build and test on Debian 12 (run as root).
-# make setup runs this; CI runs it before make test.
+# make setup runs this; CI runs it before make test. restic is there for
+# t_go: a Go program (its own runtime, no libc) from Debian's archive;
+# libclang-rt-14-dev gives clang its libFuzzer (make fuzz).
 set -eu
 pkgs="build-essential clang libelf-dev libzydis-dev libseccomp-dev libcmocka-dev
-      python3 perl gawk procps util-linux file gdb strace"
+      python3 perl gawk procps util-linux file gdb strace binutils
+      restic libclang-rt-14-dev"
 if [ "$(id -u)" != 0 ]; then
 	echo "setup: run as root (sudo make setup) to install: $(echo $pkgs)" >&2
 	exit 1

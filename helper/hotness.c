@@ -94,20 +94,6 @@ void hp_hot_free(struct hp_hot *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* First function of o at or after offset off (o's functions are sorted). */
-static size_t lower_bound(const struct prof_object *o, uint64_t off)
-{
-	size_t lo = 0, hi = o->n_funcs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (o->funcs[mid].off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 uint64_t hp_hot_samples(const struct hp_hot *h, const struct hp_input *in, const struct hx_vma *v,
 			uint64_t addr, uint64_t len)
 {
@@ -118,7 +104,7 @@ uint64_t hp_hot_samples(const struct hp_hot *h, const struct hp_input *in, const
 	if (!o || lo >= hi)
 		return 0;
 	uint64_t off_lo = v->offset + (lo - v->start), off_hi = off_lo + (hi - lo), sum = 0;
-	for (size_t i = lower_bound(o, off_lo); i < o->n_funcs && o->funcs[i].off < off_hi; i++)
+	for (size_t i = prof_func_from(o, off_lo); i < o->n_funcs && o->funcs[i].off < off_hi; i++)
 		sum = sum > UINT64_MAX - o->funcs[i].samples ? UINT64_MAX : sum + o->funcs[i].samples;
 	return sum;
 }

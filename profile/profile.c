@@ -285,7 +285,7 @@ int prof_normalize(struct prof_profile *p)
 	return 0;
 }
 
-const struct prof_func *prof_func_at(const struct prof_object *o, uint64_t off)
+size_t prof_func_from(const struct prof_object *o, uint64_t off)
 {
 	size_t lo = 0, hi = o->n_funcs;
 	while (lo < hi) {
@@ -295,7 +295,13 @@ const struct prof_func *prof_func_at(const struct prof_object *o, uint64_t off)
 		else
 			hi = mid;
 	}
-	return lo < o->n_funcs && o->funcs[lo].off == off ? &o->funcs[lo] : NULL;
+	return lo;
+}
+
+const struct prof_func *prof_func_at(const struct prof_object *o, uint64_t off)
+{
+	size_t i = prof_func_from(o, off);
+	return i < o->n_funcs && o->funcs[i].off == off ? &o->funcs[i] : NULL;
 }
 
 /* ---- printing ------------------------------------------------------------ */

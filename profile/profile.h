@@ -116,6 +116,8 @@ int prof_merge(struct prof_profile *dst, const struct prof_profile *src,
 const struct prof_object *prof_find(const struct prof_profile *p, const char *build_id_hex);
 /* The function of o at exactly off, or NULL (o must be normalized). */
 const struct prof_func *prof_func_at(const struct prof_object *o, uint64_t off);
+/* The index of o's first function at or after off (n_funcs if none). */
+size_t prof_func_from(const struct prof_object *o, uint64_t off);
 /* Sum of all objects' samples plus unattributed (saturating; a profile
  * that prof_parse or prof_merge accepted never saturates). */
 uint64_t prof_total(const struct prof_profile *p);

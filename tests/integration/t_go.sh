@@ -12,10 +12,11 @@ if command -v go >/dev/null; then
 	cd - >/dev/null || exit 99
 	set -- "$TMP/gobin" a b
 else
-	for c in docker containerd runc; do
+	for c in restic docker containerd runc; do
 		p=$(command -v $c) || continue
 		grep -qa 'Go build' "$p" 2>/dev/null || continue
-		set -- "$p" --version
+		set -- "$p" version
+		[ $c = restic ] || set -- "$p" --version
 		break
 	done
 	[ $# -gt 0 ] || skip "no Go toolchain and no Go program on this machine"

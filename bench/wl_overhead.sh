@@ -8,8 +8,8 @@
 #           --backing=thp on a cold page cache (evicted first: the copy
 #           then waits for the disk) and on a warm one, hugetlb (warm; needs
 #           the pool), and thp-warm with --no-perf-map (where hugexec has
-#           it: writing /tmp/perf-PID.map happens while the target is
-#           held, so it is part of the remap time); against a memcpy of the
+#           it: the perf map is written after the program was let go, so
+#           this row checks that it costs the hold nothing); against a memcpy of the
 #           same size measured in the same round (benchrun memcpy: into a pre-faulted buffer, and into
 #           a fresh MADV_HUGEPAGE mapping, faults included).
 # Must never: count a run in which hugexec did not remap (it is recorded,

@@ -48,7 +48,7 @@ BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
-            $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/ownmap $(B)/progs/crossfn
+            $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
@@ -155,7 +155,7 @@ test: $(UNIT_BIN) $(REPLAY_BIN) $(B)/hugexec $(T)/hugexec $(PROGS)
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< [fuzz])
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FOBJ)
 	$(call say,LD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
@@ -203,4 +203,4 @@ install: $(B)/hugexec
 # keep objects made along pattern chains (fuzz, replay)
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(TOBJ:.o=.d)
+-include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(FOBJ:.o=.d)

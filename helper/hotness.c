@@ -18,15 +18,16 @@ int hp_profile_read(int fd, const char *name, struct prof_profile *out, struct h
 	if (!buf)
 		return hx_fail(e, -ENOMEM, "out of memory");
 	for (;;) {
-		if (len == cap) {
-			char *nb = cap < PROF_FILE_MAX ? realloc(buf, cap * 2) : NULL;
+		if (len == cap) { /* up to PROF_FILE_MAX bytes, and one more to see the end */
+			size_t ncap = cap * 2 > PROF_FILE_MAX + 1 ? PROF_FILE_MAX + 1 : cap * 2;
+			char *nb = cap <= PROF_FILE_MAX ? realloc(buf, ncap) : NULL;
 			if (!nb) {
 				free(buf);
-				return hx_fail(e, cap < PROF_FILE_MAX ? -ENOMEM : -EFBIG,
+				return hx_fail(e, cap <= PROF_FILE_MAX ? -ENOMEM : -EFBIG,
 					       "profile %s: too large", name);
 			}
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		ssize_t r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)

@@ -196,6 +196,17 @@ static void no_way(const struct hx_req_header *rq, const char *path, const struc
 	}
 }
 
+static bool thp_usable(const struct hx_req_header *rq)
+{
+	return rq->thp_mode != HX_THP_UNKNOWN && !(rq->target_flags & HX_TGT_THP_DISABLED);
+}
+
+/* Can the file's own page cache give r 2 MB pages (zero copy)? */
+static bool file_usable(const struct hx_req_header *rq, const struct hp_region *r)
+{
+	return r->congruent && !r->edge && thp_usable(rq) && rq->thp_mode != HX_THP_NEVER;
+}
+
 /* The chain of one region; hugetlb: its windows were given pool pages. */
 static int emit_region(struct hx_plan *p, const struct hp_input *in, const struct hp_region *r,
 		       struct chain *c, const struct budget *b, bool hugetlb, char **notes)
@@ -204,8 +215,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	const struct hx_vma *v = &in->vmas->v[r->vma];
 	uint32_t mode = rq->backing_mode;
 	bool any = mode == HX_MODE_AUTO;
-	bool thp_on = rq->thp_mode != HX_THP_UNKNOWN && !(rq->target_flags & HX_TGT_THP_DISABLED);
-	bool file_ok = r->congruent && thp_on && rq->thp_mode != HX_THP_NEVER;
+	bool thp_on = thp_usable(rq), file_ok = file_usable(rq, r);
 	int err;
 	if (r->edge && mode == HX_MODE_FILE)
 		return 0; /* windows are always copies */
@@ -225,7 +235,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	/* Dropping our PTEs to evict the cache would lose modified (copied-on-
 	 * write) text pages: only clean text gets the second file attempt. */
 	bool clean = hx_vma_clean(v);
-	if ((any || mode == HX_MODE_FILE) && file_ok && !r->edge &&
+	if ((any || mode == HX_MODE_FILE) && file_ok &&
 	    ((err = emit_file(p, r, c, false)) < 0 || (clean && (err = emit_file(p, r, c, true)) < 0)))
 		return err;
 	if ((any || mode == HX_MODE_HUGETLB) && hugetlb &&
@@ -243,9 +253,12 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 }
 
 /* Which 2 MB windows get hugetlb pages (mark[w], w counting the windows of
- * all regions in order). All of them when the pool holds enough; else the
- * hottest (--profile) or, without a profile, the first ones: backing is
- * decided per window, the rest goes on THP. */
+ * all regions in order). Only where a hugetlb copy may be planned at all
+ * (auto or --backing=hugetlb), and, in auto, not for text the file's own
+ * page cache can put on 2 MB pages (it needs no pool page). All of those
+ * when the pool holds enough; else the hottest (--profile) or, without a
+ * profile, the first ones: backing is decided per window, the rest goes
+ * on THP. */
 struct window {
 	uint64_t heat;
 	size_t w;
@@ -272,17 +285,26 @@ static int mark_hugetlb(const struct hp_input *in, const struct hp_region *r, si
 		free(order);
 		return -ENOMEM;
 	}
-	b->hugetlb_needed = nw;
-	size_t give = nw <= b->hugetlb_pages ? nw : (size_t)b->hugetlb_pages, w = 0;
-	for (size_t i = 0; i < n; i++)
+	const struct hx_req_header *rq = in->req;
+	size_t want = 0, w = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool may = rq->backing_mode == HX_MODE_HUGETLB ||
+			   (rq->backing_mode == HX_MODE_AUTO && !file_usable(rq, &r[i]));
 		for (uint64_t a = r[i].addr; a < r[i].addr + r[i].len; a += HX_HUGE, w++) {
-			mark[w] = !order && w < give;
+			if (!may)
+				continue;
 			if (order)
-				order[w] = (struct window){
+				order[want] = (struct window){
 					hp_hot_samples(hot, in, &in->vmas->v[r[i].vma], a, HX_HUGE), w};
+			else
+				mark[w] = want < b->hugetlb_pages;
+			want++;
 		}
+	}
+	b->hugetlb_needed = want;
+	size_t give = want <= b->hugetlb_pages ? want : (size_t)b->hugetlb_pages;
 	if (order) {
-		qsort(order, nw, sizeof(*order), hotter);
+		qsort(order, want, sizeof(*order), hotter);
 		for (size_t k = 0; k < give; k++)
 			mark[order[k].w] = true;
 	}

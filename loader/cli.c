@@ -37,7 +37,8 @@ static const char usage[] =
 	"      --follow-exec=SECONDS\n"
 	"                       when CMD has nothing to remap (env, nice, numactl, a\n"
 	"                       #!/usr/bin/env script), wait this long for the program it\n"
-	"                       execs and remap that one (default 2; 0: do not wait)\n"
+	"                       execs and remap that one (default 2, or 0.5 without\n"
+	"                       CAP_SYS_PTRACE; 0: do not wait)\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
@@ -97,6 +98,7 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 			return hx_fail(e, -EINVAL, "--follow-exec: '%s' is not a number of seconds "
 				       "(0 to 3600)", val);
 		o->follow_ms = (uint32_t)(secs * 1000 + 0.5);
+		o->follow_ms_set = true;
 	} else if (strcmp(name, "profile") == 0) {
 		if (!*val)
 			return hx_fail(e, -EINVAL, "--profile: no file named");

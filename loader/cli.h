@@ -25,6 +25,7 @@ struct ld_opts {
 	char *only;             /* newline-separated globs (--only, repeatable) */
 	char *exclude;          /* newline-separated globs (--exclude) */
 	uint32_t follow_ms;     /* --follow-exec: how long to wait for a wrapper's exec */
+	bool follow_ms_set;     /* given on the command line (else a default) */
 	const char *profile;    /* --profile FILE (points into argv), or NULL */
 	int cmd_index;          /* argv index of CMD; argc if missing */
 };
@@ -32,7 +33,8 @@ struct ld_opts {
 #define LD_DEFAULT_MIN_SIZE ((uint64_t)2 << 20)
 /* env, nice, numactl, taskset exec their command within milliseconds; a
  * shell script's `exec` at its end may take longer. */
-#define LD_DEFAULT_FOLLOW_MS 2000u
+#define LD_DEFAULT_FOLLOW_MS 2000u /* 500 for a tracer that must watch
+					      * every system call (follow.c) */
 #define LD_MAX_FOLLOW_MS 3600000u
 
 /* Parse argv[1..]. Returns 0 (see opts->help/version/cmd_index) or

@@ -14,8 +14,11 @@
  * credentials: for such a program it detaches and lets the exec run
  * untraced. A root tracer keeps them (ptracer_capable) and only waits for
  * the exec event, which costs the program nothing.
- * When the time is up (--follow-exec) the program is interrupted and
- * detached, a signal met on the way handed back with the detach.
+ * When the time is up (--follow-exec) the tracer simply leaves: the
+ * kernel detaches a dead tracer's tracees without waking them, whereas
+ * PTRACE_INTERRUPT would make a call such as epoll_wait fail with EINTR.
+ * A non-root tracer watches for 0.5 s unless told otherwise: it stops the
+ * program at every system call.
  * Must never: let an exec happen traced that tracing would change, keep
  * the program stopped longer than one stop takes, or drop a signal.
  */
@@ -26,17 +29,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/ptrace.h> /* PTRACE_GET_SYSCALL_INFO (5.3) */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define LD_MAX_FOLLOWS 8 /* env -> sh -> node is 2 */
+/* Watching every system call slows a busy program; env, nice and numactl
+ * exec within milliseconds. */
+#define LD_FOLLOW_WATCH_MS 500u
 
 static int pt(struct ld_tracer *tr, int req, void *addr, void *data)
 {
@@ -90,47 +100,85 @@ static int read_string(struct ld_tracer *tr, uint64_t addr, char *out, size_t si
 	return -ENAMETOOLONG;
 }
 
-/* The file an execve/execveat at its entry stop is about to run, as a
- * path this process can open (through /proc/PID/cwd or /proc/PID/fd). */
-static int exec_target(struct ld_tracer *tr, const struct ptrace_syscall_info *si, char *out,
-		       size_t size)
+/* The exec system calls, by the ABI a call came in with: a 64-bit
+ * program may also use the i386 (int $0x80) and x32 entries. */
+#define X32_BIT 0x40000000ull
+enum { I386_EXECVE = 11, I386_EXECVEAT = 358, I386_EXIT_GROUP = 252,
+       X32_EXECVE = 520, X32_EXECVEAT = 545 };
+
+/* 1 for execve, 2 for execveat, 0 for anything else. */
+static int exec_kind(const struct ptrace_syscall_info *si)
 {
-	bool at = si->entry.nr == SYS_execveat;
-	int64_t dirfd = at ? (int64_t)si->entry.args[0] : AT_FDCWD;
+	uint64_t nr = si->entry.nr;
+	if (si->arch == AUDIT_ARCH_I386)
+		return nr == I386_EXECVE ? 1 : nr == I386_EXECVEAT ? 2 : 0;
+	if (si->arch != AUDIT_ARCH_X86_64)
+		return 0;
+	if (nr & X32_BIT)
+		nr = (nr & ~X32_BIT) == X32_EXECVE ? SYS_execve
+		     : (nr & ~X32_BIT) == X32_EXECVEAT ? SYS_execveat : ~0ull;
+	return nr == SYS_execve ? 1 : nr == SYS_execveat ? 2 : 0;
+}
+
+/* The file an exec at its entry stop is about to run, as a path this
+ * process can open: through the program's own root, cwd or descriptor. */
+static int exec_target(struct ld_tracer *tr, const struct ptrace_syscall_info *si, bool at,
+		       char *out, size_t size)
+{
+	int64_t dirfd = at ? (int32_t)si->entry.args[0] : AT_FDCWD;
 	char name[4096];
 	int r = read_string(tr, si->entry.args[at ? 1 : 0], name, sizeof(name));
 	if (r < 0)
 		return r;
-	int n;
-	if (name[0] == '/')
-		n = snprintf(out, size, "%s", name);
+	int n, pid = (int)tr->pid;
+	if (name[0] == '/') /* a chroot or mount namespace of its own */
+		n = snprintf(out, size, "/proc/%d/root%s", pid, name);
 	else if (dirfd == AT_FDCWD)
-		n = snprintf(out, size, "/proc/%d/cwd/%s", (int)tr->pid, name);
+		n = snprintf(out, size, "/proc/%d/cwd/%s", pid, name);
 	else if (!name[0]) /* AT_EMPTY_PATH: the descriptor itself */
-		n = snprintf(out, size, "/proc/%d/fd/%d", (int)tr->pid, (int)dirfd);
+		n = snprintf(out, size, "/proc/%d/fd/%d", pid, (int)dirfd);
 	else
-		n = snprintf(out, size, "/proc/%d/fd/%d/%s", (int)tr->pid, (int)dirfd, name);
+		n = snprintf(out, size, "/proc/%d/fd/%d/%s", pid, (int)dirfd, name);
 	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }
 
+/* --strict: the exec at this entry stop becomes exit_group(125) of the
+ * same ABI, so the program it names never runs. */
+static int exit_instead(struct ld_tracer *tr, const struct ptrace_syscall_info *si)
+{
+	struct user_regs_struct r;
+	int err = pt(tr, PTRACE_GETREGS, NULL, &r);
+	if (err < 0)
+		return err;
+	if (si->arch == AUDIT_ARCH_I386) {
+		r.orig_rax = I386_EXIT_GROUP;
+		r.rbx = LD_EXIT_STRICT;
+	} else {
+		r.orig_rax = (si->entry.nr & X32_BIT) | SYS_exit_group;
+		r.rdi = LD_EXIT_STRICT;
+	}
+	return pt(tr, PTRACE_SETREGS, NULL, &r);
+}
+
 /* At a syscall stop: 1 if it is the entry of an exec that must not run
- * traced (why in buf), 0 to go on, <0 if the stop cannot be read. */
+ * traced (why in buf; under --strict it was made an exit), 0 to go on,
+ * <0 if the stop cannot be read. */
 static int unsafe_exec(struct ld_tracer *tr, char *buf, size_t size)
 {
 	struct ptrace_syscall_info si;
 	int r = pt(tr, PTRACE_GET_SYSCALL_INFO, (void *)sizeof(si), &si);
 	if (r < 0)
 		return r;
-	if (si.op != PTRACE_SYSCALL_INFO_ENTRY ||
-	    (si.entry.nr != SYS_execve && si.entry.nr != SYS_execveat))
-		return 0;
+	int kind = si.op == PTRACE_SYSCALL_INFO_ENTRY ? exec_kind(&si) : 0;
 	char path[4200], why[400];
-	if (exec_target(tr, &si, path, sizeof(path)) < 0)
-		return 0; /* the kernel will fail it the same way */
-	const char *no = ld_precheck(path, geteuid() == 0, why, sizeof(why));
+	if (!kind || exec_target(tr, &si, kind == 2, path, sizeof(path)) < 0)
+		return 0; /* not an exec, or one the kernel will fail the same way */
+	const char *no = ld_precheck(path, false, why, sizeof(why));
 	if (!no)
 		return 0;
 	snprintf(buf, size, "it execs a program hugexec does not trace (%s)", no);
+	if (tr->o->strict && (r = exit_instead(tr, &si)) < 0)
+		return r;
 	return 1;
 }
 
@@ -145,31 +193,44 @@ static int resume(struct ld_tracer *tr, const struct inj_stop *s, bool watch)
 	return pt(tr, how, NULL, NULL);
 }
 
-/* Time is up or the next exec must run untraced: let go from this stop. */
-static int let_go(struct ld_tracer *tr, const struct inj_stop *s)
+/* Does this process hold CAP_SYS_PTRACE? Then a set-id exec keeps its
+ * privileges under us (ptracer_capable). Root in a container may not. */
+static bool can_ptrace_privileged(void)
 {
-	int sig = s->kind == INJ_STOP_SIGNAL ? s->sig : 0;
-	return pt(tr, PTRACE_DETACH, NULL, (void *)(long)sig);
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	const char *p = strstr(buf, "\nCapEff:");
+	return p && (strtoull(p + 8, NULL, 16) >> CAP_SYS_PTRACE & 1);
+}
+
+uint32_t ld_follow_ms(const struct ld_opts *o)
+{
+	return o->follow_ms_set || can_ptrace_privileged() ? o->follow_ms : LD_FOLLOW_WATCH_MS;
 }
 
 static int follow(struct ld_tracer *tr, const sigset_t *chld, struct hx_err *e)
 {
-	uint64_t deadline = hx_now_ns() + (uint64_t)tr->o->follow_ms * 1000000u;
-	bool interrupted = false, watch = geteuid() != 0;
+	bool watch = !can_ptrace_privileged();
+	uint32_t ms = ld_follow_ms(tr->o);
+	uint64_t deadline = hx_now_ns() + (uint64_t)ms * 1000000u;
 	int r = set_options(tr, false);
 	if (r < 0)
 		return hx_fail(e, -EAGAIN, "cannot follow the program: %s", strerror(-r));
 	r = pt(tr, watch ? PTRACE_SYSCALL : PTRACE_CONT, NULL, NULL);
 	while (r == 0) {
 		int status;
-		int w = wait_until(tr, chld, interrupted ? UINT64_MAX : deadline, &status);
+		int w = wait_until(tr, chld, deadline, &status);
+		if (w == -ECHILD) /* it exec'd from another thread, which we do not trace */
+			return -ESRCH;
 		if (w < 0)
 			return hx_fail(e, w, "waiting for the program: %s", strerror(-w));
-		if (w == 0) { /* the next stop, whatever it is, is where we let go */
-			interrupted = true;
-			r = pt(tr, PTRACE_INTERRUPT, NULL, NULL);
-			continue;
-		}
+		if (w == 0) /* let go by leaving: see ld_follow_exec */
+			return hx_fail(e, -ETIMEDOUT, "it did not exec another program within "
+				       "%.1f s (--follow-exec)", ms / 1000.0);
 		struct inj_stop s = inj_classify(status);
 		if (s.kind == INJ_STOP_EXITED || s.kind == INJ_STOP_KILLED)
 			return -ESRCH;
@@ -178,17 +239,12 @@ static int follow(struct ld_tracer *tr, const sigset_t *chld, struct hx_err *e)
 				break;
 			return 0;
 		}
-		if (interrupted) {
-			if ((r = let_go(tr, &s)) == 0)
-				return hx_fail(e, -ETIMEDOUT, "it did not exec another program within "
-					       "%.1f s (--follow-exec)", tr->o->follow_ms / 1000.0);
-			break;
-		}
 		if (s.kind == INJ_STOP_SYSCALL) {
 			int u = unsafe_exec(tr, tr->follow_note, sizeof(tr->follow_note));
 			if (u != 0) { /* 1: must not trace it; <0: cannot tell */
-				if ((r = let_go(tr, &s)) == 0)
-					return hx_fail(e, -EPERM, "%s", u > 0 ? tr->follow_note
+				if ((r = pt(tr, PTRACE_DETACH, NULL, NULL)) == 0)
+					return hx_fail(e, u > 0 && tr->o->strict ? -ECANCELED : -EPERM,
+						       "%s", u > 0 ? tr->follow_note
 						       : "cannot see its system calls");
 				break;
 			}

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 enum {
-	EXIT_HUGEXEC = 125,  /* hugexec's own failure (usage, --strict) */
+	EXIT_HUGEXEC = LD_EXIT_STRICT, /* hugexec's own failure (usage, --strict) */
 	EXIT_NOEXEC = 126,   /* found but not executable */
 	EXIT_NOTFOUND = 127, /* as a shell says it */
 };
@@ -225,19 +225,27 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		/* said now, while the program waits at its entry: after it
 		 * runs, our lines would land among its own output */
 		char nm[300];
-		if (o->verbose)
+		uint32_t ms = ld_follow_ms(o);
+		if (o->verbose && ms)
 			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "nothing to remap: %s; following it "
-			     "for %.1f s in case it execs another program", tr->none_why,
-			     o->follow_ms / 1000.0);
+			     "for %.1f s in case it execs another program", tr->none_why, ms / 1000.0);
+		if (!ms)
+			return 0;
 		r = ld_follow_exec(tr, e);
 		if (r == -EAGAIN)
 			return 0; /* still stopped at its entry: released as usual */
 		if (r == -ESRCH)
 			return 1; /* it ended without exec'ing anything */
+		const char *name = shown_name(tr, cmd, nm, sizeof(nm));
 		if (r == -EPERM) /* a fail-open note: said whatever the timing */
-			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "%s; running it unmodified", e->msg);
+			note(o, name, "%s; running it unmodified", e->msg);
+		else if (r == -ECANCELED) { /* like a program refused before its exec */
+			char pn[300];
+			fprintf(stderr, "hugexec: %s: %s (--strict: exit %d)\n",
+				ld_printable(name, pn, sizeof(pn)), e->msg, LD_EXIT_STRICT);
+		}
 		else if (r < 0 && (r != -ETIMEDOUT || o->verbose >= 2))
-			note(o, cmd, "%s; it runs on unmodified", e->msg);
+			note(o, name, "%s; it runs on unmodified", e->msg);
 		if (r < 0)
 			return 1;
 	}

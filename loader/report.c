@@ -210,7 +210,8 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 	if (edges)
 		snprintf(more, sizeof(more), ", %s more from --align=aggressive",
 			 ld_size(edges, sz3, sizeof(sz3)));
-	if (tr->profile_fd >= 0) { /* --profile: how much of it runs on 2 MB pages now */
+	/* --profile, when it was used: how much of it runs on 2 MB pages now */
+	if (tr->profile_fd >= 0 && tr->plan.warn_str == HX_NO_STR) {
 		size_t w = strlen(more);
 		snprintf(more + w, sizeof(more) - w, ", %.1f%% of the profile's samples",
 			 ld_profile_share(tr) * 100.0);

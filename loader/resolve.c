@@ -98,9 +98,9 @@ static const char *check_one(const char *path, bool privileged, int depth, char 
 			     size_t buflen)
 {
 	struct stat st;
-	if (stat(path, &st) != 0)
-		return NULL; /* the exec will report it */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL; /* the exec will report it (a FIFO must not block us) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	unsigned char h[256];
 	ssize_t n = fd >= 0 ? read(fd, h, sizeof(h)) : -1;
 	if (fd >= 0)
@@ -118,7 +118,8 @@ static const char *check_one(const char *path, bool privileged, int depth, char 
 		return buf;
 	}
 	if (fd < 0)
-		return privileged ? NULL : "program file is not readable";
+		return privileged ? NULL : depth ? "interpreter file is not readable"
+						 : "program file is not readable";
 	if (n < EI_NIDENT + 4 || memcmp(h, ELFMAG, SELFMAG) != 0)
 		return NULL; /* something exec will judge */
 	const char *who = depth ? "interpreter" : "program";

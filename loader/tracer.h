@@ -117,12 +117,22 @@ int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 /* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
 int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
 
+/* The exit status --strict gives a program that must not run. */
+#define LD_EXIT_STRICT 125
+
 /* follow.c: at the entry stop of a program with nothing to remap, wait
  * (at most --follow-exec) for it to exec another. Returns 0 at the new
- * image's exec stop; -ESRCH if the program ended; -EAGAIN if it could not
- * be followed and is still stopped where it was; any other error after
- * the program was let go (detached, running untraced). */
+ * image's exec stop; -ESRCH if the program ended (or exec'd from a thread
+ * we do not trace); -EAGAIN if it could not be followed and is still
+ * stopped where it was; -ETIMEDOUT when time ran out: it runs on, still
+ * attached, and the tracer must exit without touching it again (the
+ * kernel then detaches it without waking it); -EPERM after it was
+ * detached at an exec that must run untraced, -ECANCELED when --strict
+ * turned that exec into exit_group(125); other errors after it was let go
+ * or with ptrace failing (the tracer then exits too). */
 int ld_follow_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+/* How long ld_follow_exec waits, in ms: --follow-exec, or its default. */
+uint32_t ld_follow_ms(const struct ld_opts *o);
 
 /* plan_get.c: also saves the target's state (inj_save) once it is clear
  * that there is work to do. */

@@ -51,6 +51,12 @@ printf '#!%s\n' "$TMP/elf32" > "$TMP/s32"; chmod +x "$TMP/s32"
 [ $rc = $want ] && grep -q '32-bit interpreter.*running it unmodified' "$TMP/e" || fail "32-bit #!: $rc $(cat "$TMP/e")"
 "$H" --strict "$TMP/s32" 2>"$TMP/e"; rc=$?
 [ $rc = 125 ] || fail "--strict, 32-bit #!: status $rc: $(cat "$TMP/e")"
+# a FIFO named as the interpreter: the kernel refuses it (126); hugexec
+# must not block opening it
+mkfifo "$TMP/fifo" && printf '#!%s\n' "$TMP/fifo" > "$TMP/sfifo" && chmod +x "$TMP/sfifo"
+"$TMP/sfifo" 2>/dev/null; fwant=$?
+timeout 20 "$H" "$TMP/sfifo" 2>/dev/null; rc=$?
+[ $rc = $fwant ] || fail "FIFO as interpreter: status $rc, plain $fwant"
 # the tracer's own check (for what the precheck cannot see): --strict makes
 # the 32-bit program exit 125 with an i386 system call, no crash
 HUGEXEC_TEST_NO_PRECHECK=1 "$HT" --strict "$TMP/elf32" 2>"$TMP/e"; rc=$?

@@ -44,6 +44,20 @@ grep -q 'did not exec another program within 0.2 s' "$TMP/late.err" || fail "lat
 SELFCHECK=1 capture slow "$H" --backing=thp --follow-exec=10 sh -c 'sleep 0.5; exec "$0" --calls 1000' "$prog"
 same_run plain slow
 huge_ok slow
+# time up while the wrapper sits in a system call that is not restarted
+# (epoll_wait, sigtimedwait): letting go must not make it fail with EINTR
+capture wp "$P/execvia" wait 800
+capture wh "$H" --follow-exec=0.3 "$P/execvia" wait 800
+sed 's/after [0-9.]* s/after N s/' "$TMP/wp.out" > "$TMP/wp.norm"
+sed 's/after [0-9.]* s/after N s/' "$TMP/wh.out" | cmp -s - "$TMP/wp.norm" ||
+	fail "a call came back early when hugexec let go: $(cat "$TMP/wh.out") vs $(cat "$TMP/wp.out")"
+grep -q 'epoll_wait: 0 ok after 0.8 s' "$TMP/wh.out" || fail "epoll_wait: $(cat "$TMP/wh.out")"
+# an exec from another thread (only the first one is traced): runs, and
+# hugexec says nothing about it
+SELFCHECK=1 capture th "$H" --backing=thp "$P/execvia" thread "$prog" --calls 1000
+same_run plain th
+wait_tracers "$P/execvia"
+[ "$(grep -c '^hugexec: ' "$TMP/th.err")" = 0 ] || fail "exec from a thread: $(cat "$TMP/th.err")"
 # --follow-exec=0: not followed at all
 SELFCHECK=1 capture off "$H" --follow-exec=0 env "$prog" --calls 1000
 same_run plain off
@@ -69,6 +83,17 @@ if is_root && command -v setpriv >/dev/null; then
 	same_run up uh
 	[ "$(cat "$TMP/uh.out")" = 0 ] || fail "setuid program lost its privilege when followed: euid $(cat "$TMP/uh.out")"
 	grep -q 'execs a program hugexec does not trace (.*setuid.*running it unmodified' "$TMP/uh.err" || fail "setuid exec: $(cat "$TMP/uh.err")"
+	# ... also through the i386 entry (int $0x80) of a 64-bit wrapper
+	capture ip as_nobody "$TMP/euid"
+	capture ih as_nobody "$H" "$P/execvia" int80 "$TMP/euid"
+	[ "$(cat "$TMP/ih.out")" = 0 ] || fail "int \$0x80 exec of a setuid program lost its privilege: $(cat "$TMP/ih.out") $(cat "$TMP/ih.err")"
+	# --strict: the set-id program does not run, exit 125, as when named directly
+	capture us as_nobody "$H" --strict env "$TMP/euid"
+	[ "$(cat "$TMP/us.rc")" = 125 ] && [ ! -s "$TMP/us.out" ] ||
+		fail "--strict, setuid exec after a wrapper: $(cat "$TMP/us.rc") $(cat "$TMP/us.out") $(cat "$TMP/us.err")"
+	# a non-root follower watches only 0.5 s by default (every call stops)
+	capture nd as_nobody "$H" -v sleep 1
+	grep -q 'following it for 0.5 s' "$TMP/nd.err" || fail "non-root default: $(cat "$TMP/nd.err")"
 	# and an ordinary program is still followed as that user
 	cp "$prog" "$TMP/big"; chmod 755 "$TMP/big"
 	SELFCHECK=1 capture nb as_nobody "$H" --backing=thp env "$TMP/big" --calls 1000

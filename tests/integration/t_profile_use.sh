@@ -57,6 +57,8 @@ for kind in stale:"warning: profile .*stale.prof is stale" trunc:"warning: .*tru
 	grep -q "$why" "$TMP/$k.err" || fail "$k profile: $(cat "$TMP/$k.err")"
 	[ "$(grep -c '^hugexec: ' "$TMP/$k.err")" = 1 ] || fail "$k profile: not one line: $(cat "$TMP/$k.err")"
 	[ "$(field "$TMP/$k.err" huge_kb)" -ge "$interior" ] || fail "$k profile: not plain huge pages: $(cat "$TMP/$k.err")"
+	capture v$k "$H" -v --backing=thp --profile="$TMP/$k.prof" "$prog" --calls 1000
+	grep -q "of the profile's samples" "$TMP/v$k.err" && fail "-v reports the share of an unused profile: $(cat "$TMP/v$k.err")"
 	SELFCHECK=1 capture q$k "$H" -q --backing=thp --profile="$TMP/$k.prof" "$prog" --calls 1000
 	[ "$(grep -c '^hugexec: ' "$TMP/q$k.err")" = 0 ] || fail "-q: $(cat "$TMP/q$k.err")"
 done

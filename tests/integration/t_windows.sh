@@ -16,4 +16,7 @@ h=$(field "$TMP/mix.err" huge_kb)
 [ "${h:-0}" -ge "$interior" ] || fail "$h of $interior KB huge: $(cat "$TMP/mix.err")"
 grep -q "(hugetlb $((free * 2)) MB, thp [0-9]* MB)" "$TMP/mix.err" || fail "not split by window: $(cat "$TMP/mix.err")"
 note "$(grep 'on 2 MB pages' "$TMP/mix.err")"
+# where hugetlb is not asked for, nothing is split: one region, one group
+capture t "$H" -v --backing=thp "$prog" --calls 1000
+grep -q '(thp [0-9]* MB), 1 region,' "$TMP/t.err" || fail "--backing=thp was split: $(cat "$TMP/t.err")"
 exit 0

@@ -2,6 +2,7 @@
  * the planner builds must pass the loader's validator and the codec. */
 #include "fixtures.h"
 #include "../../loader/validate.h"
+#include "../../profile/profile.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -258,7 +259,7 @@ static void test_plan_hugetlb_budget(void **state)
 	(void)state;
 	struct world w;
 	world_pie(&w);
-	w.rq.hugetlb_free = 16; /* enough for the 30 MB executable (15), not for both */
+	w.rq.hugetlb_free = 16; /* the 30 MB executable needs 15 */
 	struct hx_plan p;
 	struct hx_err e = {0};
 	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
@@ -267,20 +268,94 @@ static void test_plan_hugetlb_budget(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(g[0].backing, HX_BACK_HUGETLB);
 	assert_int_equal(g[1].backing, HX_BACK_THP);
-	/* 1 page left for the library's 4 windows: backing is per window, so
-	 * its first window may take it, the other three go on THP */
+	/* the library's own page cache can give it 2 MB pages: no pool page
+	 * for it, and one chain, not split */
 	g = groups_for(&p, 0x7f0000200000, &n);
-	assert_int_equal(n, 4); /* file, file after eviction, hugetlb, THP */
-	assert_int_equal(g[0].len, 2u << 20);
-	assert_int_equal(g[2].backing, HX_BACK_HUGETLB);
-	assert_int_equal(g[3].backing, HX_BACK_THP);
-	g = groups_for(&p, 0x7f0000400000, &n);
 	assert_int_equal(n, 3); /* file, file after eviction, THP */
-	assert_int_equal(g[0].len, 6u << 20);
-	assert_int_equal(g[0].file_offset, 0x200000 + (0x7f0000400000 - 0x7f0000200000));
+	assert_int_equal(g[0].len, 8u << 20);
 	assert_int_equal(g[2].backing, HX_BACK_THP);
 	check_plan_valid(&p, FIX_PIE_MAPS, 4242);
 	hx_plan_free(&p);
+
+	/* 10 pages for 15 windows: backing per window, the first 10 windows on
+	 * hugetlb, the other 5 on THP */
+	w.rq.hugetlb_free = 10;
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	g = groups_for(&p, 0x55a1e2000000, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].len, 20u << 20);
+	assert_int_equal(g[0].backing, HX_BACK_HUGETLB);
+	g = groups_for(&p, 0x55a1e2000000 + (20u << 20), &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(g[0].len, 10u << 20);
+	assert_int_equal(g[0].backing, HX_BACK_THP);
+	assert_int_equal(g[0].file_offset, 0x1000 + (0x55a1e2000000 - FIX_PIE_TEXT_LO) + (20u << 20));
+	check_plan_valid(&p, FIX_PIE_MAPS, 4242);
+	hx_plan_free(&p);
+
+	/* --backing=thp: the pool is not for it, nothing is split */
+	w.rq.backing_mode = HX_MODE_THP;
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	g = groups_for(&p, 0x55a1e2000000, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(g[0].len, 30u << 20);
+	hx_plan_free(&p);
+	world_free(&w);
+}
+
+/* --profile: the one free hugetlb page goes to the window where the
+ * samples are, not to the first; groups carry their share of the samples;
+ * a profile of another build is a warning and changes nothing. */
+static void test_plan_profile_hot_window(void **state)
+{
+	(void)state;
+	struct world w;
+	world_pie(&w);
+	memcpy(w.files[0].elf.build_id, "\xca\xfe\xf0\x0d", 4);
+	w.rq.hugetlb_free = 1;
+	const uint64_t text = 0x55a1e1e10000, region = 0x55a1e2000000;
+	const uint64_t hot = region + 12 * (2u << 20) + 0x4000; /* in window 12 */
+	struct prof_profile prof;
+	struct prof_object *o;
+	prof_init(&prof);
+	assert_int_equal(prof_add_object(&prof, "cafef00d", "/opt/app/bin/server", 100, &o), 0);
+	assert_int_equal(prof_add_func(o, 0x1000 + (hot - text), 64, 100, "hot"), 0);
+	assert_int_equal(prof_normalize(&prof), 0);
+	w.in.profile = &prof;
+	w.in.profile_name = "t.prof";
+	struct hx_plan p;
+	struct hx_err e = {0};
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	uint32_t n;
+	const struct hx_plan_group *g = groups_for(&p, region + 12 * (2u << 20), &n);
+	assert_non_null(g);
+	assert_int_equal(g[0].len, 2u << 20);
+	assert_int_equal(g[0].backing, HX_BACK_HUGETLB);
+	assert_int_equal(g[0].heat, HX_HEAT_ALL);
+	g = groups_for(&p, region, &n);
+	assert_int_equal(g[0].backing, HX_BACK_THP); /* not the first window */
+	assert_int_equal(g[0].heat, 0);
+	assert_int_equal(p.warn_str, HX_NO_STR);
+	check_plan_valid(&p, FIX_PIE_MAPS, 4242);
+	hx_plan_free(&p);
+
+	/* another build of the same program: one warning, and the plan of no
+	 * profile (the first window takes the page) */
+	memcpy(w.files[0].elf.build_id, "\xca\xfe\xf0\x0e", 4);
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	assert_non_null(strstr(hx_plan_str(&p, p.warn_str), "is stale"));
+	g = groups_for(&p, region, &n);
+	assert_int_equal(g[0].backing, HX_BACK_HUGETLB);
+	assert_int_equal(g[0].heat, 0);
+	hx_plan_free(&p);
+
+	/* a profile that did not parse: its error is the warning */
+	w.in.profile = NULL;
+	w.in.profile_error = "t.prof:3: bad number";
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	assert_string_equal(hx_plan_str(&p, p.warn_str), "warning: t.prof:3: bad number; not used\n");
+	hx_plan_free(&p);
+	prof_free(&prof);
 	world_free(&w);
 }
 
@@ -423,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_plan_auto_chains),
 		cmocka_unit_test(test_plan_hugetlb_budget),
 		cmocka_unit_test(test_plan_check_huge_partial_only_for_thp),
+		cmocka_unit_test(test_plan_profile_hot_window),
 		cmocka_unit_test(test_plan_forced_modes),
 		cmocka_unit_test(test_plan_mdwe_uses_rx_staging),
 		cmocka_unit_test(test_plan_no_eviction_of_modified_text),

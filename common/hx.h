@@ -74,6 +74,10 @@ int hx_read_file(const char *path, size_t max, char **out, size_t *len) HX_WUR;
 /* Read one unsigned decimal integer from a sysfs-style file. */
 int hx_read_u64_file(const char *path, uint64_t *out) HX_WUR;
 
+/* The number after "KEY:" in /proc/self/status, read in base (10, or 16
+ * for the capability masks). -ENOENT if there is no such line. */
+int hx_self_status(const char *key, int base, unsigned long long *out) HX_WUR;
+
 /* In a freshly forked child about to be sandboxed: close every descriptor
  * above 2 except keep[]. */
 void hx_close_except(const int *keep, size_t n);

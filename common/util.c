@@ -198,3 +198,17 @@ const char *hx_opt_value(int argc, char **argv, int *i, const char *shrt, const 
 		return *i + 1 < argc ? argv[++*i] : "";
 	return NULL;
 }
+
+int hx_self_status(const char *key, int base, unsigned long long *out)
+{
+	char *text, want[64];
+	int r = hx_read_file("/proc/self/status", 1 << 16, &text, NULL);
+	if (r < 0)
+		return r;
+	snprintf(want, sizeof(want), "\n%s:", key);
+	const char *p = strstr(text, want);
+	if (p)
+		*out = strtoull(p + strlen(want), NULL, base);
+	free(text);
+	return p ? 0 : -ENOENT;
+}

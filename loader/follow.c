@@ -197,14 +197,8 @@ static int resume(struct ld_tracer *tr, const struct inj_stop *s, bool watch)
  * privileges under us (ptracer_capable). Root in a container may not. */
 static bool can_ptrace_privileged(void)
 {
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	const char *p = strstr(buf, "\nCapEff:");
-	return p && (strtoull(p + 8, NULL, 16) >> CAP_SYS_PTRACE & 1);
+	unsigned long long caps = 0;
+	return hx_self_status("CapEff", 16, &caps) == 0 && (caps >> CAP_SYS_PTRACE & 1);
 }
 
 uint32_t ld_follow_ms(const struct ld_opts *o)

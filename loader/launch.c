@@ -127,14 +127,8 @@ static void become_tracer(void)
 /* Who traces us already (strace, a debugger), 0 if nobody or unknown. */
 static long tracer_of_self(void)
 {
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	const char *p = strstr(buf, "\nTracerPid:");
-	return p ? strtol(p + 11, NULL, 10) : 0;
+	unsigned long long pid = 0;
+	return hx_self_status("TracerPid", 10, &pid) == 0 ? (long)pid : 0;
 }
 
 int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)

@@ -105,17 +105,12 @@ static bool allowed(struct ld_tracer *tr, long nr, uint64_t a0, uint64_t a1, uin
 	return permit(tr, nr, a, 0);
 }
 
-/* How many seccomp filters hugexec itself runs under. */
+/* How many seccomp filters hugexec itself runs under (-1: unknown). */
 static long own_filters(void)
 {
-	char *text;
-	long n = -1;
-	if (hx_read_file("/proc/self/status", 1 << 16, &text, NULL) == 0) {
-		const char *p = strstr(text, "\nSeccomp_filters:");
-		n = p ? strtol(p + 18, NULL, 10) : 0;
-		free(text);
-	}
-	return n;
+	unsigned long long n = 0;
+	int r = hx_self_status("Seccomp_filters", 10, &n);
+	return r == 0 || r == -ENOENT ? (long)n : -1;
 }
 
 /* The program runs under seccomp, which applies to what we inject too.

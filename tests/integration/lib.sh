@@ -13,11 +13,14 @@ TMP=$(mktemp -d /tmp/hugexec-test.XXXXXX) || exit 99
 cleanup_hooks=""
 at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
 # hugexec writes /tmp/perf-PID.map for copied text; remove the ones our
-# programs left (newer than the test, process gone), not anyone else's.
+# programs left (newer than the test, process gone, ours or - as root -
+# nobody's, the user tests run programs as), not anyone else's: a stale
+# one would make hugexec refuse the name when the PID comes round again.
 touch "$TMP/.start"
 perf_maps_cleanup() {
-	find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null |
-	while read -r f; do
+	{ find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null
+	  [ "$(id -u)" = 0 ] && find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$TMP/.start" -user 65534 2>/dev/null
+	} | while read -r f; do
 		p=${f#/tmp/perf-}; p=${p%.map}
 		[ -d "/proc/$p" ] || rm -f "$f"
 	done
@@ -26,6 +29,13 @@ trap 'eval "$cleanup_hooks"; perf_maps_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
+# Run "$@" without address space randomization (setarch -R; inherited
+# across exec): a PIE then loads at the same address every time, not
+# 2 MB-aligned. Tests whose plan must not take the file backing use it:
+# with ASLR a PIE lands 2 MB-aligned now and then, and its text can then
+# come from the page cache with no copy at all.
+norand() { setarch "$(uname -m)" -R "$@"; }
 
 # value of key=... in the selfcheck line of file $1
 field() { sed -n "s/.*selfcheck: .* $2=\([0-9a-f]*\).*/\1/p" "$1" | tail -n 1; }

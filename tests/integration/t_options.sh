@@ -12,7 +12,7 @@ capture plain "$big" --calls 1000
 # -v: one summary line; -q: nothing; default: nothing on success
 capture v "$H" -v "$big" --calls 1000
 same_run plain v
-[ "$(grep -c . "$TMP/v.err")" = 1 ] && grep -q 'MB of .* of text on 2 MB pages (\(thp\|hugetlb\) ' "$TMP/v.err" ||
+[ "$(grep -c . "$TMP/v.err")" = 1 ] && grep -q 'MB of .* of text on 2 MB pages (\(thp\|hugetlb\|file\) ' "$TMP/v.err" ||
 	fail "-v: $(cat "$TMP/v.err")"
 capture d "$H" "$big" --calls 1000
 [ ! -s "$TMP/d.err" ] || fail "silent by default: $(cat "$TMP/d.err")"
@@ -53,10 +53,10 @@ SELFCHECK=1 capture only2 "$H" --only='*bigtext*' "$big" --calls 1000
 # --backing: thp on a file-aligned binary copies; file on a PIE is impossible
 SELFCHECK=1 capture thp "$H" -v --backing=thp "$P/bigtext-nopie" --calls 1000
 [ "$(field "$TMP/thp.err" anon_kb)" -gt 0 ] && grep -q '(thp ' "$TMP/thp.err" || fail "--backing=thp: $(cat "$TMP/thp.err")"
-SELFCHECK=1 capture file "$H" --backing=file "$big" --calls 1000
+SELFCHECK=1 capture file norand "$H" --backing=file "$big" --calls 1000
 same_run plain file
 grep -q 'backing=file impossible.*running it unmodified' "$TMP/file.err" || fail "--backing=file on PIE: $(cat "$TMP/file.err")"
-capture strict "$H" --strict --backing=file "$big" --calls 1000
+capture strict norand "$H" --strict --backing=file "$big" --calls 1000
 [ "$(cat "$TMP/strict.rc")" = 125 ] && [ ! -s "$TMP/strict.out" ] || fail "--strict: status $(cat "$TMP/strict.rc")"
 capture strict2 "$H" --strict "$big" --calls 1000
 same_run plain strict2

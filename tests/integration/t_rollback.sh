@@ -8,7 +8,7 @@ need_thp
 sweep() { # label prog [hugexec options]
 	label=$1 prog=$2; shift 2
 	capture base "$prog" --calls 2000
-	SELFCHECK=1 capture ok "$HT" -v "$@" "$prog" --calls 2000
+	SELFCHECK=1 capture ok $RUN "$HT" -v "$@" "$prog" --calls 2000
 	n=$(sed -n 's/.*region.*, \([0-9]*\) syscalls.*/\1/p' "$TMP/ok.err")
 	[ -n "$n" ] && [ "$n" -gt 3 ] || fail "$label: no syscall count: $(cat "$TMP/ok.err")"
 	# the sweep is of the backing it names (another user of the pool
@@ -20,7 +20,7 @@ sweep() { # label prog [hugexec options]
 		# one file per run: -vv's perf map lines come after the program
 		# has been let go, and must not land in the next run's file
 		t=$label-k$k
-		SELFCHECK=1 HUGEXEC_TEST_FAIL_SYSCALL=$k capture $t "$HT" -vv "$@" "$prog" --calls 2000
+		SELFCHECK=1 HUGEXEC_TEST_FAIL_SYSCALL=$k capture $t $RUN "$HT" -vv "$@" "$prog" --calls 2000
 		same_run base $t
 		if grep -q 'rolled back\|running it unmodified' "$TMP/$t.err"; then
 			rolled=$((rolled + 1))
@@ -35,9 +35,12 @@ sweep() { # label prog [hugexec options]
 	note "$label: $n syscalls, every K passed, $rolled runs rolled back or let go"
 	[ $rolled -gt 0 ] || fail "$label: no K caused a rollback"
 }
+RUN=norand # the PIE at one address: the same plan every run (a copy)
 sweep pie-thp "$P/bigtext-pie"
 "$EVICT" "$P/bigtext-nopie"
+RUN=
 sweep nopie-auto "$P/bigtext-nopie"
+RUN=norand
 if reserve_hugetlb 20; then
 	sweep pie-hugetlb "$P/bigtext-pie" --backing=auto
 else

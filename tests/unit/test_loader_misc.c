@@ -181,6 +181,17 @@ static void test_precheck(void **state)
 	assert_null(ld_precheck(p, false, big, sizeof(big)));
 }
 
+static void test_self_status(void **state)
+{
+	(void)state;
+	unsigned long long v = 0;
+	assert_int_equal(hx_self_status("Pid", 10, &v), 0);
+	assert_int_equal(v, (unsigned long long)getpid());
+	assert_int_equal(hx_self_status("CapEff", 16, &v), 0); /* hex, whatever it is */
+	assert_int_equal(hx_self_status("NoSuchKey", 10, &v), -ENOENT);
+	assert_int_equal(hx_self_status("Pi", 10, &v), -ENOENT); /* a whole key, not a prefix */
+}
+
 /* A region only partly on huge pages (THP windows that did not collapse)
  * is a failure for --strict, named with its numbers. */
 static void test_first_failure_partial(void **state)
@@ -227,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_precheck, setup_dir, teardown_dir),
 		cmocka_unit_test(test_report_formatting),
 		cmocka_unit_test(test_first_failure_partial),
+		cmocka_unit_test(test_self_status),
 	};
 	return cmocka_run_group_tests_name("loader_misc", tests, NULL, NULL);
 }

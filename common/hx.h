@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <time.h>
 
 #define HX_VERSION "0.1.0"
 
@@ -61,15 +62,26 @@ int hx_fail(struct hx_err *e, int code, const char *fmt, ...) HX_PRINTF(3, 4);
 /* Prefix an existing message: "what: <old message>". */
 int hx_wrap(struct hx_err *e, const char *fmt, ...) HX_PRINTF(2, 3);
 
-/* Monotonic clock in nanoseconds. */
+/* A clock in nanoseconds; hx_now_ns is CLOCK_MONOTONIC. */
+uint64_t hx_clock_ns(clockid_t clock);
 uint64_t hx_now_ns(void);
 
 /* Parse "64M", "2m", "4096", "1G" into bytes. Returns 0 or -EINVAL. */
 int hx_parse_size(const char *s, uint64_t *out) HX_WUR;
 
 /* Read a whole small file (procfs, sysfs) into a NUL-terminated malloc'd
- * buffer of at most max bytes. */
+ * buffer of at most max bytes (-EFBIG if there are more). */
 int hx_read_file(const char *path, size_t max, char **out, size_t *len) HX_WUR;
+/* The same from an open descriptor, to its end. */
+int hx_read_fd(int fd, size_t max, char **out, size_t *len) HX_WUR;
+
+/* Write all of buf (retrying short writes and EINTR); 0 or -errno (-EIO
+ * if the descriptor takes no more). */
+int hx_write_all(int fd, const void *buf, size_t len) HX_WUR;
+
+/* The value after "KEY:" in /proc/PID/status text (leading blanks kept),
+ * or NULL if there is no such line. */
+const char *hx_status_value(const char *text, const char *key);
 
 /* Read one unsigned decimal integer from a sysfs-style file. */
 int hx_read_u64_file(const char *path, uint64_t *out) HX_WUR;

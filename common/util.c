@@ -48,11 +48,16 @@ int hx_wrap(struct hx_err *e, const char *fmt, ...)
 	return e->code;
 }
 
-uint64_t hx_now_ns(void)
+uint64_t hx_clock_ns(clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hx_now_ns(void)
+{
+	return hx_clock_ns(CLOCK_MONOTONIC);
 }
 
 int hx_parse_size(const char *s, uint64_t *out)
@@ -82,52 +87,78 @@ int hx_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int hx_read_file(const char *path, size_t max, char **out, size_t *len)
+int hx_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	size_t cap = 8192, n = 0;
 	char *buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
 	for (;;) {
-		if (n == cap) {
-			if (cap >= max) {
-				free(buf);
-				close(fd);
-				return -EFBIG;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			char *nb = realloc(buf, cap + 1);
+		if (n == cap) { /* room for max bytes and one more, to see the end */
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = cap <= max ? realloc(buf, ncap + 1) : NULL;
 			if (!nb) {
 				free(buf);
-				close(fd);
-				return -ENOMEM;
+				return cap <= max ? -ENOMEM : -EFBIG;
 			}
 			buf = nb;
+			cap = ncap;
 		}
 		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
 			int err = -errno;
 			free(buf);
-			close(fd);
 			return err;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
+	if (n > max) {
+		free(buf);
+		return -EFBIG;
+	}
 	buf[n] = '\0';
 	*out = buf;
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int hx_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = hx_read_fd(fd, max, out, len);
+	close(fd);
+	return r;
+}
+
+int hx_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+const char *hx_status_value(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, kl) == 0 && p[kl] == ':')
+			return p + kl + 1;
+	return NULL;
 }
 
 int hx_read_u64_file(const char *path, uint64_t *out)
@@ -201,14 +232,13 @@ const char *hx_opt_value(int argc, char **argv, int *i, const char *shrt, const 
 
 int hx_self_status(const char *key, int base, unsigned long long *out)
 {
-	char *text, want[64];
+	char *text;
 	int r = hx_read_file("/proc/self/status", 1 << 16, &text, NULL);
 	if (r < 0)
 		return r;
-	snprintf(want, sizeof(want), "\n%s:", key);
-	const char *p = strstr(text, want);
-	if (p)
-		*out = strtoull(p + strlen(want), NULL, base);
+	const char *v = hx_status_value(text, key);
+	if (v)
+		*out = strtoull(v, NULL, base);
 	free(text);
-	return p ? 0 : -ENOENT;
+	return v ? 0 : -ENOENT;
 }

@@ -11,7 +11,6 @@
 #include "helper.h"
 #include "elfinfo.h"
 #include "elfsyms.h"
-#include "hotness.h"
 #include "planner.h"
 #include "../profile/profile.h"
 #include "sandbox.h"
@@ -33,20 +32,6 @@ static int read_exact(int fd, uint8_t *buf, size_t len)
 		if (r <= 0)
 			return r < 0 ? -errno : -EPIPE;
 		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t r = write(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EPIPE;
-		buf += r;
-		len -= (size_t)r;
 	}
 	return 0;
 }
@@ -107,7 +92,7 @@ static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct 
 	bool have_prof = false;
 	prof_init(&prof);
 	if (r == 0 && req->h.profile_name_len)
-		have_prof = hp_profile_read(req->h.profile_fd, req->profile_name, &prof, &pe) == 0;
+		have_prof = prof_load_fd(req->h.profile_fd, req->profile_name, &prof, &pe) == 0;
 	if (r == 0) {
 		struct hp_input in = {
 			.req = &req->h,
@@ -168,7 +153,7 @@ int hp_main(int in_fd, int out_fd)
 	hx_plan_free(&plan);
 	if (r < 0)
 		return 3;
-	r = write_all(out_fd, buf, len);
+	r = hx_write_all(out_fd, buf, len);
 	free(buf);
 	return r < 0 ? 4 : 0;
 }

@@ -9,42 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-int hp_profile_read(int fd, const char *name, struct prof_profile *out, struct hx_err *e)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		return hx_fail(e, -ENOMEM, "out of memory");
-	for (;;) {
-		if (len == cap) { /* up to PROF_FILE_MAX bytes, and one more to see the end */
-			size_t ncap = cap * 2 > PROF_FILE_MAX + 1 ? PROF_FILE_MAX + 1 : cap * 2;
-			char *nb = cap <= PROF_FILE_MAX ? realloc(buf, ncap) : NULL;
-			if (!nb) {
-				free(buf);
-				return hx_fail(e, cap <= PROF_FILE_MAX ? -ENOMEM : -EFBIG,
-					       "profile %s: too large", name);
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-			free(buf);
-			return hx_fail(e, err, "profile %s: %s", name, strerror(-err));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	int r = prof_parse(buf, len, name, out, e);
-	free(buf);
-	return r;
-}
 
 int hp_hot_init(const struct hp_input *in, const struct prof_profile *prof, const char *name,
 		struct hp_hot *h, char **warnings, char **notes)

@@ -22,10 +22,6 @@ struct hp_hot {
 	uint64_t matched;               /* samples in the matched objects */
 };
 
-/* Read a profile from fd (at most PROF_FILE_MAX bytes) and parse it; name
- * is for messages ("NAME:LINE: ..."). */
-int hp_profile_read(int fd, const char *name, struct prof_profile *out, struct hx_err *e) HX_WUR;
-
 /* Match prof (may be NULL: then *h says "no profile") to in's files. The
  * main executable's trouble (stale, another program's, no build-id) goes
  * to *warnings, a library's to *notes; one line each. */

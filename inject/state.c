@@ -82,10 +82,10 @@ static bool sigcont_pending(pid_t pid)
 	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
 		return false;
 	bool found = false;
-	static const char *const keys[] = {"\nSigPnd:", "\nShdPnd:"};
+	static const char *const keys[] = {"SigPnd", "ShdPnd"};
 	for (size_t i = 0; i < HX_ARRAY_LEN(keys); i++) {
-		const char *p = strstr(text, keys[i]);
-		if (p && (strtoull(p + strlen(keys[i]), NULL, 16) & (1ull << (SIGCONT - 1))))
+		const char *v = hx_status_value(text, keys[i]);
+		if (v && (strtoull(v, NULL, 16) & (1ull << (SIGCONT - 1))))
 			found = true;
 	}
 	free(text);

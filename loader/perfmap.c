@@ -94,20 +94,6 @@ int ld_perfmap_filter(const char *text, uint64_t lo, uint64_t hi, char **buf, si
 
 /* --- installing the file --------------------------------------------- */
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A new file of a random name in dir, for us alone; its name in tmp. */
 static int make_temp(const char *dir, pid_t pid, char *tmp, size_t size)
 {
@@ -128,7 +114,7 @@ static int make_temp(const char *dir, pid_t pid, char *tmp, size_t size)
  * a root service's code is), and the program's user. */
 static int fill(int fd, const char *text, const struct ld_pm_owner *who)
 {
-	int r = write_all(fd, text, strlen(text));
+	int r = hx_write_all(fd, text, strlen(text));
 	if (r == 0 && fchmod(fd, 0600) != 0)
 		r = -errno;
 	if (r == 0 && geteuid() == 0 && fchown(fd, who->uid, who->gid) != 0)

@@ -435,20 +435,6 @@ int prof_format(struct prof_profile *p, char **out, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *b, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, b, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int prof_save(struct prof_profile *p, const char *path, struct hx_err *e)
 {
 	char *text;
@@ -470,7 +456,7 @@ int prof_save(struct prof_profile *p, const char *path, struct hx_err *e)
 	}
 	mode_t um = umask(0); /* mkstemp makes 0600; give what open(0666) would */
 	umask(um);
-	if (fchmod(fd, 0666 & ~um) != 0 || (r = write_all(fd, text, len)) < 0) {
+	if (fchmod(fd, 0666 & ~um) != 0 || (r = hx_write_all(fd, text, len)) < 0) {
 		r = r < 0 ? r : -errno;
 		close(fd);
 		unlink(tmp);
@@ -998,18 +984,31 @@ int prof_parse(const char *text, size_t len, const char *name, struct prof_profi
 	return r;
 }
 
-int prof_load(const char *path, struct prof_profile *out, struct hx_err *e)
+/* The text (from a file, or read from fd when path is NULL), parsed. */
+static int load(const char *path, int fd, const char *name, struct prof_profile *out,
+		struct hx_err *e)
 {
 	char *text;
 	size_t len;
 	prof_init(out);
-	int r = hx_read_file(path, PROF_FILE_MAX, &text, &len);
+	int r = path ? hx_read_file(path, PROF_FILE_MAX, &text, &len)
+		     : hx_read_fd(fd, PROF_FILE_MAX, &text, &len);
 	if (r < 0)
-		return hx_fail(e, r, "%s: %s", path,
+		return hx_fail(e, r, "%s: %s", name,
 			       r == -EFBIG ? "too big for a profile" : strerror(-r));
-	r = prof_parse(text, len, path, out, e);
+	r = prof_parse(text, len, name, out, e);
 	free(text);
 	return r;
+}
+
+int prof_load(const char *path, struct prof_profile *out, struct hx_err *e)
+{
+	return load(path, -1, path, out, e);
+}
+
+int prof_load_fd(int fd, const char *name, struct prof_profile *out, struct hx_err *e)
+{
+	return load(NULL, fd, name, out, e);
 }
 
 /* ---- merging and matching ------------------------------------------------ */

@@ -79,8 +79,10 @@ void prof_free(struct prof_profile *p);
 int prof_parse(const char *text, size_t len, const char *name, struct prof_profile *out,
 	       struct hx_err *e) HX_WUR;
 
-/* Read and parse a file. */
+/* Read and parse a file; or, from an open descriptor (to its end), a
+ * profile called name in messages. */
 int prof_load(const char *path, struct prof_profile *out, struct hx_err *e) HX_WUR;
+int prof_load_fd(int fd, const char *name, struct prof_profile *out, struct hx_err *e) HX_WUR;
 
 /* The canonical text of p (normalizes p first). *out is malloc'd and
  * NUL-terminated. */

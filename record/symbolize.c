@@ -385,20 +385,6 @@ int rec_symbolize_text(const struct rec_raw *raw, char **text, size_t *len)
 
 /* ---- the sandboxed child ------------------------------------------------- */
 
-static int write_all(int fd, const char *b, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, b, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EIO;
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Exit codes of the child, for the parent's message. */
 enum { CHILD_OK = 0, CHILD_NOMEM = 1, CHILD_SANDBOX = 2, CHILD_WORK = 3, CHILD_WRITE = 4 };
 
@@ -416,7 +402,7 @@ static int child_work(void *arg, int in_fd, int out_fd)
 	int r = rec_symbolize_text(raw, &text, &len);
 	if (r < 0)
 		return r == -ENOMEM ? CHILD_NOMEM : CHILD_WORK;
-	return write_all(out_fd, text, len) == 0 ? CHILD_OK : CHILD_WRITE;
+	return hx_write_all(out_fd, text, len) == 0 ? CHILD_OK : CHILD_WRITE;
 }
 
 /* The "# note: " lines after "end", made printable, one per line. */

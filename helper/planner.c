@@ -252,13 +252,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	return hp_note(notes, "%s", why);
 }
 
-/* Which 2 MB windows get hugetlb pages (mark[w], w counting the windows of
- * all regions in order). Only where a hugetlb copy may be planned at all
- * (auto or --backing=hugetlb), and, in auto, not for text the file's own
- * page cache can put on 2 MB pages (it needs no pool page). All of those
- * when the pool holds enough; else the hottest (--profile) or, without a
- * profile, the first ones: backing is decided per window, the rest goes
- * on THP. */
+/* A window that may take a hugetlb page, and its samples (--profile). */
 struct window {
 	uint64_t heat;
 	size_t w;
@@ -272,6 +266,13 @@ static int hotter(const void *a, const void *b)
 	return x->w < y->w ? -1 : x->w > y->w;
 }
 
+/* Which 2 MB windows get hugetlb pages (mark[w], w counting the windows of
+ * all regions in order). Only where a hugetlb copy may be planned at all
+ * (auto or --backing=hugetlb), and, in auto, not for text the file's own
+ * page cache can put on 2 MB pages (it needs no pool page). All of those
+ * when the pool holds enough; else the hottest (--profile) or, without a
+ * profile, the first ones: backing is decided per window, the rest goes
+ * on THP. */
 static int mark_hugetlb(const struct hp_input *in, const struct hp_region *r, size_t n,
 			const struct hp_hot *hot, struct budget *b, bool **out)
 {
@@ -279,8 +280,8 @@ static int mark_hugetlb(const struct hp_input *in, const struct hp_region *r, si
 	for (size_t i = 0; i < n; i++)
 		nw += r[i].len / HX_HUGE;
 	bool *mark = calloc(nw ? nw : 1, sizeof(*mark));
-	struct window *order = hot->total ? calloc(nw ? nw : 1, sizeof(*order)) : NULL;
-	if (!mark || (hot->total && !order)) {
+	struct window *order = calloc(nw ? nw : 1, sizeof(*order));
+	if (!mark || !order) {
 		free(mark);
 		free(order);
 		return -ENOMEM;
@@ -290,24 +291,15 @@ static int mark_hugetlb(const struct hp_input *in, const struct hp_region *r, si
 	for (size_t i = 0; i < n; i++) {
 		bool may = rq->backing_mode == HX_MODE_HUGETLB ||
 			   (rq->backing_mode == HX_MODE_AUTO && !file_usable(rq, &r[i]));
-		for (uint64_t a = r[i].addr; a < r[i].addr + r[i].len; a += HX_HUGE, w++) {
-			if (!may)
-				continue;
-			if (order)
-				order[want] = (struct window){
+		for (uint64_t a = r[i].addr; a < r[i].addr + r[i].len; a += HX_HUGE, w++)
+			if (may) /* heat 0 without a profile: then the first windows win */
+				order[want++] = (struct window){
 					hp_hot_samples(hot, in, &in->vmas->v[r[i].vma], a, HX_HUGE), w};
-			else
-				mark[w] = want < b->hugetlb_pages;
-			want++;
-		}
 	}
 	b->hugetlb_needed = want;
-	size_t give = want <= b->hugetlb_pages ? want : (size_t)b->hugetlb_pages;
-	if (order) {
-		qsort(order, want, sizeof(*order), hotter);
-		for (size_t k = 0; k < give; k++)
-			mark[order[k].w] = true;
-	}
+	qsort(order, want, sizeof(*order), hotter);
+	for (size_t k = 0; k < want && k < b->hugetlb_pages; k++)
+		mark[order[k].w] = true;
 	free(order);
 	*out = mark;
 	return 0;

@@ -118,17 +118,6 @@ static bool same_file(struct ld_tracer *tr, const struct hx_vma *v)
 	       minor(st.st_dev) == v->dev_minor;
 }
 
-/* Would the target's seccomp filter (if any) let it read its file? */
-static bool file_calls_allowed(struct ld_tracer *tr)
-{
-	static const long calls[] = {SYS_openat, SYS_fstat, SYS_pread64, SYS_close};
-	const uint64_t none[6] = {0};
-	for (size_t i = 0; tr->inj.permit && i < HX_ARRAY_LEN(calls); i++)
-		if (!tr->inj.permit(tr->inj.permit_ctx, calls[i], none, tr->inj.syscall_pc))
-			return false;
-	return true;
-}
-
 /* Unmodified text: the target preads it from its own file (openat the
  * mapping's path, fstat to check it is the mapped file, pread, close). If
  * anything is in the way - no such path, another file there, a seccomp
@@ -139,7 +128,7 @@ static int read_file(struct ld_tracer *tr, const uint64_t *a, int *step_err, str
 	uint64_t data = tr->inj.data_page;
 	size_t plen = v ? strlen(v->path) + 1 : 0;
 	bool ok = v && v->kind == HX_VMA_FILE && !v->deleted && v->path[0] == '/' && plen <= HX_PAGE &&
-		  hx_vma_clean(v) && file_calls_allowed(tr);
+		  hx_vma_clean(v) && !(tr->facts.target_flags & HX_TGT_NO_FILE_READ);
 	int64_t fd = -1, res;
 	int r = 0;
 	if (ok && (r = inj_write(&tr->inj, data, v->path, plen)) < 0)

@@ -35,7 +35,7 @@ static long dr_offset(int n)
 	return (long)(offsetof(struct user, u_debugreg) + (size_t)n * sizeof(long));
 }
 
-static int pt(struct ld_tracer *tr, int req, void *addr, void *data)
+int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data)
 {
 	errno = 0;
 	if (tr->inj.ops->ptrace(req, tr->pid, addr, data) < 0 && errno)
@@ -58,14 +58,13 @@ static int wait_stop(struct ld_tracer *tr, struct inj_stop *s, struct hx_err *e)
 	return 0;
 }
 
-/* Let a stop that is not ours go on as if we were not there. */
-static int pass_through(struct ld_tracer *tr, const struct inj_stop *s)
+int ld_pass_through(struct ld_tracer *tr, const struct inj_stop *s, int how)
 {
 	if (s->kind == INJ_STOP_SIGNAL)
-		return pt(tr, PTRACE_CONT, NULL, (void *)(long)s->sig);
+		return ld_pt(tr, how, NULL, (void *)(long)s->sig);
 	if (s->kind == INJ_STOP_GROUP && inj_is_stop_signal(s->sig))
-		return pt(tr, PTRACE_LISTEN, NULL, NULL);
-	return pt(tr, PTRACE_CONT, NULL, NULL);
+		return ld_pt(tr, PTRACE_LISTEN, NULL, NULL);
+	return ld_pt(tr, how, NULL, NULL);
 }
 
 int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e)
@@ -77,7 +76,7 @@ int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e)
 			return r;
 		if (s.kind == INJ_STOP_EXEC)
 			return 0;
-		if ((r = pass_through(tr, &s)) < 0)
+		if ((r = ld_pass_through(tr, &s, PTRACE_CONT)) < 0)
 			return hx_fail(e, r, "resuming the program: %s", strerror(-r));
 	}
 }
@@ -102,7 +101,7 @@ int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val)
 static int read_image(struct ld_tracer *tr, struct hx_err *e)
 {
 	struct user_regs_struct regs;
-	int r = pt(tr, PTRACE_GETREGS, NULL, &regs);
+	int r = ld_pt(tr, PTRACE_GETREGS, NULL, &regs);
 	if (r < 0)
 		return hx_fail(e, r, "reading registers: %s", strerror(-r));
 	if (regs.cs != USER_CS_64)
@@ -124,12 +123,12 @@ static int read_image(struct ld_tracer *tr, struct hx_err *e)
 
 static int arm(struct ld_tracer *tr, struct hx_err *e)
 {
-	if (pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->entry) == 0 &&
-	    pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), (void *)DR7_L0) == 0) {
+	if (ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->entry) == 0 &&
+	    ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), (void *)DR7_L0) == 0) {
 		tr->bp = LD_BP_HW;
 		return 0;
 	}
-	(void)pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
+	(void)ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
 	/* No debug registers (some VMs): an int3 in the text, put back at the stop. */
 	static const uint8_t int3 = 0xcc;
 	int r = inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
@@ -145,9 +144,9 @@ static int disarm(struct ld_tracer *tr)
 {
 	int r = 0;
 	if (tr->bp == LD_BP_HW) {
-		r = pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), NULL);
+		r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), NULL);
 		if (r == 0)
-			r = pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
+			r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
 	} else if (tr->bp == LD_BP_INT3) {
 		r = inj_poke(&tr->inj, tr->entry, &tr->bp_byte, 1);
 	}
@@ -161,7 +160,7 @@ static int disarm(struct ld_tracer *tr)
 static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 {
 	struct user_regs_struct regs;
-	int r = pt(tr, PTRACE_GETREGS, NULL, &regs);
+	int r = ld_pt(tr, PTRACE_GETREGS, NULL, &regs);
 	*hit = false;
 	if (r < 0)
 		return r;
@@ -169,7 +168,7 @@ static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 		*hit = true;
 	} else if (tr->bp == LD_BP_INT3 && regs.rip == tr->entry + 1) {
 		regs.rip = tr->entry;
-		if ((r = pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
+		if ((r = ld_pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
 			return r;
 		*hit = true;
 	}
@@ -178,7 +177,7 @@ static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 
 static int run_armed(struct ld_tracer *tr, int *execs, struct hx_err *e)
 {
-	int r = pt(tr, PTRACE_CONT, NULL, NULL);
+	int r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
 	while (r == 0) {
 		struct inj_stop s;
 		if ((r = wait_stop(tr, &s, e)) < 0)
@@ -197,10 +196,10 @@ static int run_armed(struct ld_tracer *tr, int *execs, struct hx_err *e)
 				return hx_fail(e, -ELOOP, "the program keeps re-executing itself");
 			if ((r = read_image(tr, e)) < 0 || (r = arm(tr, e)) < 0)
 				return r;
-			r = pt(tr, PTRACE_CONT, NULL, NULL);
+			r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
 			continue;
 		}
-		r = pass_through(tr, &s);
+		r = ld_pass_through(tr, &s, PTRACE_CONT);
 	}
 	return hx_fail(e, r, "running to the entry point: %s", strerror(-r));
 }

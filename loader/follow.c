@@ -25,7 +25,6 @@
 #define _GNU_SOURCE
 #include "resolve.h"
 #include "tracer.h"
-#include "../inject/stopclass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,18 +47,10 @@
  * exec within milliseconds. */
 #define LD_FOLLOW_WATCH_MS 500u
 
-static int pt(struct ld_tracer *tr, int req, void *addr, void *data)
-{
-	errno = 0;
-	if (tr->inj.ops->ptrace(req, tr->pid, addr, data) < 0 && errno)
-		return -errno;
-	return 0;
-}
-
 static int set_options(struct ld_tracer *tr, bool exitkill)
 {
 	long o = PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | (exitkill ? PTRACE_O_EXITKILL : 0);
-	return pt(tr, PTRACE_SETOPTIONS, NULL, (void *)o);
+	return ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)o);
 }
 
 /* The next stop, or 0 at the deadline. SIGCHLD is blocked by the caller:
@@ -147,7 +138,7 @@ static int exec_target(struct ld_tracer *tr, const struct ptrace_syscall_info *s
 static int exit_instead(struct ld_tracer *tr, const struct ptrace_syscall_info *si)
 {
 	struct user_regs_struct r;
-	int err = pt(tr, PTRACE_GETREGS, NULL, &r);
+	int err = ld_pt(tr, PTRACE_GETREGS, NULL, &r);
 	if (err < 0)
 		return err;
 	if (si->arch == AUDIT_ARCH_I386) {
@@ -157,7 +148,7 @@ static int exit_instead(struct ld_tracer *tr, const struct ptrace_syscall_info *
 		r.orig_rax = (si->entry.nr & X32_BIT) | SYS_exit_group;
 		r.rdi = LD_EXIT_STRICT;
 	}
-	return pt(tr, PTRACE_SETREGS, NULL, &r);
+	return ld_pt(tr, PTRACE_SETREGS, NULL, &r);
 }
 
 /* At a syscall stop: 1 if it is the entry of an exec that must not run
@@ -166,7 +157,7 @@ static int exit_instead(struct ld_tracer *tr, const struct ptrace_syscall_info *
 static int unsafe_exec(struct ld_tracer *tr, char *buf, size_t size)
 {
 	struct ptrace_syscall_info si;
-	int r = pt(tr, PTRACE_GET_SYSCALL_INFO, (void *)sizeof(si), &si);
+	int r = ld_pt(tr, PTRACE_GET_SYSCALL_INFO, (void *)sizeof(si), &si);
 	if (r < 0)
 		return r;
 	int kind = si.op == PTRACE_SYSCALL_INFO_ENTRY ? exec_kind(&si) : 0;
@@ -182,17 +173,6 @@ static int unsafe_exec(struct ld_tracer *tr, char *buf, size_t size)
 	return 1;
 }
 
-/* Resume after a stop that is not ours (stopping at syscalls if watch). */
-static int resume(struct ld_tracer *tr, const struct inj_stop *s, bool watch)
-{
-	int how = watch ? PTRACE_SYSCALL : PTRACE_CONT;
-	if (s->kind == INJ_STOP_SIGNAL)
-		return pt(tr, how, NULL, (void *)(long)s->sig);
-	if (s->kind == INJ_STOP_GROUP && inj_is_stop_signal(s->sig))
-		return pt(tr, PTRACE_LISTEN, NULL, NULL);
-	return pt(tr, how, NULL, NULL);
-}
-
 /* Does this process hold CAP_SYS_PTRACE? Then a set-id exec keeps its
  * privileges under us (ptracer_capable). Root in a container may not. */
 static bool can_ptrace_privileged(void)
@@ -206,15 +186,15 @@ uint32_t ld_follow_ms(const struct ld_opts *o)
 	return o->follow_ms_set || can_ptrace_privileged() ? o->follow_ms : LD_FOLLOW_WATCH_MS;
 }
 
-static int follow(struct ld_tracer *tr, const sigset_t *chld, struct hx_err *e)
+static int follow(struct ld_tracer *tr, uint32_t ms, const sigset_t *chld, struct hx_err *e)
 {
-	bool watch = !can_ptrace_privileged();
-	uint32_t ms = ld_follow_ms(tr->o);
+	int how = can_ptrace_privileged() ? PTRACE_CONT : PTRACE_SYSCALL; /* watch execs? */
 	uint64_t deadline = hx_now_ns() + (uint64_t)ms * 1000000u;
+	char why[600];
 	int r = set_options(tr, false);
 	if (r < 0)
 		return hx_fail(e, -EAGAIN, "cannot follow the program: %s", strerror(-r));
-	r = pt(tr, watch ? PTRACE_SYSCALL : PTRACE_CONT, NULL, NULL);
+	r = ld_pt(tr, how, NULL, NULL);
 	while (r == 0) {
 		int status;
 		int w = wait_until(tr, chld, deadline, &status);
@@ -234,21 +214,20 @@ static int follow(struct ld_tracer *tr, const sigset_t *chld, struct hx_err *e)
 			return 0;
 		}
 		if (s.kind == INJ_STOP_SYSCALL) {
-			int u = unsafe_exec(tr, tr->follow_note, sizeof(tr->follow_note));
+			int u = unsafe_exec(tr, why, sizeof(why));
 			if (u != 0) { /* 1: must not trace it; <0: cannot tell */
-				if ((r = pt(tr, PTRACE_DETACH, NULL, NULL)) == 0)
+				if ((r = ld_pt(tr, PTRACE_DETACH, NULL, NULL)) == 0)
 					return hx_fail(e, u > 0 && tr->o->strict ? -ECANCELED : -EPERM,
-						       "%s", u > 0 ? tr->follow_note
-						       : "cannot see its system calls");
+						       "%s", u > 0 ? why : "cannot see its system calls");
 				break;
 			}
 		}
-		r = resume(tr, &s, watch);
+		r = ld_pass_through(tr, &s, how);
 	}
 	return r == -ESRCH ? r : hx_fail(e, r, "following the program: %s", strerror(-r));
 }
 
-int ld_follow_exec(struct ld_tracer *tr, struct hx_err *e)
+int ld_follow_exec(struct ld_tracer *tr, uint32_t ms, struct hx_err *e)
 {
 	if (tr->followed >= LD_MAX_FOLLOWS)
 		return hx_fail(e, -EAGAIN, "it has exec'd %u programs already", tr->followed);
@@ -256,8 +235,7 @@ int ld_follow_exec(struct ld_tracer *tr, struct hx_err *e)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &old);
-	tr->follow_note[0] = 0;
-	int r = follow(tr, &chld, e);
+	int r = follow(tr, ms, &chld, e);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (r == 0)
 		tr->followed++;

@@ -231,7 +231,7 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 			     "for %.1f s in case it execs another program", tr->none_why, ms / 1000.0);
 		if (!ms)
 			return 0;
-		r = ld_follow_exec(tr, e);
+		r = ld_follow_exec(tr, ms, e);
 		if (r == -EAGAIN)
 			return 0; /* still stopped at its entry: released as usual */
 		if (r == -ESRCH)

@@ -186,12 +186,7 @@ double ld_profile_share(const struct ld_tracer *tr)
 	double share = 0;
 	for (size_t i = 0; i < tr->n_regions; i++) {
 		const struct ld_region_result *r = &tr->regions[i];
-		for (uint32_t g = 0; g < tr->plan.n_groups; g++) /* alternatives share the heat */
-			if (tr->plan.groups[g].addr == r->addr && tr->plan.groups[g].len == r->len) {
-				share += (double)tr->plan.groups[g].heat / HX_HEAT_ALL *
-					 ((double)r->huge_bytes / (double)r->len);
-				break;
-			}
+		share += (double)r->heat / HX_HEAT_ALL * ((double)r->huge_bytes / (double)r->len);
 	}
 	return share;
 }

@@ -22,6 +22,7 @@
 #include "../common/plan.h"
 #include "../common/request.h"
 #include "../inject/inject.h"
+#include "../inject/stopclass.h"
 #include "cli.h"
 #include "filter.h"
 
@@ -70,6 +71,7 @@ struct ld_region_result {
 	bool edge;             /* an --align=aggressive window */
 	uint32_t backing;      /* enum hx_backing actually in place */
 	uint64_t huge_bytes;   /* of [addr, addr+len) on huge pages */
+	uint32_t heat;         /* --profile: its share of the samples (plan group heat) */
 	uint32_t path_str;
 };
 
@@ -92,7 +94,6 @@ struct ld_tracer {
 	bool have_plan;
 	char none_why[200];              /* no plan: why no mapping qualified */
 	unsigned followed;               /* execs followed from a wrapper (follow.c) */
-	char follow_note[600];
 	struct ld_filters filters;       /* the target's seccomp filters, when readable */
 	uint32_t probe_bits;             /* else what probing showed (probe.h) */
 	bool probed;
@@ -113,6 +114,11 @@ void ld_tracer_free(struct ld_tracer *tr);
 
 /* entry.c */
 int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+/* ptrace on the target: 0 or -errno. */
+int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data);
+/* Let a stop that is not ours go on as if we were not there, resuming
+ * with how (PTRACE_CONT, or PTRACE_SYSCALL to stop at the next call). */
+int ld_pass_through(struct ld_tracer *tr, const struct inj_stop *s, int how) HX_WUR;
 int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 /* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
 int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
@@ -121,7 +127,7 @@ int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX
 #define LD_EXIT_STRICT 125
 
 /* follow.c: at the entry stop of a program with nothing to remap, wait
- * (at most --follow-exec) for it to exec another. Returns 0 at the new
+ * (at most ms, see ld_follow_ms) for it to exec another. Returns 0 at the new
  * image's exec stop; -ESRCH if the program ended (or exec'd from a thread
  * we do not trace); -EAGAIN if it could not be followed and is still
  * stopped where it was; -ETIMEDOUT when time ran out: it runs on, still
@@ -130,7 +136,7 @@ int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX
  * detached at an exec that must run untraced, -ECANCELED when --strict
  * turned that exec into exit_group(125); other errors after it was let go
  * or with ptrace failing (the tracer then exits too). */
-int ld_follow_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+int ld_follow_exec(struct ld_tracer *tr, uint32_t ms, struct hx_err *e) HX_WUR;
 /* How long ld_follow_exec waits, in ms: --follow-exec, or its default. */
 uint32_t ld_follow_ms(const struct ld_opts *o);
 

@@ -116,6 +116,7 @@ int ld_collect_results(struct ld_tracer *tr, struct hx_err *e)
 		rr->addr = g->addr;
 		rr->len = g->len;
 		rr->path_str = g->path_str;
+		rr->heat = g->heat;
 		rr->edge = (g->flags & HX_GROUP_EDGE) != 0;
 		rr->backing = w >= 0 ? p->groups[w].backing : HX_BACK_NONE;
 		rr->huge_bytes = w >= 0 ? ld_huge_bytes_in(&m, g->addr, g->len) : 0;

@@ -123,6 +123,13 @@ struct hx_plan_group {
 };
 _Static_assert(sizeof(struct hx_plan_group) == 64, "plan group layout");
 
+/* Each perfmap_str starts with one of these lines, saying where its
+ * symbols came from (the loader notes stripped files); perf map lines
+ * ("START SIZE NAME", hex) follow. */
+#define HX_PERFMAP_SYMTAB "# symbols: .symtab\n"
+#define HX_PERFMAP_DYNSYM "# symbols: .dynsym\n" /* stripped: exported ones only */
+#define HX_PERFMAP_NONE "# symbols: none\n"     /* fully stripped */
+
 struct hx_plan_step {
 	uint32_t op;
 	uint32_t flags;

@@ -47,18 +47,16 @@ static int load_bias(const struct hp_elf *e, const struct hx_vma *v, int64_t *bi
 	return -ENOENT;
 }
 
-/* The header line (HP_PERFMAP_*), then one line per symbol of t that
+/* The header line (HX_PERFMAP_*), then one line per symbol of t that
  * overlaps [a, a+l) once moved by bias. */
-static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64_t l, char **out,
-		     size_t *count)
+static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64_t l, char **out)
 {
 	size_t cap = 4096, w = 0;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	*count = 0;
-	w = (size_t)snprintf(buf, cap, "%s", t->n == 0 ? HP_PERFMAP_NONE
-					     : t->full ? HP_PERFMAP_SYMTAB : HP_PERFMAP_DYNSYM);
+	w = (size_t)snprintf(buf, cap, "%s", t->n == 0 ? HX_PERFMAP_NONE
+					     : t->full ? HX_PERFMAP_SYMTAB : HX_PERFMAP_DYNSYM);
 	for (size_t i = 0; i < t->n; i++) {
 		uint64_t at = t->v[i].value + (uint64_t)bias;
 		if (!hx_overlaps(a, l, at, t->v[i].size))
@@ -75,7 +73,6 @@ static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64
 		}
 		w += (size_t)snprintf(buf + w, cap - w, "%llx %llx %s\n", (unsigned long long)at,
 				      (unsigned long long)t->v[i].size, t->v[i].name);
-		(*count)++;
 	}
 	buf[w] = '\0';
 	*out = buf;
@@ -107,7 +104,7 @@ static void set_chain(struct hx_plan *p, uint32_t root, uint32_t str)
 		}
 }
 
-static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in, char **notes)
+static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in)
 {
 	const struct hx_plan_group *g = &p->groups[root];
 	const struct hx_vma *v = region_file(in->vmas, g->addr, g->len);
@@ -120,30 +117,26 @@ static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in
 	if (r < 0)
 		return r;
 	char *text = NULL;
-	size_t n = 0;
-	r = lines_for(&t, bias, g->addr, g->len, &text, &n);
+	r = lines_for(&t, bias, g->addr, g->len, &text);
 	if (r == 0) { /* even with no lines: the header says why */
 		uint32_t off;
 		r = hx_plan_add_string(p, text, &off);
 		if (r == 0)
 			set_chain(p, root, off);
 	}
-	if (r == 0)
-		r = hp_note(notes, "%s: perf map: %zu symbols%s", v->path, n,
-			    n == 0 ? " (no symbols: stripped)" : t.full ? "" : " (.dynsym only: stripped)");
 	free(text);
 	hp_symtab_free(&t);
 	return r;
 }
 
-int hp_perfmap_add(struct hx_plan *p, const struct hp_input *in, char **notes)
+int hp_perfmap_add(struct hx_plan *p, const struct hp_input *in)
 {
 	if (!in->read_symbols || !(in->req->options & HX_REQ_PERF_MAP))
 		return 0;
 	for (uint32_t i = 0; i < p->n_groups; i++) {
 		if (p->groups[i].alt_of >= 0 || !chain_copies(p, i))
 			continue;
-		int r = one_chain(p, i, in, notes);
+		int r = one_chain(p, i, in);
 		if (r < 0)
 			return r;
 	}

@@ -369,7 +369,7 @@ static int build(const struct hp_input *in, const struct hp_hot *hot, struct hx_
 	free(mark);
 	free(regions);
 	if (err == 0)
-		err = hp_perfmap_add(p, in, notes);
+		err = hp_perfmap_add(p, in);
 	if (err < 0)
 		return hx_fail(e, err, "building the plan: %s", strerror(-err));
 	return 0;

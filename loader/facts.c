@@ -3,8 +3,9 @@
  * that it cannot look up from inside its sandbox: free hugetlb pages, the
  * THP mode, and the target's restrictions (seccomp, MDWE, THP disabled).
  * Everything is probed now, never assumed from a kernel version. Also who
- * the program is and when its process began, for the perf map written
- * later (perfmap.c), when the program may have changed user or be gone.
+ * the program is and (ld_facts_started, only when a perf map will be
+ * written) when its process began, for the perf map written once the
+ * program runs on (perfmap.c), when it may have changed user or be gone.
  * Must never: fail hard; an unreadable fact is the conservative value.
  */
 #define _GNU_SOURCE
@@ -44,23 +45,19 @@ static uint64_t hugetlb_free(void)
 	return free_pages > resv ? free_pages - resv : 0;
 }
 
-/* The number after "\nKey:" in /proc/PID/status, or dflt. */
+/* The number after "Key:" in /proc/PID/status, or dflt. */
 static long status_field(const char *text, const char *key, long dflt)
 {
-	char pat[64];
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	const char *p = strstr(text, pat);
-	return p ? strtol(p + strlen(pat), NULL, 10) : dflt;
+	const char *v = hx_status_value(text, key);
+	return v ? strtol(v, NULL, 10) : dflt;
 }
 
-/* The second number of "\nKey:\tREAL\tEFFECTIVE\tSAVED\tFS". */
+/* The second number of "Key:\tREAL\tEFFECTIVE\tSAVED\tFS". */
 static bool effective_id(const char *text, const char *key, unsigned long *id)
 {
-	char pat[16];
 	unsigned long real;
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	const char *p = strstr(text, pat);
-	return p && sscanf(p + strlen(pat), "%lu %lu", &real, id) == 2;
+	const char *v = hx_status_value(text, key);
+	return v && sscanf(v, "%lu %lu", &real, id) == 2;
 }
 
 int ld_stat_starttime(const char *stat, unsigned long long *ticks)
@@ -84,13 +81,6 @@ int ld_stat_starttime(const char *stat, unsigned long long *ticks)
 	return (end == p || errno || (*end != ' ' && *end != '\n' && *end)) ? -EINVAL : 0;
 }
 
-static int64_t ts_ns(clockid_t clock)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* When pid's process was created (forked: before hugexec ran in it, so
  * before the program did), in CLOCK_REALTIME ns; 0 if unknown. The kernel
  * keeps it as boot time in clock ticks, rounded down, and the boot time is
@@ -109,8 +99,14 @@ static int64_t process_start(pid_t pid)
 		return 0;
 	int64_t since_boot = (int64_t)(ticks / (unsigned long long)hz) * 1000000000 +
 			     (int64_t)(ticks % (unsigned long long)hz) * 1000000000 / hz;
-	int64_t boot_at = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
+	int64_t boot_at = (int64_t)hx_clock_ns(CLOCK_REALTIME) -
+			  (int64_t)hx_clock_ns(CLOCK_BOOTTIME);
 	return boot_at + since_boot;
+}
+
+void ld_facts_started(pid_t pid, struct ld_facts *f)
+{
+	f->owner.started_ns = process_start(pid);
 }
 
 void ld_facts_gather(pid_t pid, struct ld_facts *f)
@@ -133,13 +129,12 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 			f->target_flags |= HX_TGT_THP_DISABLED;
 		unsigned long uid, gid;
 		if (effective_id(text, "Uid", &uid) && effective_id(text, "Gid", &gid)) {
-			f->have_owner = true;
-			f->euid = (uid_t)uid;
-			f->egid = (gid_t)gid;
+			f->owner.known = true;
+			f->owner.uid = (uid_t)uid;
+			f->owner.gid = (gid_t)gid;
 		}
 		free(text);
 	}
-	f->started_ns = process_start(pid);
 	/* MDWE is inherited across fork and exec: the tracer, forked from the
 	 * target before its exec, carries the same setting. */
 	int mdwe = prctl(PR_GET_MDWE, 0, 0, 0, 0);

@@ -8,7 +8,12 @@
 #include "tracer.h"
 #include "../common/request.h"
 
+/* At the entry stop: everything but f->owner.started_ns (0). */
 void ld_facts_gather(pid_t pid, struct ld_facts *f);
+
+/* f->owner.started_ns, for the perf map's staleness test: pid must still
+ * be held (stopped, not reaped), so that it is still this process. */
+void ld_facts_started(pid_t pid, struct ld_facts *f);
 
 /* "always [madvise] never" -> HX_THP_MADVISE (pure, for tests). */
 uint32_t ld_thp_mode_parse(const char *text);

@@ -14,6 +14,7 @@
 #include "../profile/profile_cli.h"
 #include "../record/record.h"
 #include "cli.h"
+#include "facts.h"
 #include "launch.h"
 #include "perfmap.h"
 #include "report.h"
@@ -175,6 +176,10 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 	if (tr->scratch_left)
 		note(o, name, "could not unmap hugexec's 4 KB scratch page at %#llx; it stays",
 		     (unsigned long long)tr->scratch_left);
+	/* the perf map's staleness test needs the process's start time: read
+	 * while the PID is surely still the program's (held), only if used */
+	if (o->perf_map && ld_perfmap_wanted(tr))
+		ld_facts_started(tr->pid, &tr->facts);
 	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
 		return give_up(tr, name, &e);
 	/* The program runs on; now, off its critical path, the perf map. Its

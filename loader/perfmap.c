@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include "perfmap.h"
-#include "../helper/perfmap.h"
 #include "helperproc.h"
 
 #include <errno.h>
@@ -62,7 +61,7 @@ bool ld_perfmap_line_ok(const char *line, size_t n, uint64_t lo, uint64_t hi)
 		return false;
 	/* any overlap: a function that starts before the copy or ends after
 	 * it still names the bytes of the copy it covers */
-	if (size == 0 || at + size < at || at >= hi || at + size <= lo)
+	if (size == 0 || at + size < at || !hx_overlaps(lo, hi - lo, at, size))
 		return false;
 	for (const char *c = name; *c; c++)
 		if (*c <= 0x20 || *c >= 0x7f)
@@ -249,10 +248,10 @@ static bool is_copy(const struct ld_region_result *r)
 /* Note a file whose symbols are missing or partial (the header line). */
 static void note_source(const char *lines, const char *path, size_t found, struct ld_pm_report *rep)
 {
-	if (strncmp(lines, HP_PERFMAP_NONE, strlen(HP_PERFMAP_NONE)) == 0)
+	if (strncmp(lines, HX_PERFMAP_NONE, strlen(HX_PERFMAP_NONE)) == 0)
 		say(rep, LD_PM_V, "%s has no symbols (stripped): its copied text is not in the map",
 		    path);
-	else if (strncmp(lines, HP_PERFMAP_DYNSYM, strlen(HP_PERFMAP_DYNSYM)) == 0)
+	else if (strncmp(lines, HX_PERFMAP_DYNSYM, strlen(HX_PERFMAP_DYNSYM)) == 0)
 		say(rep, LD_PM_V, "%s is stripped: only its exported symbols (.dynsym) are in the map",
 		    path);
 	else
@@ -286,15 +285,19 @@ static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **b
 	return 0;
 }
 
-/* ld_perfmap_run but its last line ("N symbols in PATH"). */
-static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
+bool ld_perfmap_wanted(const struct ld_tracer *tr)
+{
+	for (size_t i = 0; i < tr->n_regions; i++)
+		if (is_copy(&tr->regions[i]))
+			return true;
+	return false; /* file-backed text keeps its name: perf needs no map */
+}
+
+void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
-	bool any = false;
-	for (size_t i = 0; i < tr->n_regions; i++)
-		any |= is_copy(&tr->regions[i]);
-	if (!any)
-		return; /* file-backed text keeps its name: perf needs no map */
+	if (!ld_perfmap_wanted(tr))
+		return;
 	struct hx_request rq;
 	struct hx_plan p;
 	struct hx_err e = {0};
@@ -311,18 +314,9 @@ static void run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report
 	size_t lines = 0;
 	r = collect(tr, &p, &text, &lines, rep);
 	hx_plan_free(&p);
-	const struct ld_pm_owner who = {tr->facts.have_owner, tr->facts.euid, tr->facts.egid,
-					tr->facts.started_ns};
 	if (r < 0)
 		say(rep, LD_PM_ALWAYS, "out of memory");
-	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, text, &who, rep) == 1)
-		rep->lines = lines > INT32_MAX ? INT32_MAX : (int)lines;
+	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, text, &tr->facts.owner, rep) == 1)
+		say(rep, LD_PM_VV, "%zu symbols in %s/perf-%d.map", lines, dir, (int)tr->pid);
 	free(text);
-}
-
-void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
-{
-	run(tr, dir, rep);
-	if (rep->lines > 0)
-		say(rep, LD_PM_VV, "%d symbols in %s/perf-%d.map", rep->lines, dir, (int)tr->pid);
 }

@@ -44,17 +44,8 @@ struct ld_pm_msg {
 
 /* What the perf map stage did, for main.c to print. */
 struct ld_pm_report {
-	int lines;              /* lines of the map hugexec wrote; 0: none written */
 	struct ld_pm_msg *msg;  /* in order */
 	size_t n;
-};
-
-/* Who gets the map and since when the program could have written one. */
-struct ld_pm_owner {
-	bool known;
-	uid_t uid;
-	gid_t gid;
-	int64_t started_ns;     /* CLOCK_REALTIME; 0: unknown, nothing is stale */
 };
 
 /* Once the program runs on (off its critical path): ask the helper for the
@@ -64,6 +55,9 @@ struct ld_pm_owner {
  * ld_pm_report_free even so). */
 void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep);
 void ld_pm_report_free(struct ld_pm_report *rep);
+
+/* Will ld_perfmap_run have a map to write: did some region end as a copy? */
+bool ld_perfmap_wanted(const struct ld_tracer *tr);
 
 /* The parts, for tests. */
 

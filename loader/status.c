@@ -169,8 +169,8 @@ static int uids_of(pid_t pid, unsigned long uid[3])
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
 		return -1;
-	const char *u = strstr(text, "\nUid:");
-	int r = u && sscanf(u, "\nUid: %lu %lu %lu", &uid[0], &uid[1], &uid[2]) == 3 ? 0 : -1;
+	const char *u = hx_status_value(text, "Uid");
+	int r = u && sscanf(u, "%lu %lu %lu", &uid[0], &uid[1], &uid[2]) == 3 ? 0 : -1;
 	free(text);
 	return r;
 }
@@ -333,11 +333,13 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 
 static bool listed(pid_t pid, const struct hx_vmas *m)
 {
+	if (ld_status_marks(m, NULL) != 0)
+		return true; /* smaps says so: the perf map need not be opened */
 	FILE *map = open_perfmap(pid);
-	unsigned marks = ld_status_marks(m, map);
+	bool named = map && perfmap_names_copy(m, map);
 	if (map)
 		fclose(map);
-	return marks != 0;
+	return named;
 }
 
 /* 0 shown or skipped, 1 not readable (reason on stderr when asked for by

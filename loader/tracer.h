@@ -28,6 +28,16 @@
 
 enum ld_bp { LD_BP_NONE, LD_BP_HW, LD_BP_INT3 };
 
+/* Who gets the perf map and since when the program could have written one
+ * (perfmap.c). */
+struct ld_pm_owner {
+	bool known;
+	uid_t uid;               /* the program's effective uid and gid */
+	gid_t gid;
+	int64_t started_ns;      /* CLOCK_REALTIME when the process was created; 0: unknown,
+				  * nothing is stale */
+};
+
 /* Machine and target facts the planner needs but cannot look up itself. */
 struct ld_facts {
 	uint64_t hugetlb_free;   /* free minus reserved 2 MB pages */
@@ -37,12 +47,10 @@ struct ld_facts {
 	long seccomp_filters;    /* how many */
 	unsigned threads;
 	uint64_t stack_rlimit;   /* RLIMIT_STACK soft limit, 0 unknown (placement.h) */
-	/* The perf map's owner and its staleness test (perfmap.c), read at the
-	 * entry stop: the program may be gone when the map is written. */
-	bool have_owner;
-	uid_t euid;              /* the program's effective uid and gid */
-	gid_t egid;
-	int64_t started_ns;      /* CLOCK_REALTIME when the process was created, 0 unknown */
+	/* The perf map's owner, read at the entry stop, and its start time,
+	 * read before the program is let go (ld_facts_started): the program
+	 * may have changed user or be gone when the map is written. */
+	struct ld_pm_owner owner;
 };
 
 /* A file the tracer opened (for the helper, and for eviction). */

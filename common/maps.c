@@ -294,6 +294,11 @@ bool hx_vma_clean(const struct hx_vma *v)
 	return v->has_smaps && v->anonymous_kb == 0 && v->swap_kb == 0;
 }
 
+bool hx_vma_is_text(const struct hx_vma *v)
+{
+	return v->kind == HX_VMA_FILE && !v->shared && v->prot == (PROT_READ | PROT_EXEC);
+}
+
 bool hx_vmas_range_free(const struct hx_vmas *m, uint64_t addr, uint64_t len)
 {
 	for (size_t i = 0; i < m->n; i++)

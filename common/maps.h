@@ -81,6 +81,10 @@ uint64_t hx_vma_huge_bytes(const struct hx_vma *v);
  * are the only private file pages that can be swapped). Unknown = false. */
 bool hx_vma_clean(const struct hx_vma *v);
 
+/* True when v is program text as hugexec means it: a private file mapping
+ * that is exactly r-x (never writable, never shared). */
+bool hx_vma_is_text(const struct hx_vma *v);
+
 /* True when nothing in [addr, addr+len) is mapped. */
 bool hx_vmas_range_free(const struct hx_vmas *m, uint64_t addr, uint64_t len);
 

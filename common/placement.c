@@ -35,19 +35,24 @@ static bool have_heap(const struct hx_vmas *m)
 	return false;
 }
 
+struct hx_keepout hx_keepout_init(const struct hx_vmas *m, uint64_t stack_rlimit)
+{
+	return (struct hx_keepout){m, hx_stack_gap(stack_rlimit), have_heap(m)};
+}
+
 /* The zone [*lo, *hi) that mapping v anchors, if it anchors one. */
-static bool zone_of(const struct hx_vma *v, bool heap, uint64_t stack_gap, uint64_t *lo,
+static bool zone_of(const struct hx_keepout *k, const struct hx_vma *v, uint64_t *lo,
 		    uint64_t *hi)
 {
 	uint64_t above = 0;
 	if (v->kind == HX_VMA_STACK) {
-		*lo = v->start > stack_gap ? v->start - stack_gap : 0;
+		*lo = v->start > k->stack_gap ? v->start - k->stack_gap : 0;
 		*hi = v->start;
 		return true;
 	}
 	if (v->kind == HX_VMA_HEAP)
 		above = HX_HEAP_GAP;
-	else if (!heap && (v->prot & PROT_WRITE))
+	else if (!k->heap && (v->prot & PROT_WRITE))
 		above = HX_BRK_RANDOM + HX_HEAP_GAP;
 	if (!above)
 		return false;
@@ -56,28 +61,28 @@ static bool zone_of(const struct hx_vma *v, bool heap, uint64_t stack_gap, uint6
 	return true;
 }
 
-bool hx_placement_ok(const struct hx_vmas *m, uint64_t stack_gap, uint64_t addr, uint64_t len)
+bool hx_placement_ok(const struct hx_keepout *k, uint64_t addr, uint64_t len)
 {
 	if (addr < HX_MIN_ADDR || len == 0 || addr + len < addr)
 		return false;
-	bool heap = have_heap(m);
+	const struct hx_vmas *m = k->m;
 	uint64_t lo, hi;
 	for (size_t i = 0; i < m->n; i++)
-		if (zone_of(&m->v[i], heap, stack_gap, &lo, &hi) && addr < hi && lo < addr + len)
+		if (zone_of(k, &m->v[i], &lo, &hi) && addr < hi && lo < addr + len)
 			return false;
 	return true;
 }
 
-bool hx_placement_clip(const struct hx_vmas *m, uint64_t stack_gap, uint64_t *lo, uint64_t *hi)
+bool hx_placement_clip(const struct hx_keepout *k, uint64_t *lo, uint64_t *hi)
 {
-	bool heap = have_heap(m);
+	const struct hx_vmas *m = k->m;
 	uint64_t zl, zh;
 	if (*lo < HX_MIN_ADDR)
 		*lo = HX_MIN_ADDR;
 	/* mappings in address order: a zone reaching over *lo from below
 	 * moves it up, one reaching over *hi from above moves it down */
 	for (size_t i = 0; i < m->n && *lo < *hi; i++) {
-		if (!zone_of(&m->v[i], heap, stack_gap, &zl, &zh) || zh <= *lo || zl >= *hi)
+		if (!zone_of(k, &m->v[i], &zl, &zh) || zh <= *lo || zl >= *hi)
 			continue;
 		if (zl <= *lo)
 			*lo = zh;

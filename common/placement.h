@@ -42,13 +42,27 @@
  * gap: at least HX_STACK_GAP_MIN, at most 5/6 of the user address space. */
 uint64_t hx_stack_gap(uint64_t stack_rlimit);
 
-/* May a temporary mapping cover [addr, addr+len) in the address space m,
- * keeping stack_gap bytes free below [stack]? (Only the keep-out rule:
- * whether the range is free is the caller's question.) */
-bool hx_placement_ok(const struct hx_vmas *m, uint64_t stack_gap, uint64_t addr, uint64_t len);
+/* The keep-out zones of one address space, worked out once and then asked
+ * about many ranges (the validator per step, the helper per gap). It
+ * points at m, which must outlive it and not change. */
+struct hx_keepout {
+	const struct hx_vmas *m;
+	uint64_t stack_gap; /* kept free below [stack]: hx_stack_gap(stack_rlimit) */
+	bool heap;          /* m has a [heap]; without one, every writable mapping
+			     * anchors a brk zone */
+};
 
-/* Shrink the free range [*lo, *hi) of m (no mapping inside it) to a part
- * that hx_placement_ok accepts; false if nothing is left. */
-bool hx_placement_clip(const struct hx_vmas *m, uint64_t stack_gap, uint64_t *lo, uint64_t *hi);
+/* The keep-out zones of m for a stack soft limit of stack_rlimit bytes
+ * (0: unknown). */
+struct hx_keepout hx_keepout_init(const struct hx_vmas *m, uint64_t stack_rlimit);
+
+/* May a temporary mapping cover [addr, addr+len) in k's address space?
+ * (Only the keep-out rule: whether the range is free is the caller's
+ * question.) */
+bool hx_placement_ok(const struct hx_keepout *k, uint64_t addr, uint64_t len);
+
+/* Shrink the free range [*lo, *hi) of k's address space (no mapping inside
+ * it) to a part that hx_placement_ok accepts; false if nothing is left. */
+bool hx_placement_clip(const struct hx_keepout *k, uint64_t *lo, uint64_t *hi);
 
 #endif

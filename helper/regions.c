@@ -72,7 +72,7 @@ static const char *ineligible(const struct hp_input *in, const struct hx_vma *v,
 			      const struct hx_vma *main_vma, const struct hx_vma *interp)
 {
 	const struct hx_req_header *rq = in->req;
-	if (v->kind != HX_VMA_FILE || v->shared || v->prot != (PROT_READ | PROT_EXEC))
+	if (!hx_vma_is_text(v))
 		return "";
 	if (same_file(v, interp) && !same_file(v, main_vma))
 		return ""; /* the dynamic loader is left alone */
@@ -221,13 +221,14 @@ static void best_gap(uint64_t lo, uint64_t hi, uint64_t *best_lo, uint64_t *best
 int hp_find_hole(const struct hx_vmas *m, uint64_t len, uint64_t avoid, uint64_t avoid_len,
 		 uint64_t stack_rlimit, uint64_t *out)
 {
-	uint64_t blo = 0, bhi = 0, stack_gap = hx_stack_gap(stack_rlimit);
+	uint64_t blo = 0, bhi = 0;
+	const struct hx_keepout keep = hx_keepout_init(m, stack_rlimit);
 	for (size_t i = 0; i + 1 < m->n; i++) {
 		if (m->v[i + 1].kind == HX_VMA_VSYSCALL)
 			break; /* nothing is planned above the user stack and vDSO */
 		uint64_t lo = m->v[i].end, hi = m->v[i + 1].start;
 		/* the validator's rule: not in the stack's or the brk's room */
-		if (!hx_placement_clip(m, stack_gap, &lo, &hi))
+		if (!hx_placement_clip(&keep, &lo, &hi))
 			continue;
 		if (avoid_len && hx_overlaps(lo, hi - lo, avoid, avoid_len)) {
 			if (avoid > lo)

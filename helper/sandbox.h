@@ -4,8 +4,8 @@
  * Order: no_new_privs, not dumpable, drop root to nobody (best effort),
  * then a default-kill seccomp allowlist: read what is already open,
  * allocate memory (private, never executable), write the plan to one
- * descriptor, exit. No call that takes a path is allowed (newfstatat, which
- * glibc's fstat() uses, fails with EPERM; everything else kills), so
+ * descriptor, exit. No call that takes a path is allowed, and every call
+ * not allowed kills (newfstatat too, which glibc's fstat() uses), so
  * nothing can be opened, looked up, executed, traced or sent anywhere.
  * Must never: return 0 without the filter loaded.
  */

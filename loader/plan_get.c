@@ -35,8 +35,7 @@
 /* Could this mapping give a region? (The helper decides for real.) */
 static bool candidate(const struct hx_vma *v, const struct ld_opts *o)
 {
-	return v->kind == HX_VMA_FILE && !v->shared && v->prot == (PROT_READ | PROT_EXEC) &&
-	       v->end - v->start >= o->min_size &&
+	return hx_vma_is_text(v) && v->end - v->start >= o->min_size &&
 	       (o->align == HX_ALIGN_AGGRESSIVE ||
 		hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE));
 }

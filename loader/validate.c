@@ -69,9 +69,8 @@ struct model {
 	unsigned undo;                /* executor undo-log entries needed so far */
 	uint64_t aside;               /* where the region's originals go (base) */
 	bool have_aside;
-	uint64_t stack_gap;           /* kept free below [stack] (placement.h) */
-	uint64_t staged;              /* bytes of staging mapped so far */
-	uint64_t hugetlb_pages;       /* of them, 2 MB hugetlb pages */
+	struct hx_keepout keep;       /* where temporaries may not go (placement.h) */
+	bool staged;                  /* the group mapped its staging area */
 	const char *why;              /* what the refused step broke, if known */
 };
 
@@ -123,7 +122,7 @@ static bool is_free(const struct model *m, uint64_t a, uint64_t l)
  * the plan if its commit fails. */
 static bool placed(struct model *m, uint64_t a, uint64_t l)
 {
-	if (hx_placement_ok(m->entry, m->stack_gap, a, l))
+	if (hx_placement_ok(&m->keep, a, l))
 		return true;
 	m->why = "below 2 MB, in the stack's growth gap or in the heap's room";
 	return false;
@@ -164,14 +163,13 @@ static int do_mmap(struct model *m, const struct hx_plan_step *s, uint32_t backi
 	    !placed(m, s->a[0], s->a[1]))
 		return -EINVAL;
 	/* all the staging a group maps, together, is at most one region's
-	 * worth: what populate and collapse may fill */
-	if (s->a[1] > m->tl - m->staged) {
+	 * worth (what populate and collapse may fill): as each staging area
+	 * is the region's length, only one */
+	if (m->staged) {
 		m->why = "more staging than the region's length";
 		return -EINVAL;
 	}
-	m->staged += s->a[1];
-	if (backing == HX_BACK_HUGETLB)
-		m->hugetlb_pages += s->a[1] / HX_HUGE;
+	m->staged = true;
 	m->undo++;
 	return add_range(m, s->a[0], s->a[1], (uint32_t)prot, MK_STAGE, -1);
 }
@@ -349,12 +347,6 @@ static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
 	return a->inode == b->inode && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
 }
 
-/* Program text: an r-x private file mapping. */
-static bool is_text(const struct hx_vma *v)
-{
-	return v->kind == HX_VMA_FILE && !v->shared && v->prot == (PROT_READ | PROT_EXEC);
-}
-
 /* An edge window's pieces: only r-x and r-- private mappings of one file,
  * at least one r-x. NULL, or why not. */
 static const char *window_pieces(struct model *m, const struct hx_plan_group *g)
@@ -366,12 +358,12 @@ static const char *window_pieces(struct model *m, const struct hx_plan_group *g)
 		if (!hx_overlaps(g->addr, g->len, v->start, v->end - v->start))
 			continue;
 		bool ro = v->kind == HX_VMA_FILE && !v->shared && v->prot == PROT_READ;
-		if ((!ro && !is_text(v)) || (first && !same_file(first, v)))
+		if ((!ro && !hx_vma_is_text(v)) || (first && !same_file(first, v)))
 			return "an edge window may hold only r-x and r-- private pages of one file";
 		if (m->npc == MAX_PIECES)
 			return "an edge window of too many pieces";
 		first = first ? first : v;
-		exec |= is_text(v);
+		exec |= hx_vma_is_text(v);
 		uint64_t a = v->start > g->addr ? v->start : g->addr;
 		uint64_t b = v->end < g->addr + g->len ? v->end : g->addr + g->len;
 		m->pc[m->npc++] = (struct piece){a, b - a, v, false, false};
@@ -397,7 +389,7 @@ static const char *pieces_of(struct model *m, const struct hx_plan_group *g,
 	}
 	/* one piece: all of the region is inside one r-x mapping */
 	const struct hx_vma *v = hx_vmas_find(m->entry, g->addr);
-	if (!v || !is_text(v) || g->addr + g->len > v->end)
+	if (!v || !hx_vma_is_text(v) || g->addr + g->len > v->end)
 		return "not inside one r-x private file mapping";
 	m->pc[m->npc++] = (struct piece){g->addr, g->len, v, false, false};
 	return NULL;
@@ -412,19 +404,15 @@ static uint64_t top_of(const struct hx_vmas *m)
 	return top;
 }
 
-/* One group on the entry-time model; *hugetlb_pages: what its hugetlb
- * staging takes from the pool. */
-static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vmas *vm,
-		       const struct ld_plan_limits *lim, uint64_t *hugetlb_pages, struct hx_err *e)
+/* One group on a copy of the entry-time model base (no region, no steps
+ * yet). */
+static int check_group(const struct hx_plan *p, uint32_t gi, const struct model *base,
+		       const struct ld_plan_limits *lim, struct hx_err *e)
 {
 	const struct hx_plan_group *g = &p->groups[gi];
-	struct model m;
-	memset(&m, 0, sizeof(m));
-	m.entry = vm;
+	struct model m = *base;
 	m.t = g->addr;
 	m.tl = g->len;
-	m.top = top_of(vm);
-	m.stack_gap = hx_stack_gap(lim->stack_rlimit);
 	const char *why = pieces_of(&m, g, lim);
 	if (why)
 		return hx_fail(e, -EINVAL, "plan group %u: region %#llx+%#llx is not made of the "
@@ -444,7 +432,6 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct hx_vma
 	if (!done || m.n != 0)
 		return hx_fail(e, -EPERM, "plan group %u does not end with the address space "
 			       "restored and its region in place", gi);
-	*hugetlb_pages = m.hugetlb_pages;
 	return 0;
 }
 
@@ -479,7 +466,7 @@ static int check_size(const struct hx_plan *p, const struct hx_vmas *m, struct h
 {
 	uint64_t max = 0, sum = 0;
 	for (size_t i = 0; i < m->n; i++)
-		if (is_text(&m->v[i]))
+		if (hx_vma_is_text(&m->v[i]))
 			max += hx_align_up(m->v[i].end, HX_HUGE) - hx_align_down(m->v[i].start, HX_HUGE);
 	for (uint32_t i = 0; i < p->n_groups; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
@@ -499,10 +486,20 @@ int ld_plan_check(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid,
 	if (p->pid != pid)
 		return hx_fail(e, -EPERM, "plan is for PID %d, not %d", p->pid, (int)pid);
 	int r = check_chains(p, e);
+	/* the same for every group: what the target looked like at entry */
+	struct model base;
+	memset(&base, 0, sizeof(base));
+	base.entry = m;
+	base.top = top_of(m);
+	base.keep = hx_keepout_init(m, lim->stack_rlimit);
 	/* every group's hugetlb staging from one pool: the planner's budget */
-	uint64_t used = 0, pages = 0;
+	uint64_t used = 0;
 	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {
-		r = check_group(p, i, m, lim, &pages, e);
+		r = check_group(p, i, &base, lim, e);
+		/* a copy group that passed mapped exactly one staging area of
+		 * its region's length (do_mmap): on hugetlb, that many pages */
+		const struct hx_plan_group *g = &p->groups[i];
+		uint64_t pages = g->backing == HX_BACK_HUGETLB ? g->len / HX_HUGE : 0;
 		if (r == 0 && pages > lim->hugetlb_free - used)
 			r = hx_fail(e, -EPERM, "plan group %u: more hugetlb pages than the %llu free",
 				    i, (unsigned long long)lim->hugetlb_free);
@@ -511,8 +508,4 @@ int ld_plan_check(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid,
 	return r ? r : check_size(p, m, e);
 }
 
-int ld_plan_validate(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid, struct hx_err *e)
-{
-	const struct ld_plan_limits none = {.hugetlb_free = UINT64_MAX, .edge_windows = true};
-	return ld_plan_check(p, m, pid, &none, e);
-}
+const struct ld_plan_limits LD_PLAN_ANY = {.hugetlb_free = UINT64_MAX, .edge_windows = true};

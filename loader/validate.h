@@ -35,10 +35,9 @@ struct ld_plan_limits {
 int ld_plan_check(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid,
 		  const struct ld_plan_limits *lim, struct hx_err *e) HX_WUR;
 
-/* ld_plan_check without limits: any number of hugetlb pages, edge windows
- * allowed, stack rlimit unknown. For callers that cannot know the limits
- * (tests, the fuzz target); the loader must call ld_plan_check. */
-int ld_plan_validate(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid,
-		     struct hx_err *e) HX_WUR;
+/* No limits: any number of hugetlb pages, edge windows allowed, stack
+ * rlimit unknown. For callers that cannot know the limits (tests, the fuzz
+ * target); the loader passes the limits it found. */
+extern const struct ld_plan_limits LD_PLAN_ANY;
 
 #endif

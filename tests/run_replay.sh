@@ -5,16 +5,18 @@
 # tests/fuzz/fuzz_*.c must have its replay program and at least one input.
 cd "$(dirname "$0")/.." || exit 99
 pass=0 fail=0
+list=$(mktemp) || exit 99
+trap 'rm -f "$list"' EXIT
 for src in tests/fuzz/fuzz_*.c; do
 	n=$(basename "$src" .c); n=${n#fuzz_}
 	bin=build/test/replay/$n
 	[ -x "$bin" ] || { echo "replay $n: no replay program $bin"; fail=$((fail + 1)); continue; }
-	corpus=$(find tests/fuzz/corpus/$n -type f 2>/dev/null | wc -l)
-	kept=$(find tests/fuzz/regressions/$n -type f 2>/dev/null | wc -l)
-	[ $((corpus + kept)) -gt 0 ] || { echo "replay $n: no inputs"; fail=$((fail + 1)); continue; }
 	# -print0: libFuzzer's file names are safe, hand-made ones may not be
-	if out=$(find tests/fuzz/corpus/$n tests/fuzz/regressions/$n -type f -print0 2>/dev/null |
-		 xargs -0 "$bin" 2>&1); then
+	find tests/fuzz/corpus/$n tests/fuzz/regressions/$n -type f -print0 >"$list" 2>/dev/null
+	corpus=$(grep -zc "^tests/fuzz/corpus/$n/" "$list")
+	kept=$(grep -zc "^tests/fuzz/regressions/$n/" "$list")
+	[ $((corpus + kept)) -gt 0 ] || { echo "replay $n: no inputs"; fail=$((fail + 1)); continue; }
+	if out=$(xargs -0 "$bin" <"$list" 2>&1); then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1)); echo "replay $n FAILED ($corpus corpus, $kept regression inputs):"

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hx_err e;
 	if (hx_plan_decode(data, size, &p, &e) != 0)
 		return 0;
-	if (ld_plan_validate(&p, &m, p.pid, &e) == 0) {
+	if (ld_plan_check(&p, &m, p.pid, &LD_PLAN_ANY, &e) == 0) {
 		uint8_t *buf;
 		size_t len;
 		if (hx_plan_encode(&p, &buf, &len) != 0 || len != size || memcmp(buf, data, size) != 0)

@@ -37,23 +37,6 @@ static struct hp_file file(uint32_t ino, uint64_t off, uint64_t size)
 	return f;
 }
 
-/* maps text as smaps with counters: no page modified (clean text, so the
- * planner reads pieces from their file and may evict) */
-static int parse_clean(const char *maps, struct hx_vmas *m)
-{
-	char buf[16384];
-	size_t w = 0;
-	for (const char *l = maps; *l && w + 600 < sizeof(buf);) {
-		const char *nl = strchr(l, '\n');
-		size_t n = (size_t)(nl - l) + 1;
-		memcpy(buf + w, l, n);
-		w += n;
-		w += (size_t)snprintf(buf + w, sizeof(buf) - w, "Rss: 4 kB\nAnonymous: 0 kB\nSwap: 0 kB\n");
-		l = nl + 1;
-	}
-	return hx_vmas_parse(buf, w, m);
-}
-
 /* One planner plan as a seed; mangle (may be NULL) edits it first. */
 static void plan_seed(const char *dir, const char *name, const struct hx_req_header *h,
 		      const struct hx_vmas *m, const struct hp_file *files, size_t n_files,
@@ -105,9 +88,12 @@ static void stage_by_stack(struct hx_plan *p, const struct hx_vmas *m)
  * main executable, library, edge window, r-x staging) and every op. */
 static void plan_seeds(const char *dir)
 {
+	/* clean and nopie: smaps with no page modified (clean text, so the
+	 * planner reads pieces from their file and may evict) */
 	struct hx_vmas pie, clean, nopie;
 	if (hx_vmas_parse(FIX_PIE_MAPS, strlen(FIX_PIE_MAPS), &pie) != 0 ||
-	    parse_clean(FIX_PIE_MAPS, &clean) != 0 || parse_clean(FIX_NOPIE_MAPS, &nopie) != 0)
+	    fix_parse_smaps(FIX_PIE_MAPS, 0, 0, &clean) != 0 ||
+	    fix_parse_smaps(FIX_NOPIE_MAPS, 0, 0, &nopie) != 0)
 		exit(1);
 	const struct hx_req_header base = {.pid = 4242, .entry = FIX_PIE_ENTRY,
 					   .interp_base = FIX_PIE_INTERP, .min_size = 2u << 20,

@@ -74,27 +74,34 @@ static int header_mode(const char *mode, int fd, Elf64_Ehdr *eh, off_t size)
 	return rw(fd, eh, sizeof(*eh), 0, 1) ? 1 : 0;
 }
 
-/* Modes that change one program header in place. */
+/* The first note at off claims a huge descriptor. */
+static int lying_note(int fd, off_t off)
+{
+	Elf64_Nhdr nh;
+	if (rw(fd, &nh, sizeof(nh), off, 0) != 0)
+		return 1;
+	nh.n_descsz = 0x7fffffff;
+	return rw(fd, &nh, sizeof(nh), off, 1) ? 1 : 0;
+}
+
+/* Modes that change the first program header of a kind. */
 static int phdr_mode(const char *mode, int fd, const Elf64_Ehdr *eh, off_t size)
 {
-	for (int i = 0; i < eh->e_phnum; i++) {
-		Elf64_Phdr ph;
-		off_t at = (off_t)(eh->e_phoff + (Elf64_Off)i * sizeof(ph));
-		if (rw(fd, &ph, sizeof(ph), at, 0) != 0)
-			return 1;
-		if (strcmp(mode, "lyingnote") == 0 && ph.p_type == PT_NOTE) {
-			Elf64_Nhdr nh; /* first note of the segment: make it lie */
-			if (rw(fd, &nh, sizeof(nh), (off_t)ph.p_offset, 0) != 0)
-				return 1;
-			nh.n_descsz = 0x7fffffff;
-			return rw(fd, &nh, sizeof(nh), (off_t)ph.p_offset, 1) ? 1 : 0;
+	Elf64_Phdr *ph = read_phdrs(fd, eh);
+	int r = 1;
+	for (int i = 0; ph && i < eh->e_phnum; i++) {
+		if (strcmp(mode, "lyingnote") == 0 && ph[i].p_type == PT_NOTE) {
+			r = lying_note(fd, (off_t)ph[i].p_offset);
+			break;
 		}
-		if (strcmp(mode, "badphdr") == 0 && ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
-			ph.p_filesz = (Elf64_Xword)size * 4;
-			return rw(fd, &ph, sizeof(ph), at, 1) ? 1 : 0;
+		if (strcmp(mode, "badphdr") == 0 && ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X)) {
+			ph[i].p_filesz = (Elf64_Xword)size * 4;
+			r = rw(fd, ph, eh->e_phnum * sizeof(*ph), (off_t)eh->e_phoff, 1) ? 1 : 0;
+			break;
 		}
 	}
-	return 1;
+	free(ph);
+	return r;
 }
 
 /* Each PT_LOAD without bss covers the next PT_LOAD too when both map the

@@ -10,15 +10,11 @@
  *                             newfstatat): one of the calls of hugexec's
  *                             pread fill, which must notice and copy instead
  */
-#include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
+#include "seccomp_deny.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,23 +25,6 @@
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 #define DENY (SECCOMP_RET_ERRNO | EPERM)
-
-static int install(const struct sock_fprog *prog);
-
-static int no_fstat(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fstat, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, DENY),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
-	return install(&prog);
-}
 
 static int filter(int kill_copies)
 {
@@ -72,12 +51,7 @@ static int filter(int kill_copies)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                         /* 17 */
 	};
 	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
-	return install(&prog);
-}
-
-static int install(const struct sock_fprog *prog)
-{
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog);
+	return seccomp_install(&prog);
 }
 
 int main(int argc, char **argv)
@@ -88,7 +62,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "mdwe") == 0)
 		r = prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0);
 	else if (strcmp(argv[1], "nofstat") == 0)
-		r = no_fstat();
+		r = deny_eperm(SYS_fstat);
 	else
 		r = filter(strcmp(argv[1], "nocopy") == 0);
 	if (r) {

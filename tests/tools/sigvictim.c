@@ -110,11 +110,10 @@ int main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "watch") == 0)
 		return watch(argv + 2);
 	int secs = argc > 1 ? atoi(argv[1]) : 5;
-	struct timespec ts = {0, TICK_NS};
 	for (int i = 0; i < secs * 100 && !(sig_usr1 && sig_winch && sig_cont); i++)
-		nanosleep(&ts, NULL);
-	ts.tv_nsec = 200 * 1000 * 1000; /* time for a duplicate to show up */
-	nanosleep(&ts, NULL);
+		tick();
+	struct timespec dup = {0, 200 * 1000 * 1000}; /* time for a duplicate to show up */
+	nanosleep(&dup, NULL);
 	printf("usr1=%d winch=%d cont=%d\n", (int)sig_usr1, (int)sig_winch, (int)sig_cont);
 	return 0;
 }

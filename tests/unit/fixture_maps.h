@@ -1,9 +1,17 @@
 /*
  * fixture_maps.h - captured /proc/PID/maps text shared by the unit tests
- * and the fuzz targets (no test framework needed).
+ * and the fuzz tools, and that text turned into smaps (no test framework
+ * needed).
  */
 #ifndef TEST_FIXTURE_MAPS_H
 #define TEST_FIXTURE_MAPS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../common/maps.h"
 
 /* A PIE with 30 MB of text at the entry stop (not 2 MB congruent), libc,
  * a 9 MB library that the kernel placed 2 MB aligned, ld.so, heap, stack,
@@ -44,5 +52,25 @@ static const char FIX_NOPIE_MAPS[] =
 	"7ffd6a1f4000-7ffd6a1f6000 r-xp 00000000 00:00 0 [vdso]\n";
 
 #define FIX_NOPIE_ENTRY 0x401200ull
+
+/* Parse maps text as the smaps the loader sends: every mapping with
+ * "Anonymous: 0 kB", except anon_kb for the one starting at anon_at. */
+static inline int fix_parse_smaps(const char *maps, uint64_t anon_at, unsigned anon_kb,
+				  struct hx_vmas *m)
+{
+	char buf[16384];
+	size_t w = 0;
+	for (const char *l = maps; *l && w + 600 < sizeof(buf);) {
+		const char *nl = strchr(l, '\n');
+		size_t n = (size_t)(nl - l) + 1;
+		memcpy(buf + w, l, n);
+		w += n;
+		unsigned long long start = strtoull(l, NULL, 16);
+		w += (size_t)snprintf(buf + w, sizeof(buf) - w, "Anonymous: %u kB\n",
+				      start == anon_at ? anon_kb : 0);
+		l = nl + 1;
+	}
+	return hx_vmas_parse(buf, w, m);
+}
 
 #endif

@@ -30,19 +30,21 @@ static void test_placement_ok_pie(void **state)
 	struct hx_vmas m;
 	parse(FIX_PIE_MAPS, &m);
 	uint64_t g = hx_stack_gap(0), stack = 0x7ffd6a1a4000, heap_end = 0x55a1e4021000;
-	assert_false(hx_placement_ok(&m, g, 0, HUGE));              /* page 0 */
-	assert_false(hx_placement_ok(&m, g, HUGE - HX_PAGE, HUGE)); /* crosses 2 MB */
-	assert_true(hx_placement_ok(&m, g, HUGE, HUGE));
-	assert_false(hx_placement_ok(&m, g, stack - HUGE, HUGE));
-	assert_false(hx_placement_ok(&m, g, stack - g, HUGE));
-	assert_true(hx_placement_ok(&m, g, stack - g - HUGE, HUGE)); /* just clear */
-	assert_false(hx_placement_ok(&m, 2 * g, stack - g - HUGE, HUGE));
-	assert_false(hx_placement_ok(&m, g, heap_end, HUGE));
-	assert_false(hx_placement_ok(&m, g, heap_end + HX_HEAP_GAP - HX_PAGE, HUGE));
-	assert_true(hx_placement_ok(&m, g, heap_end + HX_HEAP_GAP, HUGE));
+	const struct hx_keepout k = hx_keepout_init(&m, 0);
+	const struct hx_keepout k2 = hx_keepout_init(&m, 2 * g); /* a stack gap of 2 * g */
+	assert_false(hx_placement_ok(&k, 0, HUGE));              /* page 0 */
+	assert_false(hx_placement_ok(&k, HUGE - HX_PAGE, HUGE)); /* crosses 2 MB */
+	assert_true(hx_placement_ok(&k, HUGE, HUGE));
+	assert_false(hx_placement_ok(&k, stack - HUGE, HUGE));
+	assert_false(hx_placement_ok(&k, stack - g, HUGE));
+	assert_true(hx_placement_ok(&k, stack - g - HUGE, HUGE)); /* just clear */
+	assert_false(hx_placement_ok(&k2, stack - g - HUGE, HUGE));
+	assert_false(hx_placement_ok(&k, heap_end, HUGE));
+	assert_false(hx_placement_ok(&k, heap_end + HX_HEAP_GAP - HX_PAGE, HUGE));
+	assert_true(hx_placement_ok(&k, heap_end + HX_HEAP_GAP, HUGE));
 	/* with a [heap], the other writable mappings anchor nothing */
-	assert_true(hx_placement_ok(&m, g, 0x7f0000c00000, HUGE));
-	assert_false(hx_placement_ok(&m, g, UINT64_MAX - HX_PAGE + 1, HX_PAGE * 2)); /* wraps */
+	assert_true(hx_placement_ok(&k, 0x7f0000c00000, HUGE));
+	assert_false(hx_placement_ok(&k, UINT64_MAX - HX_PAGE + 1, HX_PAGE * 2)); /* wraps */
 	hx_vmas_free(&m);
 }
 
@@ -51,13 +53,14 @@ static void test_placement_ok_before_brk(void **state)
 	(void)state;
 	struct hx_vmas m;
 	parse(FIX_NOPIE_MAPS, &m); /* no [heap] yet */
-	uint64_t g = hx_stack_gap(0), data_end = 0x2010000;
+	const struct hx_keepout k = hx_keepout_init(&m, 0);
+	uint64_t data_end = 0x2010000;
 	uint64_t room = HX_BRK_RANDOM + HX_HEAP_GAP;
-	assert_false(hx_placement_ok(&m, g, data_end, HUGE));
-	assert_false(hx_placement_ok(&m, g, data_end + room - HUGE, HUGE));
-	assert_true(hx_placement_ok(&m, g, data_end + room, HUGE));
+	assert_false(hx_placement_ok(&k, data_end, HUGE));
+	assert_false(hx_placement_ok(&k, data_end + room - HUGE, HUGE));
+	assert_true(hx_placement_ok(&k, data_end + room, HUGE));
 	/* below the data, between 2 MB and the executable: fine */
-	assert_true(hx_placement_ok(&m, g, HUGE, HUGE));
+	assert_true(hx_placement_ok(&k, HUGE, HUGE));
 	hx_vmas_free(&m);
 }
 
@@ -66,25 +69,26 @@ static void test_placement_clip(void **state)
 	(void)state;
 	struct hx_vmas m;
 	parse(FIX_PIE_MAPS, &m);
+	const struct hx_keepout k = hx_keepout_init(&m, 0);
 	uint64_t g = hx_stack_gap(0), stack = 0x7ffd6a1a4000, heap_end = 0x55a1e4021000;
 	/* between [heap] and libbig: the heap's room comes off the bottom */
 	uint64_t lo = heap_end, hi = 0x7f0000000000;
-	assert_true(hx_placement_clip(&m, g, &lo, &hi));
+	assert_true(hx_placement_clip(&k, &lo, &hi));
 	assert_int_equal(lo, heap_end + HX_HEAP_GAP);
 	assert_int_equal(hi, 0x7f0000000000);
 	/* between ld.so and the stack: the stack's gap comes off the top */
 	lo = 0x7f3c8e436000, hi = stack;
-	assert_true(hx_placement_clip(&m, g, &lo, &hi));
+	assert_true(hx_placement_clip(&k, &lo, &hi));
 	assert_int_equal(lo, 0x7f3c8e436000);
 	assert_int_equal(hi, stack - g);
-	assert_true(hx_placement_ok(&m, g, lo, hi - lo));
+	assert_true(hx_placement_ok(&k, lo, hi - lo));
 	/* below the executable: only the low 2 MB goes */
 	lo = 0, hi = 0x55a1e1e0f000;
-	assert_true(hx_placement_clip(&m, g, &lo, &hi));
+	assert_true(hx_placement_clip(&k, &lo, &hi));
 	assert_int_equal(lo, HX_MIN_ADDR);
 	/* a gap wholly in the stack's room is nothing */
 	lo = stack - 64 * MB, hi = stack;
-	assert_false(hx_placement_clip(&m, g, &lo, &hi));
+	assert_false(hx_placement_clip(&k, &lo, &hi));
 	hx_vmas_free(&m);
 }
 
@@ -99,14 +103,15 @@ static void test_find_hole_keeps_out(void **state)
 	(void)state;
 	struct hx_vmas m;
 	parse(NEAR_STACK, &m);
+	const struct hx_keepout k = hx_keepout_init(&m, 0);
 	uint64_t a, b, len = 30 * MB, g = hx_stack_gap(0);
 	assert_int_equal(hp_find_hole(&m, len, 0, 0, 0, &a), 0);
 	assert_true(hx_vmas_range_free(&m, a, len));
-	assert_true(hx_placement_ok(&m, g, a, len));
+	assert_true(hx_placement_ok(&k, a, len));
 	assert_true(a + len <= 0x7fef10600000 - g);
 	assert_int_equal(hp_find_hole(&m, len, a, len, 0, &b), 0); /* the aside range */
 	assert_false(hx_overlaps(a, len, b, len));
-	assert_true(hx_placement_ok(&m, g, b, len));
+	assert_true(hx_placement_ok(&k, b, len));
 	/* more than the 128 MB left under the stack's gap: no hole */
 	assert_int_equal(hp_find_hole(&m, 130 * MB, 0, 0, 0, &a), -ENOSPC);
 	hx_vmas_free(&m);

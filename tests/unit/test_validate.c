@@ -26,18 +26,7 @@ struct fx {
 /* FIX_PIE_MAPS as smaps, with anon_kb in the executable's text mapping. */
 static void load_smaps(struct hx_vmas *m, unsigned anon_kb)
 {
-	char buf[8192];
-	size_t w = 0;
-	for (const char *l = FIX_PIE_MAPS; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t n = (size_t)(nl - l) + 1;
-		memcpy(buf + w, l, n);
-		w += n;
-		bool text = strncmp(l, "55a1e1e10000-", 13) == 0;
-		w += (size_t)snprintf(buf + w, sizeof(buf) - w, "Anonymous: %u kB\n", text ? anon_kb : 0);
-		l = nl + 1;
-	}
-	assert_int_equal(hx_vmas_parse(buf, w, m), 0);
+	assert_int_equal(fix_parse_smaps(FIX_PIE_MAPS, FIX_PIE_TEXT_LO, anon_kb, m), 0);
 }
 
 static void setup_aligned(struct fx *f, uint32_t mode, uint32_t align)
@@ -70,7 +59,7 @@ static void teardown(struct fx *f)
 static int check(struct fx *f)
 {
 	struct hx_err e = {0};
-	int r = ld_plan_validate(&f->plan, &f->smaps, PID, &e);
+	int r = ld_plan_check(&f->plan, &f->smaps, PID, &LD_PLAN_ANY, &e);
 	if (r)
 		assert_true(e.msg[0] != '\0');
 	return r;
@@ -252,7 +241,7 @@ static void test_validate_refuses_restaging(void **state)
 	}
 	hx_plan_close_group(&p);
 	struct hx_err e;
-	assert_int_not_equal(ld_plan_validate(&p, &f.smaps, PID, &e), 0);
+	assert_int_not_equal(ld_plan_check(&p, &f.smaps, PID, &LD_PLAN_ANY, &e), 0);
 	assert_non_null(strstr(e.msg, "step 2 (mmap")); /* the second mapping */
 	assert_non_null(strstr(e.msg, "more staging than the region"));
 	hx_plan_free(&p);
@@ -278,9 +267,10 @@ static void test_validate_file_group_dontneed_needs_clean_text(void **state)
 	load_smaps(&dirty, 8); /* a modified (copied-on-write) text page */
 	assert_int_equal(hx_vmas_parse(FIX_PIE_MAPS, strlen(FIX_PIE_MAPS), &bare), 0);
 	struct hx_err e;
-	assert_int_equal(ld_plan_validate(&p, &clean, PID, &e), 0);
-	assert_int_equal(ld_plan_validate(&p, &dirty, PID, &e), -EPERM);
-	assert_int_equal(ld_plan_validate(&p, &bare, PID, &e), -EPERM); /* no counters: unknown */
+	assert_int_equal(ld_plan_check(&p, &clean, PID, &LD_PLAN_ANY, &e), 0);
+	assert_int_equal(ld_plan_check(&p, &dirty, PID, &LD_PLAN_ANY, &e), -EPERM);
+	/* no counters: unknown */
+	assert_int_equal(ld_plan_check(&p, &bare, PID, &LD_PLAN_ANY, &e), -EPERM);
 	hx_plan_free(&p);
 	hx_vmas_free(&clean);
 	hx_vmas_free(&dirty);
@@ -325,8 +315,6 @@ static void test_validate_refuses_overlapping_chains(void **state)
 #define NOPIE_DATA_END UINT64_C(0x2010000)
 #define S_FAR UINT64_C(0x100000000000)   /* free in both fixtures, far from all */
 #define A_FAR UINT64_C(0x200000000000)
-
-static const struct ld_plan_limits ANY = {.hugetlb_free = UINT64_MAX, .edge_windows = true};
 
 struct pc {
 	uint64_t start, len;
@@ -422,17 +410,17 @@ static void test_validate_refuses_null_page_region(void **state)
 				 {0x1e00000, 0x200000}};
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, 0, 0, 32 * MB, S_FAR, A_FAR, all, 3, 0);
-	verdict_free(&p, &m, &ANY, "below 2 MB");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "below 2 MB");
 	/* as a window too, and the empty window above page 0 */
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, HX_GROUP_EDGE, 0, HUGE, S_FAR, A_FAR, NULL, 0, 0);
-	verdict_free(&p, &m, &ANY, "below 2 MB");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "below 2 MB");
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, HX_GROUP_EDGE, HUGE, HUGE, S_FAR, A_FAR, NULL, 0, 0);
-	verdict_free(&p, &m, &ANY, "without r-x text");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "without r-x text");
 	/* the interior itself is fine */
 	plan1(&p, HX_BACK_THP, NOPIE_T, NOPIE_L, S_FAR, A_FAR);
-	verdict_free(&p, &m, &ANY, NULL);
+	verdict_free(&p, &m, &LD_PLAN_ANY, NULL);
 	hx_vmas_free(&m);
 }
 
@@ -448,17 +436,17 @@ static void test_validate_refuses_region_with_free_space(void **state)
 	const struct pc pc[] = {{0x55a1e1e0f000, 0x1000}, {0x55a1e1e10000, PIE_T + PIE_L - 0x55a1e1e10000}};
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, 0, t, PIE_T + PIE_L - t, S_FAR, A_FAR, pc, 2, 0);
-	verdict_free(&p, &m, &ANY, "not inside one r-x private file mapping");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "not inside one r-x private file mapping");
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_HUGETLB, HX_GROUP_EDGE, t, PIE_T + PIE_L - t, S_FAR, A_FAR, pc, 2, 0);
-	verdict_free(&p, &m, &ANY, "one 2 MB window");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "one 2 MB window");
 	/* free space above the text: the region runs past the mapping's end */
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L + 64 * MB, S_FAR, A_FAR);
-	verdict_free(&p, &m, &ANY, "not inside one r-x private file mapping");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "not inside one r-x private file mapping");
 	/* a free 2 MB between two mappings, as a window */
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, HX_GROUP_EDGE, 0x55a1e4400000, HUGE, S_FAR, A_FAR, NULL, 0, 0);
-	verdict_free(&p, &m, &ANY, "without r-x text");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "without r-x text");
 	hx_vmas_free(&m);
 }
 
@@ -475,7 +463,7 @@ static void test_validate_accepts_any_part_of_the_text(void **state)
 	copy_group(&p, HX_BACK_HUGETLB, 0, a.start, a.len, S_FAR, A_FAR, &a, 1, 0);
 	copy_group(&p, HX_BACK_THP, 0, b.start, b.len, S_FAR, A_FAR, &b, 1, 0);
 	copy_group(&p, HX_BACK_HUGETLB, 0, c.start, c.len, S_FAR, A_FAR, &c, 1, 0);
-	verdict_free(&p, &m, &ANY, NULL);
+	verdict_free(&p, &m, &LD_PLAN_ANY, NULL);
 	hx_vmas_free(&m);
 }
 
@@ -489,29 +477,29 @@ static void test_validate_rodata_only_in_edge_windows(void **state)
 	const struct pc head[] = {{0x55a1e1e0f000, 0x1000}, {0x55a1e1e10000, PIE_T - 0x55a1e1e10000}};
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, HX_GROUP_EDGE, PIE_HEAD, HUGE, S_FAR, A_FAR, head, 2, 0);
-	verdict(&p, &m, &ANY, NULL);
-	struct ld_plan_limits conservative = ANY;
+	verdict(&p, &m, &LD_PLAN_ANY, NULL);
+	struct ld_plan_limits conservative = LD_PLAN_ANY;
 	conservative.edge_windows = false;
 	verdict(&p, &m, &conservative, "without --align=aggressive");
 	p.groups[0].flags = 0; /* the same r-- page in an ordinary group */
-	verdict(&p, &m, &ANY, "not inside one r-x private file mapping");
+	verdict(&p, &m, &LD_PLAN_ANY, "not inside one r-x private file mapping");
 	p.groups[0].flags = HX_GROUP_EDGE;
 	p.groups[0].backing = HX_BACK_FILE; /* windows are always copies */
-	verdict(&p, &m, &ANY, "always copied");
+	verdict(&p, &m, &LD_PLAN_ANY, "always copied");
 	hx_plan_free(&p);
 	/* the tail window holds the executable's writable data */
 	const struct pc tail[] = {{0x55a1e3e00000, 0x12000}, {0x55a1e3e12000, 0x1000},
 				  {0x55a1e3e13000, 0x2000}};
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, HX_GROUP_EDGE, 0x55a1e3e00000, HUGE, S_FAR, A_FAR, tail, 3, 0);
-	verdict_free(&p, &m, &ANY, "only r-x and r-- private pages of one file");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "only r-x and r-- private pages of one file");
 	/* libbig's first window: r-- only, nothing executable to gain */
 	const struct pc ro = {0x7f0000000000, HUGE};
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_THP, HX_GROUP_EDGE, 0x7f0000000000, HUGE, S_FAR, A_FAR, &ro, 1, 0);
-	verdict(&p, &m, &ANY, "without r-x text");
+	verdict(&p, &m, &LD_PLAN_ANY, "without r-x text");
 	p.groups[0].flags = 0; /* nor as an ordinary region */
-	verdict_free(&p, &m, &ANY, "not inside one r-x private file mapping");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "not inside one r-x private file mapping");
 	hx_vmas_free(&m);
 }
 
@@ -524,8 +512,8 @@ static void test_validate_planner_edge_windows(void **state)
 	for (uint32_t i = 0; i < f.plan.n_groups; i++)
 		edges += (f.plan.groups[i].flags & HX_GROUP_EDGE) != 0;
 	assert_true(edges >= 1);
-	verdict(&f.plan, &f.smaps, &ANY, NULL);
-	struct ld_plan_limits conservative = ANY;
+	verdict(&f.plan, &f.smaps, &LD_PLAN_ANY, NULL);
+	struct ld_plan_limits conservative = LD_PLAN_ANY;
 	conservative.edge_windows = false;
 	verdict(&f.plan, &f.smaps, &conservative, "without --align=aggressive");
 	teardown(&f);
@@ -538,7 +526,7 @@ static void test_validate_hugetlb_budget(void **state)
 	setup(&f, HX_MODE_HUGETLB); /* the 30 MB executable: 15 pages */
 	assert_int_equal(f.plan.n_groups, 1);
 	assert_int_equal(f.plan.groups[0].backing, HX_BACK_HUGETLB);
-	struct ld_plan_limits lim = ANY;
+	struct ld_plan_limits lim = LD_PLAN_ANY;
 	lim.hugetlb_free = 15;
 	verdict(&f.plan, &f.smaps, &lim, NULL);
 	lim.hugetlb_free = 14;
@@ -574,10 +562,10 @@ static void test_validate_refuses_staging_bigger_than_region(void **state)
 	struct pc pc = {PIE_T, PIE_L};
 	hx_plan_init(&p, PID);
 	copy_group(&p, HX_BACK_HUGETLB, 0, PIE_T, PIE_L, S_FAR, A_FAR, &pc, 1, RESTAGE);
-	verdict_free(&p, &m, &ANY, "more staging than the region's length");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "more staging than the region's length");
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, S_FAR, A_FAR);
 	p.steps[0].a[1] += HUGE; /* one staging area, longer than the region */
-	verdict_free(&p, &m, &ANY, "step 0 (mmap");
+	verdict_free(&p, &m, &LD_PLAN_ANY, "step 0 (mmap");
 	hx_vmas_free(&m);
 }
 
@@ -609,24 +597,24 @@ static void test_validate_refuses_staging_by_the_stack(void **state)
 	uint64_t under = hx_align_down(PIE_STACK - PIE_L, HUGE);
 	uint64_t clear = hx_align_down(PIE_STACK - HX_STACK_GAP_MIN - PIE_L, HUGE);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, under, A_FAR);
-	keep_out_free(&p, &m, &ANY, STAGE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, STAGE_STEP);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, S_FAR, under);
-	keep_out_free(&p, &m, &ANY, ASIDE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, ASIDE_STEP);
 	/* 128 MB from the stack is far enough, unless its rlimit is larger */
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, clear, A_FAR);
-	verdict(&p, &m, &ANY, NULL);
-	struct ld_plan_limits big = ANY;
+	verdict(&p, &m, &LD_PLAN_ANY, NULL);
+	struct ld_plan_limits big = LD_PLAN_ANY;
 	big.stack_rlimit = 256 * MB;
 	keep_out(&p, &m, &big, STAGE_STEP);
 	hx_plan_free(&p);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, S_FAR, clear);
-	verdict(&p, &m, &ANY, NULL);
+	verdict(&p, &m, &LD_PLAN_ANY, NULL);
 	keep_out_free(&p, &m, &big, ASIDE_STEP);
 	/* and never at page 0 */
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, 0, A_FAR);
-	keep_out_free(&p, &m, &ANY, STAGE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, STAGE_STEP);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, S_FAR, 0);
-	keep_out_free(&p, &m, &ANY, ASIDE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, ASIDE_STEP);
 	hx_vmas_free(&m);
 }
 
@@ -640,11 +628,11 @@ static void test_validate_refuses_staging_in_the_heaps_room(void **state)
 	uint64_t above = hx_align_up(PIE_HEAP_END, HUGE);
 	uint64_t clear = hx_align_up(PIE_HEAP_END + HX_HEAP_GAP, HUGE);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, above, A_FAR);
-	keep_out_free(&p, &m, &ANY, STAGE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, STAGE_STEP);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, S_FAR, above);
-	keep_out_free(&p, &m, &ANY, ASIDE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, ASIDE_STEP);
 	plan1(&p, HX_BACK_THP, PIE_T, PIE_L, clear, A_FAR);
-	verdict_free(&p, &m, &ANY, NULL);
+	verdict_free(&p, &m, &LD_PLAN_ANY, NULL);
 	hx_vmas_free(&m);
 	/* non-PIE before its first brk (no [heap]): the brk area starts up
 	 * to 1 GB above the data */
@@ -653,11 +641,11 @@ static void test_validate_refuses_staging_in_the_heaps_room(void **state)
 	uint64_t in_random = hx_align_up(NOPIE_DATA_END + HX_BRK_RANDOM - 64 * MB, HUGE);
 	clear = hx_align_up(NOPIE_DATA_END + HX_BRK_RANDOM + HX_HEAP_GAP, HUGE);
 	plan1(&p, HX_BACK_THP, NOPIE_T, NOPIE_L, S_FAR, above);
-	keep_out_free(&p, &m, &ANY, ASIDE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, ASIDE_STEP);
 	plan1(&p, HX_BACK_THP, NOPIE_T, NOPIE_L, in_random, A_FAR);
-	keep_out_free(&p, &m, &ANY, STAGE_STEP);
+	keep_out_free(&p, &m, &LD_PLAN_ANY, STAGE_STEP);
 	plan1(&p, HX_BACK_THP, NOPIE_T, NOPIE_L, S_FAR, clear);
-	verdict_free(&p, &m, &ANY, NULL);
+	verdict_free(&p, &m, &LD_PLAN_ANY, NULL);
 	hx_vmas_free(&m);
 }
 
@@ -680,10 +668,10 @@ static void test_validate_planner_plans_keep_out(void **state)
 	assert_true(p.n_groups >= 3); /* file, file after eviction, hugetlb, THP; windows */
 	struct ld_plan_limits lim = {.hugetlb_free = 100, .edge_windows = true};
 	verdict(&p, &m, &lim, NULL);
+	const struct hx_keepout keep = hx_keepout_init(&m, 0);
 	for (uint32_t i = 0; i < p.n_groups; i++)
 		if (p.groups[i].staging)
-			assert_true(hx_placement_ok(&m, hx_stack_gap(0), p.groups[i].staging,
-						    p.groups[i].len));
+			assert_true(hx_placement_ok(&keep, p.groups[i].staging, p.groups[i].len));
 	hx_plan_free(&p);
 	hx_vmas_free(&m);
 }

@@ -125,7 +125,7 @@ $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -o $@ $^
 
-$(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h
+$(B)/progs/%: tests/tools/%.c tests/tools/selfcheck.c tests/tools/selfcheck.h tests/tools/seccomp_deny.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Itests/tools -o $@ $< tests/tools/selfcheck.c -lpthread
 

@@ -41,6 +41,13 @@ static inline bool hx_is_aligned(uint64_t v, uint64_t a)
 	return (v & (a - 1)) == 0;
 }
 
+/* a + b, or UINT64_MAX if that does not fit: for counts that are shown,
+ * where the largest value says "at least this many". */
+static inline uint64_t hx_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* Half-open ranges [a, a+alen) and [b, b+blen) share at least one byte. */
 static inline bool hx_overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {

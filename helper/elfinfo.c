@@ -168,7 +168,7 @@ static const char *read_segments(Elf *elf, struct hp_elf *out)
 	return out->n_load ? NULL : "no PT_LOAD segment";
 }
 
-static const char *view_failure(int err)
+const char *hp_elf_view_why(int err)
 {
 	switch (err) {
 	case -ENOTSUP: return "not a regular file";
@@ -178,22 +178,28 @@ static const char *view_failure(int err)
 	}
 }
 
-int hp_elf_read(int fd, struct hp_elf *out)
+void hp_elf_read_view(const struct hp_elf_view *v, struct hp_elf *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->file_size = v->size;
+	const char *why = check_header(v->elf, out);
+	if (!why)
+		why = read_segments(v->elf, out);
+	out->usable = (why == NULL);
+	out->why = why;
+}
+
+int hp_elf_read(int fd, struct hp_elf *out)
+{
 	struct hp_elf_view v;
 	int r = hp_elf_view_open(fd, &v);
 	if (r < 0) {
-		out->why = view_failure(r);
+		memset(out, 0, sizeof(*out));
+		out->why = hp_elf_view_why(r);
 		return 0;
 	}
-	out->file_size = v.size;
-	const char *why = check_header(v.elf, out);
-	if (!why)
-		why = read_segments(v.elf, out);
+	hp_elf_read_view(&v, out);
 	hp_elf_view_close(&v);
-	out->usable = (why == NULL);
-	out->why = why;
 	return 0;
 }
 

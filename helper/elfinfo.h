@@ -54,8 +54,17 @@ struct hp_elf_view {
 int hp_elf_view_open(int fd, struct hp_elf_view *v) HX_WUR;
 void hp_elf_view_close(struct hp_elf_view *v);
 
-/* Read fd (from offset 0). Problems with the file come back as
- * usable=false with a reason; the return value is always 0 today. */
+/* The reason to give (a static string) for hp_elf_view_open's error err. */
+const char *hp_elf_view_why(int err);
+
+/* Read the header and segments of an open view (v->elf set), for a reader
+ * that goes on to use the view. Problems with the file come back as
+ * usable=false with a reason. */
+void hp_elf_read_view(const struct hp_elf_view *v, struct hp_elf *out);
+
+/* Read fd (from offset 0): open a view, read it, close it. Problems with
+ * the file come back as usable=false with a reason (hp_elf_view_why's when
+ * it cannot be mapped); the return value is always 0 today. */
 int hp_elf_read(int fd, struct hp_elf *out) HX_WUR;
 
 /* The build-id as lower-case hex in buf (at least 2*HP_BUILD_ID_MAX+1). */

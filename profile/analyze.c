@@ -83,8 +83,8 @@ void prof_coverage(const struct prof_item *items, size_t n, uint64_t total,
 		uint64_t got = 0, bytes = 0;
 		size_t i = 0;
 		while (i < n && got < want) {
-			got = got > UINT64_MAX - items[i].samples ? UINT64_MAX : got + items[i].samples;
-			bytes = bytes > UINT64_MAX - items[i].size ? UINT64_MAX : bytes + items[i].size;
+			got = hx_add_sat(got, items[i].samples);
+			bytes = hx_add_sat(bytes, items[i].size);
 			i++;
 		}
 		c[k].reachable = got >= want && total > 0;

@@ -48,6 +48,13 @@ static void free_object(struct prof_object *o)
 	free(o->path);
 }
 
+void prof_remove_object(struct prof_profile *p, size_t i)
+{
+	free_object(&p->objs[i]);
+	memmove(&p->objs[i], &p->objs[i + 1], (p->n_objs - i - 1) * sizeof(*p->objs));
+	p->n_objs--;
+}
+
 void prof_free(struct prof_profile *p)
 {
 	for (size_t i = 0; i < p->n_objs; i++)
@@ -174,10 +181,10 @@ int prof_sum(const struct prof_profile *p, uint64_t *total)
 
 uint64_t prof_total(const struct prof_profile *p)
 {
-	uint64_t t = p->unattributed;
-	for (size_t i = 0; i < p->n_objs; i++)
-		t = t > UINT64_MAX - p->objs[i].samples ? UINT64_MAX : t + p->objs[i].samples;
-	return t;
+	/* a saturating sum: with unsigned terms, one saturates exactly when
+	 * the whole sum does not fit */
+	uint64_t t;
+	return prof_sum(p, &t) == 0 ? t : UINT64_MAX;
 }
 
 void prof_hex(const uint8_t *id, size_t len, char *buf, size_t size)
@@ -273,10 +280,15 @@ static int normalize_object(struct prof_object *o)
 	return 0;
 }
 
-int prof_normalize(struct prof_profile *p)
+static void sort_objects(struct prof_profile *p)
 {
 	if (p->n_objs)
 		qsort(p->objs, p->n_objs, sizeof(*p->objs), cmp_obj);
+}
+
+int prof_normalize(struct prof_profile *p)
+{
+	sort_objects(p);
 	for (size_t i = 0; i < p->n_objs; i++) {
 		int r = normalize_object(&p->objs[i]);
 		if (r < 0)
@@ -610,85 +622,72 @@ static struct prof_object *cur(struct parser *ps)
 	return &ps->out->objs[ps->obj];
 }
 
+/* A function (key: its offset) or an edge (key: caller, callee), with its
+ * weight and the line it came from. */
 struct keyline {
-	uint64_t key;
+	uint64_t a, b, weight;
 	size_t line;
 };
 
 static int cmp_keyline(const void *a, const void *b)
 {
 	const struct keyline *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* A function offset listed twice is an error at its second line. */
-static int check_duplicates(struct parser *ps, const struct prof_object *o)
+/* Repeated keys of the current object, each an error at its line: a
+ * function offset listed twice; an edge listed again (the weights add up)
+ * once the sum passes 2^64. */
+static int check_repeats(struct parser *ps, const struct prof_object *o, bool edges)
 {
-	if (o->n_funcs < 2)
+	size_t n = edges ? o->n_edges : o->n_funcs;
+	if (n < 2)
 		return 0;
-	struct keyline *k = malloc(o->n_funcs * sizeof(*k));
+	struct keyline *k = malloc(n * sizeof(*k));
 	if (!k)
 		return hx_fail(ps->e, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < o->n_funcs; i++)
-		k[i] = (struct keyline){o->funcs[i].off, ps->fline[i]};
-	qsort(k, o->n_funcs, sizeof(*k), cmp_keyline);
-	int r = 0;
-	for (size_t i = 1; i < o->n_funcs && r == 0; i++)
-		if (k[i].key == k[i - 1].key) {
-			ps->line = k[i].line;
-			r = perr(ps, "function at 0x%llx listed twice (first on line %zu)",
-				 (unsigned long long)k[i].key, k[i - 1].line);
-		}
-	free(k);
-	return r;
-}
-
-struct edgeline {
-	uint64_t caller, callee, weight;
-	size_t line;
-};
-
-static int cmp_edgeline(const void *a, const void *b)
-{
-	const struct edgeline *x = a, *y = b;
-	if (x->caller != y->caller)
-		return x->caller < y->caller ? -1 : 1;
-	if (x->callee != y->callee)
-		return x->callee < y->callee ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
-/* Duplicate edges add up: a sum that does not fit is an error at the line
- * of the edge that made it overflow. */
-static int check_edge_sums(struct parser *ps, const struct prof_object *o)
-{
-	if (o->n_edges < 2)
-		return 0;
-	struct edgeline *k = malloc(o->n_edges * sizeof(*k));
-	if (!k)
-		return hx_fail(ps->e, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < o->n_edges; i++)
-		k[i] = (struct edgeline){o->edges[i].caller, o->edges[i].callee, o->edges[i].weight,
-					 ps->eline[i]};
-	qsort(k, o->n_edges, sizeof(*k), cmp_edgeline);
+	for (size_t i = 0; i < n; i++)
+		k[i] = edges ? (struct keyline){o->edges[i].caller, o->edges[i].callee,
+						o->edges[i].weight, ps->eline[i]}
+			     : (struct keyline){o->funcs[i].off, 0, 0, ps->fline[i]};
+	qsort(k, n, sizeof(*k), cmp_keyline);
 	uint64_t sum = k[0].weight;
 	size_t first = 0;
 	int r = 0;
-	for (size_t i = 1; i < o->n_edges && r == 0; i++) {
-		if (k[i].caller != k[first].caller || k[i].callee != k[first].callee) {
+	for (size_t i = 1; i < n && r == 0; i++) {
+		if (k[i].a != k[first].a || k[i].b != k[first].b) {
 			sum = k[i].weight;
 			first = i;
+		} else if (!edges) {
+			ps->line = k[i].line;
+			r = perr(ps, "function at 0x%llx listed twice (first on line %zu)",
+				 (unsigned long long)k[i].a, k[first].line);
 		} else if (add_u64(&sum, k[i].weight) < 0) {
 			ps->line = k[i].line;
 			r = perr(ps, "edge 0x%llx 0x%llx: with the same edge on line %zu its weight "
-				 "passes 2^64", (unsigned long long)k[i].caller,
-				 (unsigned long long)k[i].callee, k[first].line);
+				 "passes 2^64", (unsigned long long)k[i].a, (unsigned long long)k[i].b,
+				 k[first].line);
 		}
 	}
 	free(k);
 	return r;
+}
+
+/* An edge or static call (what) from caller to callee must join two
+ * functions of o (sorted); else an error at its line. */
+static int check_ends(struct parser *ps, const struct prof_object *o, const char *what,
+		      uint64_t caller, uint64_t callee, size_t line)
+{
+	const struct prof_func *a = prof_func_at(o, caller), *b = prof_func_at(o, callee);
+	if (a && b)
+		return 0;
+	ps->line = line;
+	return perr(ps, "%s names 0x%llx, which is not a function of this object", what,
+		    (unsigned long long)(a ? callee : caller));
 }
 
 /* Checks that need the whole object: samples present, function samples
@@ -711,30 +710,18 @@ static int close_object(struct parser *ps)
 			return perr(ps, "its functions have more samples than their object (%llu)",
 				    (unsigned long long)o->samples);
 		}
-	int r = check_duplicates(ps, o);
+	int r = check_repeats(ps, o, false);
 	if (r < 0)
 		return r;
 	if (o->n_funcs) /* sorted, so that prof_func_at works; edges keep their order */
 		qsort(o->funcs, o->n_funcs, sizeof(*o->funcs), cmp_func);
-	for (size_t i = 0; i < o->n_edges; i++) {
-		const struct prof_edge *d = &o->edges[i];
-		const struct prof_func *a = prof_func_at(o, d->caller), *b = prof_func_at(o, d->callee);
-		if (!a || !b) {
-			ps->line = ps->eline[i];
-			return perr(ps, "edge names 0x%llx, which is not a function of this object",
-				    (unsigned long long)(a ? d->callee : d->caller));
-		}
-	}
-	for (size_t i = 0; i < o->n_sedges; i++) {
-		const struct prof_sedge *d = &o->sedges[i];
-		const struct prof_func *a = prof_func_at(o, d->caller), *b = prof_func_at(o, d->callee);
-		if (!a || !b) {
-			ps->line = ps->sline[i];
-			return perr(ps, "sedge names 0x%llx, which is not a function of this object",
-				    (unsigned long long)(a ? d->callee : d->caller));
-		}
-	}
-	if ((r = check_edge_sums(ps, o)) < 0)
+	for (size_t i = 0; r == 0 && i < o->n_edges; i++)
+		r = check_ends(ps, o, "edge", o->edges[i].caller, o->edges[i].callee, ps->eline[i]);
+	for (size_t i = 0; r == 0 && i < o->n_sedges; i++)
+		r = check_ends(ps, o, "sedge", o->sedges[i].caller, o->sedges[i].callee, ps->sline[i]);
+	if (r == 0)
+		r = check_repeats(ps, o, true);
+	if (r < 0)
 		return r;
 	return normalize_object(o) < 0 ? perr(ps, "edge weights overflow") : 0;
 }
@@ -974,8 +961,8 @@ int prof_parse(const char *text, size_t len, const char *name, struct prof_profi
 	ps.e = e;
 	prof_init(out);
 	int r = parse_lines(&ps, text, len);
-	if (r == 0 && prof_normalize(out) < 0)
-		r = hx_fail(e, -EOVERFLOW, "%s: counts overflow", name);
+	if (r == 0) /* close_object normalized each object already */
+		sort_objects(out);
 	free(ps.fline);
 	free(ps.eline);
 	free(ps.sline);

@@ -101,6 +101,9 @@ int prof_add_func(struct prof_object *o, uint64_t off, uint64_t size, uint64_t s
 int prof_add_edge(struct prof_object *o, uint64_t caller, uint64_t callee,
 		  uint64_t weight) HX_WUR;
 int prof_add_sedge(struct prof_object *o, uint64_t caller, uint64_t callee) HX_WUR;
+/* Free object i (< n_objs) and close the gap; the others keep their order.
+ * The profile's totals are the caller's business. */
+void prof_remove_object(struct prof_profile *p, size_t i);
 
 /* Sort objects by build-id, functions by offset, edges and static calls by
  * (caller, callee); add up duplicate functions and edges, drop duplicate

@@ -379,14 +379,7 @@ static int check_buildids(struct prof_profile *p, const char *list_file)
 			continue;
 		}
 		p->unattributed += o->samples;
-		for (size_t k = 0; k < o->n_funcs; k++)
-			free(o->funcs[k].name);
-		free(o->funcs);
-		free(o->edges);
-		free(o->sedges);
-		free(o->path);
-		memmove(o, o + 1, (p->n_objs - i - 1) * sizeof(*o));
-		p->n_objs--;
+		prof_remove_object(p, i);
 	}
 	free(text);
 	return 0;

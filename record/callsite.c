@@ -8,7 +8,8 @@
  * and SIB must land exactly on the return address; prefixes sit before the
  * ff and need not be looked at.
  * rec_direct_calls decodes forwards with zydis 4 (64-bit mode, where it
- * decodes endbr64 and every other CET instruction by default).
+ * decodes endbr64 and every other CET instruction by default): each
+ * instruction without its operands, which only the calls need.
  * Must never: read outside code[0..len).
  */
 #include "callsite.h"
@@ -62,19 +63,25 @@ int rec_direct_calls(const uint8_t *code, size_t len, uint64_t vaddr, rec_call_t
 	ZydisDecoder dec;
 	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
 		return 0;
+	ZydisDecoderContext dctx;
 	ZydisDecodedInstruction in;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedOperand op;
 	for (size_t off = 0; off < len; off += in.length) {
-		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + off, len - off, &in, ops)))
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, &dctx, code + off, len - off, &in)))
 			return 0;
 		/* e8 rel32 only: ff /2 has no target in the code, and 16-bit
-		 * (66 e8 rel16) calls are not made by compilers for 64-bit code */
+		 * (66 e8 rel16) calls are not made by compilers for 64-bit code.
+		 * The raw immediate tells, so only these calls need their
+		 * (first) operand decoded, for the target. */
 		if (in.mnemonic != ZYDIS_MNEMONIC_CALL || in.operand_count_visible < 1 ||
-		    ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !ops[0].imm.is_relative ||
-		    in.raw.imm[0].size != 32)
+		    !in.raw.imm[0].is_relative || in.raw.imm[0].size != 32)
+			continue;
+		if (ZYAN_FAILED(ZydisDecoderDecodeOperands(&dec, &dctx, &in, &op, 1)))
+			return 0; /* as for an instruction that does not decode */
+		if (op.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !op.imm.is_relative)
 			continue;
 		ZyanU64 target;
-		if (ZYAN_FAILED(ZydisCalcAbsoluteAddress(&in, &ops[0], vaddr + off, &target)))
+		if (ZYAN_FAILED(ZydisCalcAbsoluteAddress(&in, &op, vaddr + off, &target)))
 			continue;
 		int r = cb(ctx, target);
 		if (r < 0)

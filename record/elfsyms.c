@@ -1,11 +1,15 @@
 /*
  * elfsyms.c - function symbols of an ELF file with libelf.
  *
- * libelf runs in ELF_C_READ mode (pread, no mapping of a file that might
- * shrink under us). The symbol section is bounded by the file size and its
- * entry size checked; names come from elf_strptr, which checks its own
- * bounds. A hostile file can at worst give wrong names or offsets, which
- * end up as wrong numbers in a profile, never as a crash.
+ * libelf reads a private read-only mapping of the file (hp_elf_view, as
+ * the helper's readers do), so it never asks for the file's size by a call
+ * that could take a path, which the sandbox refuses; one view serves the
+ * header, the segments and the symbols. If the file shrinks while mapped,
+ * a read past the new end is a SIGBUS: the symbolizer child dies, and no
+ * profile is written. The symbol section is bounded by the file size and
+ * its entry size checked; names come from elf_strptr, which checks its own
+ * bounds. Hostile contents can at worst give wrong names or offsets, which
+ * end up as wrong numbers in a profile, never a crash.
  * Must never: index outside what libelf returned.
  */
 #define _GNU_SOURCE
@@ -226,14 +230,17 @@ int rec_elfsyms_read(int fd, struct rec_elfsyms *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->fd = fd;
-	int r = hp_elf_read(fd, &out->elf);
-	if (r < 0 || !out->elf.usable)
-		return r;
-	/* a read-only view, as the helper's readers use: libelf then never
-	 * asks for the size with a call that could take a path */
 	struct hp_elf_view v;
-	if (hp_elf_view_open(fd, &v) < 0)
-		return 0; /* hp_elf_read could, so this is odd; no symbols then */
+	int r = hp_elf_view_open(fd, &v);
+	if (r < 0) {
+		out->elf.why = hp_elf_view_why(r);
+		return 0;
+	}
+	hp_elf_read_view(&v, &out->elf);
+	if (!out->elf.usable) {
+		hp_elf_view_close(&v);
+		return 0;
+	}
 	struct collect c = {0};
 	r = collect_syms(v.elf, out, &c);
 	hp_elf_view_close(&v);

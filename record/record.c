@@ -249,8 +249,7 @@ struct session {
 	bool written, write_failed;
 	bool hold;            /* test builds: no drain until the end (lost samples) */
 	int seen[N_CAUGHT];   /* g_count[] already handled */
-	uint64_t lost_records, lost_counted; /* PERF_RECORD_LOST vs the events' counts */
-	bool have_counted;
+	uint64_t lost_records; /* by PERF_RECORD_LOST, for the summary */
 };
 
 static int feed(void *ctx, const void *rec, size_t size)
@@ -319,9 +318,13 @@ static void finish(struct session *ss)
 	int r = rec_sampler_drain(&ss->s, feed, &ss->ev);
 	if (r < 0)
 		hx_fail(&e, r, "reading samples: %s", strerror(-r));
+	/* PERF_RECORD_LOST vs the events' counts (0 if they cannot be read:
+	 * kernels without PERF_FORMAT_LOST) */
+	uint64_t counted;
 	ss->lost_records = ss->raw.lost;
-	ss->have_counted = rec_sampler_lost(&ss->s, &ss->lost_counted) == 0;
-	ss->raw.lost = rec_lost_total(ss->lost_records, ss->have_counted ? ss->lost_counted : 0);
+	if (rec_sampler_lost(&ss->s, &counted) < 0)
+		counted = 0;
+	ss->raw.lost = rec_lost_total(ss->lost_records, counted);
 	if (ss->child && !cmd_started(ss)) {
 		/* hugexec never got to exec CMD: it said why (not found, bad option) */
 		fprintf(stderr, "hugexec: record: the command did not start; no profile written\n");
@@ -354,13 +357,19 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-/* Signal sig reached the recorder: pass it on to CMD unless the sentinel
- * got it too (then it went to the whole group, CMD included). A signal not
- * pending there yet gets a second look a little later, since systemd
- * signals a cgroup's processes one by one. Every signal is then taken off
- * the sentinel, so the next one is judged afresh. */
+/* Signal sig reached the recorder: pass it on to CMD if a user sent it,
+ * CMD did not, and the sentinel did not get it too (then it went to the
+ * whole group, CMD included). A signal not pending there yet gets a second
+ * look a little later, since systemd signals a cgroup's processes one by
+ * one. Every signal is then taken off the sentinel, so the next one is
+ * judged afresh. */
 static void route(struct session *ss, int sig, bool from_user, pid_t sender)
 {
+	if (!from_user || sender == ss->child) {
+		/* never passed on, whatever the sentinel saw: no need to ask */
+		rec_sentinel_consume(&ss->sentinel, sig);
+		return;
+	}
 	int group = rec_sentinel_pending(&ss->sentinel, sig);
 	if (group == 0) {
 		sleep_ms(REC_SENTINEL_SETTLE_MS);
@@ -487,7 +496,8 @@ static void child_main(int go, const sigset_t *mask, char **argv)
 
 /* The sentinel first (it must not see CMD's pipe), then CMD, with the
  * caught signals blocked until the handlers are in place: one arriving in
- * between is judged, with the sentinel there, once they are. */
+ * between is judged, with the sentinel there, once they are. On failure
+ * (-1, errno set) the sentinel is stopped again. */
 static pid_t spawn(struct session *ss, int *go_w)
 {
 	int go[2];
@@ -496,11 +506,12 @@ static pid_t spawn(struct session *ss, int *go_w)
 	for (size_t i = 0; i < N_CAUGHT; i++)
 		sigaddset(&block, caught[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	if (rec_sentinel_start(&ss->sentinel, &block) < 0)
-		ss->sentinel.pid = 0; /* no witness: user signals are passed on, as before */
+	/* if it fails, its pid is 0: no witness, user signals are passed on, as before */
+	(void)!rec_sentinel_start(&ss->sentinel, &block);
 	if (pipe2(go, O_CLOEXEC) != 0) {
 		int err = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		rec_sentinel_stop(&ss->sentinel);
 		errno = err;
 		return -1;
 	}
@@ -516,6 +527,7 @@ static pid_t spawn(struct session *ss, int *go_w)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		close(go[1]);
+		rec_sentinel_stop(&ss->sentinel);
 		errno = err;
 		return -1;
 	}
@@ -548,7 +560,6 @@ static int run_cmd(struct session *ss)
 	ss->child = spawn(ss, &go);
 	if (ss->child < 0) {
 		fprintf(stderr, "hugexec: record: fork: %s\n", strerror(errno));
-		rec_sentinel_stop(&ss->sentinel);
 		return EXIT_USAGE;
 	}
 	int r = rec_sampler_open(&ss->s, &so, ss->child, &e);

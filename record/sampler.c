@@ -352,7 +352,7 @@ int rec_sampler_lost(const struct rec_sampler *s, uint64_t *lost)
 
 uint64_t rec_lost_add(uint64_t a, uint64_t b)
 {
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+	return hx_add_sat(a, b);
 }
 
 uint64_t rec_lost_total(uint64_t from_records, uint64_t from_counts)

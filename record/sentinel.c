@@ -76,13 +76,14 @@ int rec_sentinel_start(struct rec_sentinel *s, const sigset_t *watch)
 	return 0;
 }
 
-/* The hex mask after "\nKEY:" in status; -ENOENT if there is no such line. */
+/* The hex mask after "KEY:" on a line of status after the first (which is
+ * Name:); -ENOENT if there is no such line. */
 static int mask_line(const char *status, const char *key, uint64_t *mask)
 {
-	const char *p = strstr(status, key);
+	const char *nl = strchr(status, '\n');
+	const char *p = nl ? hx_status_value(nl + 1, key) : NULL;
 	if (!p)
 		return -ENOENT;
-	p += strlen(key);
 	while (*p == ' ' || *p == '\t')
 		p++;
 	char *end;
@@ -97,8 +98,8 @@ static int mask_line(const char *status, const char *key, uint64_t *mask)
 int rec_sentinel_parse_pending(const char *status, uint64_t *mask)
 {
 	uint64_t shared = 0, own = 0;
-	int a = mask_line(status, "\nShdPnd:", &shared);
-	int b = mask_line(status, "\nSigPnd:", &own);
+	int a = mask_line(status, "ShdPnd", &shared);
+	int b = mask_line(status, "SigPnd", &own);
 	if (a == -EINVAL || b == -EINVAL || (a < 0 && b < 0))
 		return -EINVAL;
 	*mask = shared | own;

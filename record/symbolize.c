@@ -37,8 +37,6 @@ struct sobj {
 	bool *listed;       /* goes into the profile: has samples or calls */
 	struct prof_edge *edges;
 	size_t n_edges, cap_edges;
-	struct prof_sedge *sedges; /* static calls, duplicates included */
-	size_t n_sedges, cap_sedges;
 };
 
 struct ctx {
@@ -193,22 +191,9 @@ static int add_edge(struct sobj *so, uint64_t a, uint64_t b, uint64_t w)
 	return 0;
 }
 
-static int add_sedge(struct sobj *so, uint64_t a, uint64_t b)
-{
-	if (so->n_sedges == so->cap_sedges) {
-		size_t nc = so->cap_sedges ? so->cap_sedges * 2 : 64;
-		struct prof_sedge *n = realloc(so->sedges, nc * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		so->sedges = n;
-		so->cap_sedges = nc;
-	}
-	so->sedges[so->n_sedges++] = (struct prof_sedge){a, b};
-	return 0;
-}
-
 struct caller {
 	struct sobj *so;
+	struct prof_object *po; /* gets the static calls */
 	const struct rec_func *f;
 };
 
@@ -226,11 +211,12 @@ static int on_call_target(void *arg, uint64_t target)
 	if (!t || t->off != off || t == x->f)
 		return 0;
 	x->so->listed[t - s->funcs] = true;
-	return add_sedge(x->so, x->f->off, t->off);
+	return prof_add_sedge(x->po, x->f->off, t->off);
 }
 
-/* The static calls of every sampled function of so: its code, decoded. */
-static int static_calls(struct sobj *so)
+/* The static calls of every sampled function of so, into po: its code,
+ * decoded. Their callees become listed. */
+static int static_calls(struct sobj *so, struct prof_object *po)
 {
 	uint8_t *buf = NULL;
 	size_t cap = 0;
@@ -251,7 +237,7 @@ static int static_calls(struct sobj *so)
 			cap = len;
 		}
 		size_t n = rec_elfsyms_code_at(&so->s, f->off, buf, len);
-		struct caller x = {so, f};
+		struct caller x = {so, po, f};
 		r = rec_direct_calls(buf, n, va, on_call_target, &x);
 	}
 	free(buf);
@@ -298,14 +284,14 @@ static int emit_object(struct ctx *c, size_t i, struct prof_profile *out)
 	prof_init(&one);
 	prof_hex(so->s.elf.build_id, so->s.elf.build_id_len, id, sizeof(id));
 	int r = prof_add_object(&one, id, c->raw->objs[i].path, so->samples, &po);
+	if (r == 0) /* first: the functions called get listed */
+		r = static_calls(so, po);
 	for (size_t k = 0; r == 0 && k < so->s.n_funcs; k++)
 		if (so->listed[k])
 			r = prof_add_func(po, so->s.funcs[k].off, so->s.funcs[k].size, so->fsamples[k],
 					  so->s.funcs[k].name);
 	for (size_t k = 0; r == 0 && k < so->n_edges; k++)
 		r = prof_add_edge(po, so->edges[k].caller, so->edges[k].callee, so->edges[k].weight);
-	for (size_t k = 0; r == 0 && k < so->n_sedges; k++)
-		r = prof_add_sedge(po, so->sedges[k].caller, so->sedges[k].callee);
 	/* merging keys by build-id: one file seen under two paths is one object */
 	if (r == 0)
 		r = prof_merge(out, &one, NULL);
@@ -325,9 +311,6 @@ static int build_profile(struct ctx *c, struct prof_profile *out)
 			return r;
 	}
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < raw->n_objs; i++)
-		if (c->o[i].usable && c->o[i].samples)
-			r = static_calls(&c->o[i]);
 	for (size_t i = 0; r == 0 && i < raw->n_objs; i++)
 		if (c->o[i].usable && c->o[i].samples)
 			r = emit_object(c, i, out);
@@ -376,7 +359,6 @@ int rec_symbolize_text(const struct rec_raw *raw, char **text, size_t *len)
 		free(c->o[i].fsamples);
 		free(c->o[i].listed);
 		free(c->o[i].edges);
-		free(c->o[i].sedges);
 	}
 	free(c->o);
 	free(c);

@@ -478,6 +478,20 @@ static uint64_t self_off(struct rec_proc *p, uintptr_t addr)
 	return addr - m->start + m->pgoff;
 }
 
+/* This process with its mappings now, for self_off (free ps after). */
+static struct rec_proc *self_proc(struct rec_procs *ps)
+{
+	char *maps;
+	size_t len;
+	struct rec_proc *p;
+	rec_procs_init(ps);
+	assert_int_equal(hx_read_file("/proc/self/maps", 1 << 20, &maps, &len), 0);
+	assert_int_equal(rec_procs_get(ps, 1, true, &p), 0);
+	assert_int_equal(rec_proc_load_maps(ps, p, maps, len), 0);
+	free(maps);
+	return p;
+}
+
 static const struct prof_func *func_named(const struct prof_object *o, const char *name)
 {
 	for (size_t i = 0; i < o->n_funcs; i++)
@@ -490,15 +504,8 @@ static void test_symbolize_edges(void **state)
 {
 	(void)state;
 	assert_int_equal(caller_fn(1), 4 + 6);
-	char *maps;
-	size_t len;
 	struct rec_procs ps;
-	struct rec_proc *p;
-	rec_procs_init(&ps);
-	assert_int_equal(hx_read_file("/proc/self/maps", 1 << 20, &maps, &len), 0);
-	assert_int_equal(rec_procs_get(&ps, 1, true, &p), 0);
-	assert_int_equal(rec_proc_load_maps(&ps, p, maps, len), 0);
-	free(maps);
+	struct rec_proc *p = self_proc(&ps);
 	uint64_t in_callee = self_off(p, (uintptr_t)callee_fn) + 1;
 	uint64_t in_other = self_off(p, (uintptr_t)other_fn) + 1;
 	uint64_t r_callee = self_off(p, ret_callee), r_other = self_off(p, ret_other);
@@ -624,15 +631,8 @@ static void test_symbolize_static_calls(void **state)
 {
 	(void)state;
 	assert_int_equal(caller_fn(2), 7 + 9);
-	char *maps;
-	size_t len;
 	struct rec_procs ps;
-	struct rec_proc *p;
-	rec_procs_init(&ps);
-	assert_int_equal(hx_read_file("/proc/self/maps", 1 << 20, &maps, &len), 0);
-	assert_int_equal(rec_procs_get(&ps, 1, true, &p), 0);
-	assert_int_equal(rec_proc_load_maps(&ps, p, maps, len), 0);
-	free(maps);
+	struct rec_proc *p = self_proc(&ps);
 	uint64_t in_caller = self_off(p, (uintptr_t)caller_fn) + 1;
 	rec_procs_free(&ps);
 	struct rec_raw raw;
@@ -700,16 +700,23 @@ static void test_sentinel_forward(void **state)
 	assert_false(rec_sentinel_forward(true, child, child, 0)); /* CMD signalled us */
 }
 
-/* Poll until the sentinel's view of sig is want (it works asynchronously). */
+/* The sentinel works asynchronously: wait 10 ms before looking again,
+ * unless *tries says it has been 5 s. */
+static bool poll_again(int *tries)
+{
+	if (++*tries > 500)
+		return false;
+	struct timespec t = {0, 10 * 1000000};
+	nanosleep(&t, NULL);
+	return true;
+}
+
+/* Poll until the sentinel's view of sig is want. */
 static int pending_becomes(const struct rec_sentinel *s, int sig, int want)
 {
-	int r = -1;
-	for (int i = 0; i < 500; i++) {
-		if ((r = rec_sentinel_pending(s, sig)) == want)
-			return r;
-		struct timespec t = {0, 10 * 1000000};
-		nanosleep(&t, NULL);
-	}
+	int r, tries = 0;
+	while ((r = rec_sentinel_pending(s, sig)) != want && poll_again(&tries))
+		;
 	return r;
 }
 
@@ -729,10 +736,9 @@ static void test_sentinel_live(void **state)
 	char fd1[64];
 	snprintf(fd1, sizeof(fd1), "/proc/%d/fd/1", (int)s.pid);
 	assert_int_equal(pending_becomes(&s, SIGUSR1, 0), 0);
-	for (int i = 0; i < 500 && access(fd1, F_OK) == 0; i++) {
-		struct timespec t = {0, 10 * 1000000};
-		nanosleep(&t, NULL);
-	}
+	int tries = 0;
+	while (access(fd1, F_OK) == 0 && poll_again(&tries))
+		;
 	assert_int_equal(access(fd1, F_OK), -1);
 	assert_int_equal(kill(s.pid, SIGUSR1), 0);
 	assert_int_equal(pending_becomes(&s, SIGUSR1, 1), 1); /* blocked, so it waits there */

@@ -48,7 +48,8 @@ BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
-            $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn
+            $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
+            $(B)/progs/residue $(B)/progs/residue-big $(B)/progs/residue-static
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
@@ -119,6 +120,18 @@ $(B)/progs/libsigvictim.so: tests/tools/siglib.c $(B)/progs/sig.S
 $(B)/progs/sigvictim: tests/tools/sigvictim.c $(B)/progs/libsigvictim.so
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -o $@ $< -L$(B)/progs -lsigvictim -Wl,-rpath,'$$ORIGIN'
+
+# what a program can see of its launch (t_residue.sh): small, with 4 MB of
+# text to remap, and static (no interpreter: no breakpoint at all)
+$(B)/progs/residue: tests/tools/residue.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -o $@ $<
+$(B)/progs/residue-big: tests/tools/residue.c $(B)/progs/sig.S
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -o $@ $^
+$(B)/progs/residue-static: tests/tools/residue.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -static -o $@ $<
 
 # writes its own perf map, like node --perf-basic-prof, with 4 MB of text
 $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S

@@ -59,6 +59,10 @@ BEGIN {
 	unit["tps"] = "tx/s"; better["tps"] = "higher"; what["tps"] = "transactions/s"
 	unit["qps"] = "q/s"; better["qps"] = "higher"; what["qps"] = "queries/s"
 	unit["p95_ms"] = "ms"; better["p95_ms"] = "lower"; what["p95_ms"] = "p95 latency"
+	unit["rt_ns"] = "ns"; better["rt_ns"] = "lower"; what["rt_ns"] = "per round trip (mean)"
+	unit["best_ns"] = "ns"; better["best_ns"] = "lower"; what["best_ns"] = "per round trip (fastest 2000)"
+	rank["rt_ns"] = 9; rank["best_ns"] = 10
+	title["pingpong"] = "Main-thread ping-pong (what a program keeps of its launch)"
 	rank["mcalls_s"] = 1; rank["tps"] = 2; rank["qps"] = 3; rank["p95_ms"] = 4
 	rank["script_s"] = 5; rank["wall_s"] = 6; rank["launch_ms"] = 7; rank["remap_mbps"] = 8
 	title["launch"] = "Launch overhead"; title["remap"] = "Remap speed (time held at the entry point)"

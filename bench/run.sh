@@ -25,6 +25,7 @@ esac
 . "$ROOT/bench/wl_bigtext.sh"
 . "$ROOT/bench/wl_node.sh"
 . "$ROOT/bench/wl_mariadb.sh"
+. "$ROOT/bench/wl_pingpong.sh"
 
 # --- settings: mode defaults, each overridable from the environment ---------
 if [ "$mode" = full ]; then
@@ -35,16 +36,19 @@ else
 	: "${NODE_SMAPS_MS:=500}" "${DB_SECONDS:=2}" "${DB_WARMUP:=1}"
 	: "${BT_TEXT_MB:=64}" "${BT_HOT_MB:=1 8 32 64}"
 fi
+: "${PP_ROUNDS:=$((ROUNDS * 2))}"
+[ "$mode" = full ] && : "${PP_TRIPS:=200000}"
+: "${PP_TRIPS:=50000}"
 : "${BT_ROUNDS:=$ROUNDS}" "${LAUNCH_ROUNDS:=$ROUNDS}" "${REMAP_ROUNDS:=$ROUNDS}"
 : "${NODE_ROUNDS:=$ROUNDS}" "${DB_ROUNDS:=$ROUNDS}"
 : "${BT_TEXT_MB:=128}" "${BT_HOT_MB:=1 8 32 128}" "${REMAP_MB:=16 64 256}"
 : "${DB_THREADS:=2}" "${DB_TABLES:=4}" "${DB_TABLE_SIZE:=10000}"
 : "${DB_TESTS:=oltp_read_only oltp_point_select}"
-: "${WORKLOADS:=launch remap bigtext node mariadb}"
+: "${WORKLOADS:=launch pingpong remap bigtext node mariadb}"
 : "${BENCH_OUT:=$ROOT/bench/results}"
 SETTINGS="ROUNDS BT_ROUNDS BT_TEXT_MB BT_HOT_MB BT_SECONDS LAUNCH_ROUNDS LAUNCH_N REMAP_ROUNDS
 REMAP_MB NODE_ROUNDS NODE_ITERS NODE_SMAPS_MS DB_ROUNDS DB_SECONDS DB_WARMUP DB_THREADS DB_TABLES
-DB_TABLE_SIZE DB_TESTS WORKLOADS"
+DB_TABLE_SIZE DB_TESTS PP_ROUNDS PP_TRIPS WORKLOADS"
 
 for f in "$HX" "$EVICT" "$ROOT/build/gen_bigtext"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run make first" >&2; exit 2; }
@@ -85,11 +89,12 @@ for wl in $WORKLOADS; do
 	note "load average (1/5/15 min) when $wl started: $(cut -d' ' -f1-3 /proc/loadavg)"
 	case $wl in
 	launch) wl_launch ;;
+	pingpong) wl_pingpong ;;
 	remap) wl_remap; pool_restore ;;
 	bigtext) wl_bigtext; pool_restore ;;
 	node) wl_node ;;
 	mariadb) wl_mariadb ;;
-	*) log "unknown workload $wl (WORKLOADS=launch remap bigtext node mariadb)" ;;
+	*) log "unknown workload $wl (WORKLOADS=launch pingpong remap bigtext node mariadb)" ;;
 	esac
 done
 # node and mariadb ran with the machine's own pool: hugexec's auto backing

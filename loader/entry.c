@@ -4,14 +4,27 @@
  * The stop point is AT_ENTRY from /proc/PID/auxv: by then ld.so has mapped
  * every DT_NEEDED library and run their constructors, and no instruction of
  * the program itself has run. Static, PIE, non-PIE and Go binaries all pass
- * through it. The breakpoint is a debug register (DR0, execute), so the
- * text is never written; if the CPU or VM refuses, an int3 is written
- * through /proc/PID/mem and put back at the stop.
+ * through it. How we stop there decides what the program keeps of us:
+ *  - A program without an interpreter (static, static-PIE, most Go) starts
+ *    at AT_ENTRY: one PTRACE_SYSCALL takes it from the exec event to the
+ *    exit of its execve, at the entry, with no breakpoint and no signal.
+ *  - Otherwise an int3 is written at the entry through /proc/PID/mem and
+ *    put back at the stop. The kernel delivers it as a forced SIGTRAP and
+ *    the page becomes a private copy: settle.c puts both back.
+ *  - Only if the int3 cannot be written, a debug-register breakpoint. The
+ *    kernel keeps it as a perf event on the thread until the next exec,
+ *    disabled or not (it has no way to unregister one): a hardware
+ *    breakpoint slot stays taken and every context switch of the thread
+ *    pays perf's bookkeeping (8% on a main-thread pipe ping-pong here,
+ *    docs/residue.md). Never touched otherwise; not even a write of 0,
+ *    which registers the event as surely as a real address.
  * Signals and group-stops on the way belong to the program and are passed
  * through untouched.
- * Must never: leave the breakpoint armed or the int3 in place on any path.
+ * Must never: leave the int3 in place or run the program's first
+ * instruction before the stop.
  */
 #define _GNU_SOURCE
+#include "settle.h"
 #include "tracer.h"
 #include "../inject/stopclass.h"
 
@@ -97,8 +110,9 @@ int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val)
 	return -ENOENT;
 }
 
-/* The new image: 64-bit? where is its entry point and its interpreter? */
-static int read_image(struct ld_tracer *tr, struct hx_err *e)
+/* The new image: 64-bit? where is its entry point, its interpreter, and
+ * where does it stand now (rip)? */
+static int read_image(struct ld_tracer *tr, uint64_t *rip, struct hx_err *e)
 {
 	struct user_regs_struct regs;
 	int r = ld_pt(tr, PTRACE_GETREGS, NULL, &regs);
@@ -106,6 +120,7 @@ static int read_image(struct ld_tracer *tr, struct hx_err *e)
 		return hx_fail(e, r, "reading registers: %s", strerror(-r));
 	if (regs.cs != USER_CS_64)
 		return hx_fail(e, -ENOEXEC, "32-bit program: only x86-64 code is remapped");
+	*rip = regs.rip;
 	char path[64], *auxv;
 	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
@@ -121,35 +136,44 @@ static int read_image(struct ld_tracer *tr, struct hx_err *e)
 	return 0;
 }
 
+/* The last resort (see the top): DR0 = entry, execute. */
+static int arm_hw(struct ld_tracer *tr)
+{
+	int r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->entry);
+	if (r == 0)
+		r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), (void *)DR7_L0);
+	if (r == 0)
+		tr->bp = LD_BP_HW;
+	return r;
+}
+
 static int arm(struct ld_tracer *tr, struct hx_err *e)
 {
-	if (ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->entry) == 0 &&
-	    ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), (void *)DR7_L0) == 0) {
-		tr->bp = LD_BP_HW;
+	static const uint8_t int3 = 0xcc;
+	int r = ld_settle_before(tr, e);
+	if (r < 0)
+		return r;
+	r = inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
+	if (r == 0 && (r = inj_poke(&tr->inj, tr->entry, &int3, 1)) == 0) {
+		tr->bp = LD_BP_INT3;
 		return 0;
 	}
-	(void)ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
-	/* No debug registers (some VMs): an int3 in the text, put back at the stop. */
-	static const uint8_t int3 = 0xcc;
-	int r = inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
-	if (r == 0)
-		r = inj_poke(&tr->inj, tr->entry, &int3, 1);
-	if (r < 0)
-		return hx_fail(e, r, "setting a breakpoint at the entry point: %s", strerror(-r));
-	tr->bp = LD_BP_INT3;
-	return 0;
+	if (arm_hw(tr) == 0) {
+		snprintf(tr->settle.note, sizeof(tr->settle.note), "the entry breakpoint had to be a "
+			 "debug register (writing an int3: %s): one of the 4 hardware breakpoint slots "
+			 "stays taken until the program execs", strerror(-r));
+		return 0;
+	}
+	return hx_fail(e, r, "setting a breakpoint at the entry point: %s", strerror(-r));
 }
 
 static int disarm(struct ld_tracer *tr)
 {
 	int r = 0;
-	if (tr->bp == LD_BP_HW) {
+	if (tr->bp == LD_BP_HW)
 		r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), NULL);
-		if (r == 0)
-			r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), NULL);
-	} else if (tr->bp == LD_BP_INT3) {
+	else if (tr->bp == LD_BP_INT3)
 		r = inj_poke(&tr->inj, tr->entry, &tr->bp_byte, 1);
-	}
 	if (r == 0)
 		tr->bp = LD_BP_NONE;
 	return r;
@@ -175,7 +199,33 @@ static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 	return 0;
 }
 
-static int run_armed(struct ld_tracer *tr, int *execs, struct hx_err *e)
+/* A program that starts at its entry: from the exec event to the exit of
+ * its execve, which returns to the entry point. The exit stop comes
+ * before any signal is delivered. */
+static int to_execve_exit(struct ld_tracer *tr, struct hx_err *e)
+{
+	int r = ld_pt(tr, PTRACE_SYSCALL, NULL, NULL);
+	while (r == 0) {
+		struct inj_stop s;
+		if ((r = wait_stop(tr, &s, e)) < 0)
+			return r;
+		if (s.kind == INJ_STOP_SYSCALL) {
+			struct user_regs_struct regs;
+			if ((r = ld_pt(tr, PTRACE_GETREGS, NULL, &regs)) < 0)
+				break;
+			if (regs.rip != tr->entry)
+				return hx_fail(e, -EPROTO, "the program left its execve at %#llx, not at "
+					       "its entry point %#llx", regs.rip,
+					       (unsigned long long)tr->entry);
+			return 0;
+		}
+		r = ld_pass_through(tr, &s, PTRACE_SYSCALL);
+	}
+	return hx_fail(e, r, "running to the entry point: %s", strerror(-r));
+}
+
+/* Returns 0 at the breakpoint, 1 at the exec event of a new image. */
+static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 {
 	int r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
 	while (r == 0) {
@@ -192,29 +242,39 @@ static int run_armed(struct ld_tracer *tr, int *execs, struct hx_err *e)
 		if (s.kind == INJ_STOP_EXEC) {
 			/* exec flushes debug registers; an int3 went with the old image */
 			tr->bp = LD_BP_NONE;
-			if (++*execs > MAX_EXECS)
-				return hx_fail(e, -ELOOP, "the program keeps re-executing itself");
-			if ((r = read_image(tr, e)) < 0 || (r = arm(tr, e)) < 0)
-				return r;
-			r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
-			continue;
+			return 1;
 		}
 		r = ld_pass_through(tr, &s, PTRACE_CONT);
 	}
 	return hx_fail(e, r, "running to the entry point: %s", strerror(-r));
 }
 
+static int run_to_entry(struct ld_tracer *tr, struct hx_err *e)
+{
+	for (int execs = 0;; execs++) {
+		uint64_t rip;
+		int r;
+		if (execs > MAX_EXECS)
+			return hx_fail(e, -ELOOP, "the program keeps re-executing itself");
+		ld_settle_forget(tr); /* what it noted belonged to the old image */
+		inj_close(&tr->inj);  /* and /proc/PID/mem, opened before, to its old memory */
+		if ((r = read_image(tr, &rip, e)) < 0)
+			return r;
+		if (rip == tr->entry)
+			return to_execve_exit(tr, e);
+		if ((r = arm(tr, e)) < 0 || (r = run_armed(tr, e)) <= 0)
+			return r;
+	}
+}
+
 int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
 {
-	int execs = 0;
-	int r = read_image(tr, e);
-	if (r == 0)
-		r = arm(tr, e);
-	if (r == 0)
-		r = run_armed(tr, &execs, e);
+	int r = run_to_entry(tr, e);
 	int d = disarm(tr);
 	if (r == 0 && d < 0)
 		r = hx_fail(e, d, "removing the entry breakpoint: %s", strerror(-d));
+	if (r == 0)
+		r = ld_settle_after(tr, e);
 	if (r == 0)
 		tr->t_entry_ns = hx_now_ns();
 	return r;

@@ -223,6 +223,8 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 	for (;;) {
 		if (r == 0)
 			r = ld_entry_run(tr, e);
+		if (r == 0 && o->verbose >= 2 && tr->settle.note[0])
+			note(o, cmd, "%s", tr->settle.note);
 		if (r == 0)
 			r = ld_plan_get(tr, e);
 		if (r < 0 || tr->have_plan || !o->follow_ms || o->dry_run)

@@ -29,6 +29,7 @@ void ld_tracer_free(struct ld_tracer *tr)
 	if (tr->profile_fd >= 0)
 		close(tr->profile_fd);
 	free(tr->files);
+	free(tr->settle.copy);
 	hx_vmas_free(&tr->vmas);
 	free(tr->vmas_text);
 	hx_plan_free(&tr->plan);

@@ -83,6 +83,15 @@ struct ld_region_result {
 	uint32_t path_str;
 };
 
+/* What the entry stop changed and must put back (settle.h). */
+struct ld_settle {
+	bool noted;              /* a breakpoint was set in this image */
+	bool trap_blocked, trap_ignored, seccomp;  /* as found at the exec event */
+	uint64_t page;           /* the entry page */
+	uint8_t *copy;           /* its bytes at the exec event, if they were the file's */
+	char note[160];          /* what stayed changed, for -vv ("" nothing) */
+};
+
 struct ld_tracer {
 	pid_t pid;
 	const struct ld_opts *o;
@@ -90,6 +99,7 @@ struct ld_tracer {
 	uint64_t entry, interp_base;
 	enum ld_bp bp;
 	uint8_t bp_byte;
+	struct ld_settle settle;
 	uint64_t t_entry_ns, t_done_ns;
 	struct hx_vmas vmas;        /* smaps at the entry stop */
 	char *vmas_text;            /* the same, as read (for the helper) */

@@ -1,0 +1,173 @@
+/*
+ * settle.c - put back what stopping at the entry point changed (settle.h).
+ */
+#define _GNU_SOURCE
+#include "settle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TRAP_BIT (1ull << (SIGTRAP - 1))
+#define PM_PRESENT (1ull << 63)
+#define PM_FILE (1ull << 61) /* a file page (or shared anonymous) */
+#define RED_ZONE 128
+
+int ld_settle_parse_status(const char *status, bool *blocked, bool *ignored, bool *seccomp)
+{
+	const char *blk = hx_status_value(status, "SigBlk");
+	const char *ign = hx_status_value(status, "SigIgn");
+	const char *sec = hx_status_value(status, "Seccomp");
+	if (!blk || !ign)
+		return -EINVAL;
+	*blocked = strtoull(blk, NULL, 16) & TRAP_BIT;
+	*ignored = strtoull(ign, NULL, 16) & TRAP_BIT;
+	/* no Seccomp line: a kernel without seccomp */
+	*seccomp = sec && strtoul(sec, NULL, 10) != 0;
+	return 0;
+}
+
+/* Is the page at addr still the file's (or not yet faulted in)? */
+static bool page_is_files(pid_t pid, uint64_t addr)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	uint64_t pm = 0;
+	ssize_t n = pread(fd, &pm, sizeof(pm), (off_t)(addr / HX_PAGE * sizeof(pm)));
+	close(fd);
+	return n == (ssize_t)sizeof(pm) && (!(pm & PM_PRESENT) || (pm & PM_FILE));
+}
+
+void ld_settle_forget(struct ld_tracer *tr)
+{
+	free(tr->settle.copy);
+	memset(&tr->settle, 0, sizeof(tr->settle));
+}
+
+int ld_settle_before(struct ld_tracer *tr, struct hx_err *e)
+{
+	struct ld_settle *s = &tr->settle;
+	char path[64], *text;
+	ld_settle_forget(tr);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tr->pid);
+	int r = hx_read_file(path, 1 << 16, &text, NULL);
+	if (r < 0)
+		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
+	r = ld_settle_parse_status(text, &s->trap_blocked, &s->trap_ignored, &s->seccomp);
+	free(text);
+	if (r < 0)
+		return hx_fail(e, r, "no signal fields in %s", path);
+	if (s->trap_ignored && s->seccomp)
+		return hx_fail(e, -EPERM, "SIGTRAP is ignored and the program runs under seccomp: "
+			       "stopping it at its entry point would reset SIGTRAP for good");
+	s->page = tr->entry & ~(uint64_t)(HX_PAGE - 1);
+	if (page_is_files(tr->pid, s->page) && (s->copy = malloc(HX_PAGE)) != NULL &&
+	    inj_peek(&tr->inj, s->page, s->copy, HX_PAGE) < 0) {
+		free(s->copy);
+		s->copy = NULL;
+	}
+	s->noted = true;
+	return 0;
+}
+
+/* Does the entry page hold what it held at the exec event? */
+static bool page_unchanged(struct ld_tracer *tr)
+{
+	uint8_t *now = malloc(HX_PAGE);
+	bool same = now && inj_peek(&tr->inj, tr->settle.page, now, HX_PAGE) == 0 &&
+		    memcmp(now, tr->settle.copy, HX_PAGE) == 0;
+	free(now);
+	return same;
+}
+
+/* rt_sigaction(SIGTRAP, {SIG_IGN}) in the target, the struct placed below
+ * its stack's red zone (and put back afterwards). After exec an ignored
+ * signal has no flags, no mask and no restorer: this is all of it. */
+static int ignore_trap(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
+{
+	const uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};
+	uint64_t saved[4];
+	uint64_t at = (tr->inj.regs.rsp - RED_ZONE - sizeof(act)) & ~(uint64_t)15;
+	int r = inj_peek(&tr->inj, at, saved, sizeof(saved));
+	if (r == 0)
+		r = inj_poke(&tr->inj, at, act, sizeof(act));
+	if (r < 0)
+		return hx_fail(e, r, "writing to the program's stack: %s", strerror(-r));
+	const uint64_t a[6] = {SIGTRAP, at, 0, sizeof(uint64_t), 0, 0};
+	r = inj_syscall(&tr->inj, SYS_rt_sigaction, a, ret, e);
+	int r2 = inj_poke(&tr->inj, at, saved, sizeof(saved));
+	if (r == 0 && r2 < 0)
+		r = hx_fail(e, r2, "restoring the program's stack: %s", strerror(-r2));
+	return r;
+}
+
+static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
+{
+	struct ld_settle *s = &tr->settle;
+	struct hx_vmas maps = {0};
+	int64_t ret = 0;
+	int r = hx_vmas_read(tr->pid, false, &maps, e);
+	if (r == 0 && (r = inj_use_vdso(&tr->inj, &maps)) < 0)
+		r = hx_fail(e, r, "no system call instruction in the vDSO");
+	hx_vmas_free(&maps);
+	if (r < 0)
+		return r;
+	if ((r = inj_save(&tr->inj, e)) < 0)
+		return r;
+	/* the plan's calls are counted (and fault-injected) from 1 as before */
+	unsigned long counted = tr->inj.n_syscalls;
+	if (s->trap_ignored && (r = ignore_trap(tr, &ret, e)) == 0 && ret < 0)
+		r = hx_fail(e, (int)ret, "ignoring SIGTRAP again: %s", strerror((int)-ret));
+	if (r == 0 && drop_page) {
+		const uint64_t a[6] = {s->page, HX_PAGE, MADV_DONTNEED, 0, 0, 0};
+		r = inj_syscall(&tr->inj, SYS_madvise, a, &ret, e);
+		if (r == 0 && ret < 0)
+			snprintf(s->note, sizeof(s->note), "the entry page stays a private copy: "
+				 "madvise: %s", strerror((int)-ret));
+	}
+	tr->inj.n_syscalls = counted;
+	struct hx_err e2;
+	int r2 = inj_restore(&tr->inj, &e2);
+	if (r == 0 && r2 < 0) {
+		*e = e2;
+		r = r2;
+	}
+	return r;
+}
+
+int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
+{
+	struct ld_settle *s = &tr->settle;
+	int r;
+	if (!s->noted)
+		return 0; /* no breakpoint: the program started at its entry */
+	if (s->trap_blocked) {
+		uint64_t mask;
+		if ((r = ld_pt(tr, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0 ||
+		    (mask |= TRAP_BIT,
+		     (r = ld_pt(tr, PTRACE_SETSIGMASK, (void *)sizeof(mask), &mask)) < 0))
+			return hx_fail(e, r, "blocking SIGTRAP again: %s", strerror(-r));
+	}
+	bool drop_page = s->copy && page_unchanged(tr);
+	if (drop_page && s->seccomp) {
+		snprintf(s->note, sizeof(s->note), "the entry page stays a private copy of the "
+			 "file's: the program runs under seccomp");
+		drop_page = false;
+	} else if (s->copy && !drop_page) {
+		snprintf(s->note, sizeof(s->note), "the entry page was changed before the entry "
+			 "point (text relocations, a uprobe): it stays as it is");
+	}
+	if (!s->trap_ignored && !drop_page)
+		return 0;
+	return inject(tr, drop_page, e);
+}

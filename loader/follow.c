@@ -215,16 +215,18 @@ static int follow(struct ld_tracer *tr, uint32_t ms, const sigset_t *chld, struc
 		}
 		if (s.kind == INJ_STOP_SYSCALL) {
 			int u = unsafe_exec(tr, why, sizeof(why));
-			if (u != 0) { /* 1: must not trace it; <0: cannot tell */
-				if ((r = ld_pt(tr, PTRACE_DETACH, NULL, NULL)) == 0)
-					return hx_fail(e, u > 0 && tr->o->strict ? -ECANCELED : -EPERM,
-						       "%s", u > 0 ? why : "cannot see its system calls");
-				break;
-			}
+			if (u != 0) /* 1: must not trace it; <0: cannot tell */
+				return hx_fail(e, u > 0 && tr->o->strict ? -ECANCELED : -EPERM,
+					       "%s", u > 0 ? why : "cannot see its system calls");
 		}
 		r = ld_pass_through(tr, &s, how);
 	}
 	return r == -ESRCH ? r : hx_fail(e, r, "following the program: %s", strerror(-r));
+}
+
+int ld_follow_let_go(struct ld_tracer *tr)
+{
+	return ld_pt(tr, PTRACE_DETACH, NULL, NULL);
 }
 
 int ld_follow_exec(struct ld_tracer *tr, uint32_t ms, struct hx_err *e)

@@ -151,6 +151,20 @@ static int fail_open(struct ld_tracer *tr, const char *name, const struct hx_err
 	return 0;
 }
 
+/* Is pid still running (not gone, not a zombie)? Its exit has not been
+ * reported to its parent then. */
+static bool still_running(pid_t pid)
+{
+	char path[64], *stat;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (hx_read_file(path, 4096, &stat, NULL) < 0)
+		return false;
+	const char *paren = strrchr(stat, ')');
+	bool running = paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	free(stat);
+	return running;
+}
+
 /* After the plan ran (broke: the injection stopped after some regions
  * were done, they stay): report, then let go (or --strict). */
 static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *broke)
@@ -182,14 +196,15 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		ld_facts_started(tr->pid, &tr->facts);
 	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
 		return give_up(tr, name, &e);
-	/* The program runs on; now, off its critical path, the perf map. Its
-	 * lines may land amid the program's output: by default only errors
-	 * and refusals, one line each (none with -q). */
+	/* The program runs on; now, off its critical path, the perf map. What
+	 * it has to say comes late: amid the program's output, or after the
+	 * program is gone and its parent has moved on to the next command. So
+	 * only with -v, and only while the program still runs. */
 	if (o->perf_map) {
 		struct ld_pm_report pm;
 		ld_perfmap_run(tr, "/tmp", &pm);
 		for (size_t i = 0; i < pm.n; i++)
-			if (o->verbose >= pm.msg[i].level)
+			if (o->verbose && o->verbose >= pm.msg[i].level && still_running(tr->pid))
 				note(o, name, "perf map: %s", pm.msg[i].text);
 		ld_pm_report_free(&pm);
 	}
@@ -244,13 +259,15 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		if (r == -ESRCH)
 			return 1; /* it ended without exec'ing anything */
 		const char *name = shown_name(tr, cmd, nm, sizeof(nm));
-		if (r == -EPERM) /* a fail-open note: said whatever the timing */
+		if (r == -EPERM) /* a fail-open note, said before it is let go */
 			note(o, name, "%s; running it unmodified", e->msg);
 		else if (r == -ECANCELED) { /* like a program refused before its exec */
 			char pn[300];
 			fprintf(stderr, "hugexec: %s: %s (--strict: exit %d)\n",
 				ld_printable(name, pn, sizeof(pn)), e->msg, LD_EXIT_STRICT);
 		}
+		if (r == -EPERM || r == -ECANCELED)
+			(void)ld_follow_let_go(tr);
 		else if (r < 0 && (r != -ETIMEDOUT || o->verbose >= 2))
 			note(o, name, "%s; it runs on unmodified", e->msg);
 		if (r < 0)

@@ -142,6 +142,11 @@ static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 		*e = e2;
 		r = r2;
 	}
+	/* Restored: these registers belong to this stop only. A later release
+	 * (after the program ran on, followed to another exec) must not put
+	 * them back. */
+	if (r2 == 0)
+		tr->inj.saved = false;
 	return r;
 }
 

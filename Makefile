@@ -198,7 +198,7 @@ unit: $(UNIT_BIN)
 integration: $(B)/hugexec $(T)/hugexec $(PROGS)
 	@tests/run_integration.sh
 
-demo: $(B)/hugexec $(B)/progs/bigtext-pie
+demo: $(B)/hugexec $(B)/progs/bigtext-pie $(B)/progs/evict
 	@bench/demo.sh
 
 bench: all

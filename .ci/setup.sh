@@ -8,7 +8,12 @@ pkgs="build-essential clang libelf-dev libzydis-dev libseccomp-dev libcmocka-dev
       python3 perl gawk procps util-linux file gdb strace binutils
       restic libclang-rt-14-dev"
 if [ "$(id -u)" != 0 ]; then
-	echo "setup: run as root (sudo make setup) to install: $(echo $pkgs)" >&2
+	# as a user: through sudo where there is one (a container or CI image
+	# run as root has none, and needs none)
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo "$0" "$@"
+	fi
+	echo "setup: run as root to install: $(echo $pkgs)" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive

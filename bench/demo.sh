@@ -21,7 +21,7 @@ run() { # label, command...: runs it, prints pages and seconds
 }
 echo "bigtext: $(( $(stat -c %s $prog) >> 20 )) MB program, $calls calls to functions 4 KB apart, in random order"
 echo "(iTLB entries its code needs, and wall time)"
-build/progs/evict $prog
+build/progs/evict $prog || { echo "demo: cannot evict $prog from the page cache" >&2; exit 1; }
 run "plain" $prog
 run "hugexec" $H -v --no-perf-map $prog
 run "plain again" $prog

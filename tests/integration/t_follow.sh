@@ -84,6 +84,15 @@ if is_root && command -v setpriv >/dev/null; then
 	same_run up uh
 	[ "$(cat "$TMP/uh.out")" = 0 ] || fail "setuid program lost its privilege when followed: euid $(cat "$TMP/uh.out")"
 	grep -q 'execs a program hugexec does not trace (.*setuid.*running it unmodified' "$TMP/uh.err" || fail "setuid exec: $(cat "$TMP/uh.err")"
+	# that note is said before the exec runs: never after the program's exit
+	# was reported to its parent (it used to come late now and then)
+	i=0
+	while [ $i -lt 20 ]; do
+		as_nobody sh -c '"$1" env "$2"; echo END >&2' sh "$H" "$TMP/euid" >/dev/null 2>"$TMP/order"
+		grep -q 'does not trace' "$TMP/order" || fail "setuid exec not said: $(cat "$TMP/order")"
+		[ "$(tail -n 1 "$TMP/order")" = END ] || fail "a line after the program's exit: $(cat "$TMP/order")"
+		i=$((i + 1))
+	done
 	# ... also through the i386 entry (int $0x80) of a 64-bit wrapper
 	capture ip as_nobody "$TMP/euid"
 	capture ih as_nobody "$H" "$P/execvia" int80 "$TMP/euid"

@@ -21,7 +21,7 @@
 #include "hx.h"
 
 #define HX_PLAN_MAGIC UINT64_C(0x31304e414c505848) /* "HXPLAN01" */
-#define HX_PLAN_VERSION 2
+#define HX_PLAN_VERSION 3
 /* hx_plan_group.heat: a profile's samples are counted per 100,000 */
 #define HX_HEAT_ALL 100000u
 #define HX_BYTE_ORDER_MARK UINT64_C(0x0102030405060708)
@@ -104,7 +104,7 @@ struct hx_plan_header {
 	uint64_t byte_order; /* HX_BYTE_ORDER_MARK */
 	uint32_t reason_str; /* why text that qualified got no group, or HX_NO_STR */
 	uint32_t warn_str;   /* warnings shown without -v (a stale profile), or HX_NO_STR */
-	uint32_t reserved[2];
+	uint64_t left_bytes; /* text that qualified but got no group (reason_str says why) */
 };
 _Static_assert(sizeof(struct hx_plan_header) == 72, "plan header layout");
 
@@ -144,6 +144,7 @@ struct hx_plan {
 	uint32_t notes_str;
 	uint32_t reason_str;
 	uint32_t warn_str;
+	uint64_t left_bytes;
 	struct hx_plan_group *groups;
 	uint32_t n_groups;
 	struct hx_plan_step *steps;

@@ -38,6 +38,7 @@ int hx_plan_encode(const struct hx_plan *p, uint8_t **buf, size_t *len)
 		.pid = p->pid,
 		.notes_str = p->notes_str,
 		.reason_str = p->reason_str,
+		.left_bytes = p->left_bytes,
 		.warn_str = p->warn_str,
 		.byte_order = HX_BYTE_ORDER_MARK,
 	};
@@ -88,8 +89,8 @@ static int check_header(const struct hx_plan_header *h, size_t len, struct hx_er
 	if (!str_ok(h->notes_str, h->strings_size) || !str_ok(h->reason_str, h->strings_size) ||
 	    !str_ok(h->warn_str, h->strings_size))
 		return hx_fail(e, -EBADMSG, "plan: notes string out of range");
-	if (h->reserved[0] || h->reserved[1])
-		return hx_fail(e, -EBADMSG, "plan: reserved header fields set");
+	if (h->left_bytes % HX_HUGE != 0)
+		return hx_fail(e, -EBADMSG, "plan: text left out is not a whole number of 2 MB pages");
 	return 0;
 }
 
@@ -144,6 +145,7 @@ int hx_plan_decode(const uint8_t *buf, size_t len, struct hx_plan *out, struct h
 	out->flags = h.flags;
 	out->notes_str = h.notes_str;
 	out->reason_str = h.reason_str;
+	out->left_bytes = h.left_bytes;
 	out->warn_str = h.warn_str;
 	out->n_groups = h.n_groups;
 	out->n_steps = h.n_steps;

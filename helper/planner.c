@@ -167,27 +167,31 @@ struct budget {
 };
 
 /* Why a region gets no group at all (also the plan's reason). */
+/* path: NULL for the main executable, which the loader's message names */
 static void no_way(const struct hx_req_header *rq, const char *path, const struct budget *b,
 		   char *why, size_t size)
 {
+	char who[4100] = "";
+	if (path)
+		snprintf(who, sizeof(who), "%s: ", path);
 	const char *thp = (rq->target_flags & HX_TGT_THP_DISABLED)
 				  ? "transparent huge pages are disabled for this process"
 				  : "this kernel has no transparent huge pages";
 	switch (rq->backing_mode) {
 	case HX_MODE_FILE:
-		snprintf(why, size, "%s: --backing=file impossible: %s", path,
+		snprintf(why, size, "%s--backing=file impossible: %s", who,
 			 (rq->target_flags & HX_TGT_THP_DISABLED) || rq->thp_mode == HX_THP_UNKNOWN ||
 					 rq->thp_mode == HX_THP_NEVER
 				 ? "transparent huge pages are off"
 				 : "address and file offset differ modulo 2 MB");
 		break;
 	case HX_MODE_HUGETLB:
-		snprintf(why, size, "%s: --backing=hugetlb needs %llu free hugetlb pages, %llu are free",
-			 path, (unsigned long long)b->hugetlb_needed,
+		snprintf(why, size, "%s--backing=hugetlb needs %llu free hugetlb pages, %llu are free",
+			 who, (unsigned long long)b->hugetlb_needed,
 			 (unsigned long long)b->hugetlb_pages);
 		break;
 	case HX_MODE_THP:
-		snprintf(why, size, "%s: --backing=thp impossible: %s", path, thp);
+		snprintf(why, size, "%s--backing=thp impossible: %s", who, thp);
 		break;
 	default:
 		snprintf(why, size, "no huge pages available: %s, and %llu free hugetlb pages "
@@ -245,8 +249,9 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 		return err;
 	if (c->prev >= 0)
 		return 0;
-	char why[600];
-	no_way(rq, v->path, b, why, sizeof(why));
+	char why[4600];
+	no_way(rq, r->main_exe ? NULL : v->path, b, why, sizeof(why));
+	p->left_bytes += r->len; /* said, and a failure for --strict */
 	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
 		return err;
 	return hp_note(notes, "%s", why);

@@ -131,6 +131,7 @@ void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned)
 		*huge += tr->regions[i].huge_bytes;
 		*planned += tr->regions[i].len;
 	}
+	*planned += tr->plan.left_bytes; /* qualified, no way to huge pages */
 }
 
 /* "thp 16 MB, file 4 MB" */
@@ -176,6 +177,14 @@ const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 						      path, sizeof(path)),
 					 hx_backing_name(tr->plan.groups[g].backing), tr->groups[g].why.msg);
 			}
+		return buf;
+	}
+	if (tr->plan.left_bytes) {
+		char sz[32];
+		snprintf(buf, size, "%s of the text got no 2 MB pages: %s",
+			 ld_size(tr->plan.left_bytes, sz, sizeof(sz)),
+			 tr->plan.reason_str != HX_NO_STR ? hx_plan_str(&tr->plan, tr->plan.reason_str)
+							  : "no way to huge pages");
 		return buf;
 	}
 	return NULL;

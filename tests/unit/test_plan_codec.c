@@ -52,9 +52,11 @@ static void test_plan_round_trip(void **state)
 	size_t len;
 	struct hx_err e = {0};
 	sample(&p);
+	p.left_bytes = 10 * HX_HUGE; /* qualified text that got no group */
 	encode(&p, &buf, &len);
 	assert_int_equal(hx_plan_decode(buf, len, &q, &e), 0);
 	assert_int_equal(q.pid, 99);
+	assert_int_equal(q.left_bytes, 10 * HX_HUGE);
 	assert_int_equal(q.n_groups, 2);
 	assert_int_equal(q.n_steps, 3);
 	assert_int_equal(q.groups[1].alt_of, 0);
@@ -118,7 +120,7 @@ static void test_plan_decode_rejects_header(void **state)
 	patched(HDR(flags), &one, 4, -EBADMSG);
 	patched(HDR(notes_str), &big, 4, -EBADMSG);
 	patched(HDR(warn_str), &big, 4, -EBADMSG);
-	patched(HDR(reserved[0]), &one, 4, -EBADMSG);
+	patched(HDR(left_bytes), &u64, 8, -EBADMSG); /* not whole 2 MB pages */
 }
 
 static void test_plan_decode_rejects_groups_and_steps(void **state)

@@ -24,7 +24,11 @@ WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -fno-strict-aliasing -D_FILE_OFFSET_BITS=64
-LIBS    := -lelf -lseccomp -lZydis
+# libelf, libseccomp and zlib are linked in: the process that becomes CMD
+# loads hugexec before it execs CMD, and every shared library it maps costs
+# each launch (about 0.15 ms here; bench launch). Debian ships no static
+# Zydis, which only record/ uses so far.
+LIBS    := -Wl,-Bstatic -lelf -lseccomp -lz -Wl,-Bdynamic -lZydis
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRC_COMMON := $(wildcard common/*.c)

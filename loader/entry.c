@@ -130,6 +130,8 @@ static int read_image(struct ld_tracer *tr, uint64_t *rip, struct hx_err *e)
 	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->entry);
 	if (ld_auxv_get((uint8_t *)auxv, len, AT_BASE, &tr->interp_base) < 0)
 		tr->interp_base = 0; /* static: no interpreter */
+	if (ld_auxv_get((uint8_t *)auxv, len, AT_SYSINFO_EHDR, &tr->vdso) < 0)
+		tr->vdso = 0;
 	free(auxv);
 	if (r < 0)
 		return hx_fail(e, r, "no AT_ENTRY in %s", path);

@@ -111,17 +111,27 @@ static int ignore_trap(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
 	return r;
 }
 
+/* A syscall instruction in the vDSO, found from AT_SYSINFO_EHDR without
+ * reading the maps (this runs at every launch): the vDSO's first pages. */
+static int vdso_syscall(struct ld_tracer *tr)
+{
+	if (!tr->vdso)
+		return -ENOENT;
+	struct hx_vma v = {.start = tr->vdso, .end = tr->vdso + HX_PAGE, .kind = HX_VMA_VDSO};
+	struct hx_vmas m = {.v = &v, .n = 1};
+	for (int page = 0; page < 2; page++, v.start += HX_PAGE, v.end += HX_PAGE)
+		if (inj_use_vdso(&tr->inj, &m) == 0)
+			return 0;
+	return -ENOENT;
+}
+
 static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 {
 	struct ld_settle *s = &tr->settle;
-	struct hx_vmas maps = {0};
 	int64_t ret = 0;
-	int r = hx_vmas_read(tr->pid, false, &maps, e);
-	if (r == 0 && (r = inj_use_vdso(&tr->inj, &maps)) < 0)
-		r = hx_fail(e, r, "no system call instruction in the vDSO");
-	hx_vmas_free(&maps);
+	int r = vdso_syscall(tr);
 	if (r < 0)
-		return r;
+		return hx_fail(e, r, "no system call instruction in the vDSO");
 	if ((r = inj_save(&tr->inj, e)) < 0)
 		return r;
 	/* the plan's calls are counted (and fault-injected) from 1 as before */

@@ -97,6 +97,7 @@ struct ld_tracer {
 	const struct ld_opts *o;
 	struct inj_target inj;
 	uint64_t entry, interp_base;
+	uint64_t vdso;              /* AT_SYSINFO_EHDR, 0 if none */
 	enum ld_bp bp;
 	uint8_t bp_byte;
 	struct ld_settle settle;

@@ -8,10 +8,19 @@
  *  - A program without an interpreter (static, static-PIE, most Go) starts
  *    at AT_ENTRY: one PTRACE_SYSCALL takes it from the exec event to the
  *    exit of its execve, at the entry, with no breakpoint and no signal.
- *  - Otherwise an int3 is written at the entry through /proc/PID/mem and
- *    put back at the stop. The kernel delivers it as a forced SIGTRAP and
- *    the page becomes a private copy: settle.c puts both back.
- *  - Only if the int3 cannot be written, a debug-register breakpoint. The
+ *  - Otherwise its interpreter (ld.so, musl's) reads AT_ENTRY from the
+ *    auxiliary vector on the new stack and jumps there when it is done. At
+ *    the exec event we change that stack word to an address that is never
+ *    mapped (LD_FAULT_PC, below mmap_min_addr): the jump faults, the
+ *    tracer sees a SIGSEGV at exactly that address, puts the word back and
+ *    sets rip to the real entry. No byte of text is written. (The kernel's
+ *    own copy, /proc/PID/auxv, which debuggers read, is never changed.)
+ *    settle.c undoes what the forced SIGSEGV did to a blocked or ignored
+ *    SIGSEGV.
+ *  - If that word cannot be found or written, an int3 at the entry through
+ *    /proc/PID/mem, put back at the stop; its page became a private copy,
+ *    which settle.c drops again.
+ *  - Only if neither can be written, a debug-register breakpoint. The
  *    kernel keeps it as a perf event on the thread until the next exec,
  *    disabled or not (it has no way to unregister one): a hardware
  *    breakpoint slot stays taken and every context switch of the thread
@@ -42,6 +51,10 @@
 #define USER_CS_64 0x33  /* x86-64 code segment; 0x23 is the 32-bit one */
 #define DR7_L0 0x1ul     /* enable DR0, execute breakpoint, length 1 */
 #define MAX_EXECS 8      /* programs that re-exec before their entry point */
+/* Where ld.so is sent instead of the entry: in the first page, never
+ * mapped by the time an interpreter runs (mmap_min_addr) */
+#define LD_FAULT_PC 0x8ull
+#define STACK_SCAN_MAX (1u << 20) /* argv, envp and auxv pointers, bytes */
 
 static long dr_offset(int n)
 {
@@ -112,15 +125,13 @@ int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val)
 
 /* The new image: 64-bit? where is its entry point, its interpreter, and
  * where does it stand now (rip)? */
-static int read_image(struct ld_tracer *tr, uint64_t *rip, struct hx_err *e)
+static int read_image(struct ld_tracer *tr, struct user_regs_struct *regs, struct hx_err *e)
 {
-	struct user_regs_struct regs;
-	int r = ld_pt(tr, PTRACE_GETREGS, NULL, &regs);
+	int r = ld_pt(tr, PTRACE_GETREGS, NULL, regs);
 	if (r < 0)
 		return hx_fail(e, r, "reading registers: %s", strerror(-r));
-	if (regs.cs != USER_CS_64)
+	if (regs->cs != USER_CS_64)
 		return hx_fail(e, -ENOEXEC, "32-bit program: only x86-64 code is remapped");
-	*rip = regs.rip;
 	char path[64], *auxv;
 	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
@@ -149,21 +160,89 @@ static int arm_hw(struct ld_tracer *tr)
 	return r;
 }
 
-static int arm(struct ld_tracer *tr, struct hx_err *e)
+/* A word of the initial stack, read a page at a time. */
+struct stack_reader {
+	struct ld_tracer *tr;
+	uint64_t base;       /* address of buf[0] */
+	size_t have;         /* bytes in buf */
+	uint64_t buf[HX_PAGE / 8];
+};
+
+static int stack_word(struct stack_reader *sr, uint64_t addr, uint64_t *w)
+{
+	if (addr < sr->base || addr + 8 > sr->base + sr->have) {
+		sr->base = addr;
+		sr->have = 0;
+		size_t len = (size_t)(HX_PAGE - addr % HX_PAGE); /* to the page's end */
+		if (len < 8 || inj_peek(&sr->tr->inj, addr, sr->buf, len) < 0)
+			return -EFAULT;
+		sr->have = len;
+	}
+	memcpy(w, (const uint8_t *)sr->buf + (addr - sr->base), 8);
+	return 0;
+}
+
+/* Where AT_ENTRY's value sits on the new stack, as the exec left it:
+ * argc, argv[argc], NULL, envp..., NULL, then the auxv pairs. */
+static int entry_slot(struct ld_tracer *tr, uint64_t rsp, uint64_t *slot)
+{
+	struct stack_reader *sr = calloc(1, sizeof(*sr));
+	if (!sr)
+		return -ENOMEM;
+	sr->tr = tr;
+	uint64_t argc, w, a = rsp, end = rsp + STACK_SCAN_MAX;
+	int r = stack_word(sr, a, &argc);
+	if (r == 0 && argc > STACK_SCAN_MAX / 8)
+		r = -EINVAL;
+	a += (argc + 2) * 8; /* argc, argv[], its NULL */
+	while (r == 0 && a < end && (r = stack_word(sr, a, &w)) == 0 && w != 0)
+		a += 8; /* envp[] */
+	a += 8;
+	r = r ? r : -ENOENT;
+	while (a + 16 <= end && stack_word(sr, a, &w) == 0 && w != AT_NULL) {
+		uint64_t v;
+		if (stack_word(sr, a + 8, &v) < 0)
+			break;
+		if (w == AT_ENTRY && v == tr->entry) {
+			*slot = a + 8;
+			r = 0;
+			break;
+		}
+		a += 16;
+	}
+	free(sr);
+	return r;
+}
+
+static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 {
 	static const uint8_t int3 = 0xcc;
+	static const uint64_t fault = LD_FAULT_PC;
+	uint64_t slot = 0;
 	int r = ld_settle_before(tr, e);
 	if (r < 0)
 		return r;
-	r = inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
+	if (tr->force_stop == LD_BP_NONE && entry_slot(tr, rsp, &slot) == 0) {
+		if ((r = ld_settle_expect(tr, SIGSEGV, e)) < 0)
+			return r;
+		if (inj_poke(&tr->inj, slot, &fault, sizeof(fault)) == 0) {
+			tr->bp = LD_BP_FAULT;
+			tr->bp_slot = slot;
+			return 0;
+		}
+	}
+	if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
+		return r;
+	ld_settle_keep_page(tr);
+	r = tr->force_stop == LD_BP_HW ? -EPERM : inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
 	if (r == 0 && (r = inj_poke(&tr->inj, tr->entry, &int3, 1)) == 0) {
 		tr->bp = LD_BP_INT3;
 		return 0;
 	}
 	if (arm_hw(tr) == 0) {
-		snprintf(tr->settle.note, sizeof(tr->settle.note), "the entry breakpoint had to be a "
-			 "debug register (writing an int3: %s): one of the 4 hardware breakpoint slots "
-			 "stays taken until the program execs", strerror(-r));
+		snprintf(tr->settle.note, sizeof(tr->settle.note), "an int3 could not be written (%s): "
+			 "one of the 4 hardware breakpoint slots stays taken until the program execs",
+			 strerror(-r));
 		return 0;
 	}
 	return hx_fail(e, r, "setting a breakpoint at the entry point: %s", strerror(-r));
@@ -174,6 +253,8 @@ static int disarm(struct ld_tracer *tr)
 	int r = 0;
 	if (tr->bp == LD_BP_HW)
 		r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), NULL);
+	else if (tr->bp == LD_BP_FAULT)
+		r = inj_poke(&tr->inj, tr->bp_slot, &tr->entry, sizeof(tr->entry));
 	else if (tr->bp == LD_BP_INT3)
 		r = inj_poke(&tr->inj, tr->entry, &tr->bp_byte, 1);
 	if (r == 0)
@@ -191,6 +272,11 @@ static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 	if (r < 0)
 		return r;
 	if (tr->bp == LD_BP_HW && regs.rip == tr->entry) {
+		*hit = true;
+	} else if (tr->bp == LD_BP_FAULT && regs.rip == LD_FAULT_PC) {
+		regs.rip = tr->entry;
+		if ((r = ld_pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
+			return r;
 		*hit = true;
 	} else if (tr->bp == LD_BP_INT3 && regs.rip == tr->entry + 1) {
 		regs.rip = tr->entry;
@@ -234,7 +320,7 @@ static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 		struct inj_stop s;
 		if ((r = wait_stop(tr, &s, e)) < 0)
 			return r;
-		if (s.kind == INJ_STOP_SIGNAL && s.sig == SIGTRAP) {
+		if (s.kind == INJ_STOP_SIGNAL && s.sig == (tr->bp == LD_BP_FAULT ? SIGSEGV : SIGTRAP)) {
 			bool hit;
 			if ((r = at_breakpoint(tr, &hit)) < 0)
 				break;
@@ -254,18 +340,32 @@ static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 static int run_to_entry(struct ld_tracer *tr, struct hx_err *e)
 {
 	for (int execs = 0;; execs++) {
-		uint64_t rip;
+		struct user_regs_struct regs;
 		int r;
 		if (execs > MAX_EXECS)
 			return hx_fail(e, -ELOOP, "the program keeps re-executing itself");
 		ld_settle_forget(tr); /* what it noted belonged to the old image */
 		inj_close(&tr->inj);  /* and /proc/PID/mem, opened before, to its old memory */
-		if ((r = read_image(tr, &rip, e)) < 0)
+		if ((r = read_image(tr, &regs, e)) < 0)
 			return r;
-		if (rip == tr->entry)
+		tr->stopped_by = LD_BP_NONE;
+		if (regs.rip == tr->entry)
 			return to_execve_exit(tr, e);
-		if ((r = arm(tr, e)) < 0 || (r = run_armed(tr, e)) <= 0)
+		if ((r = arm(tr, regs.rsp, e)) < 0)
 			return r;
+		tr->stopped_by = tr->bp;
+		if ((r = run_armed(tr, e)) <= 0)
+			return r;
+	}
+}
+
+const char *ld_entry_how(const struct ld_tracer *tr)
+{
+	switch (tr->stopped_by) {
+	case LD_BP_FAULT: return "AT_ENTRY redirected to a fault";
+	case LD_BP_INT3: return "an int3 at the entry";
+	case LD_BP_HW: return "a debug register";
+	default: return "the exit of its execve";
 	}
 }
 

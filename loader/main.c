@@ -114,6 +114,10 @@ static void test_hooks(struct ld_tracer *tr)
 	tr->fail_syscall = k ? strtoul(k, NULL, 10) : 0;
 	tr->debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
 	tr->verify_full = true; /* the tests can afford to compare every byte */
+	/* the entry stop's fallbacks, which a normal system never needs */
+	const char *stop = getenv("HUGEXEC_TEST_ENTRY_STOP");
+	tr->force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3
+					    : strcmp(stop, "hw") == 0 ? LD_BP_HW : LD_BP_NONE;
 #else
 	(void)tr;
 #endif
@@ -238,8 +242,10 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 	for (;;) {
 		if (r == 0)
 			r = ld_entry_run(tr, e);
-		if (r == 0 && o->verbose >= 2 && tr->settle.note[0])
-			note(o, cmd, "%s", tr->settle.note);
+		char sn[300];
+		if (r == 0 && o->verbose >= 2)
+			note(o, shown_name(tr, cmd, sn, sizeof(sn)), "stopped at the entry point by %s%s%s", ld_entry_how(tr),
+			     tr->settle.note[0] ? "; " : "", tr->settle.note);
 		if (r == 0)
 			r = ld_plan_get(tr, e);
 		if (r < 0 || tr->have_plan || !o->follow_ms || o->dry_run)

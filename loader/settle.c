@@ -15,20 +15,21 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define TRAP_BIT (1ull << (SIGTRAP - 1))
+#define SIG_BIT(sig) (1ull << ((sig) - 1))
 #define PM_PRESENT (1ull << 63)
 #define PM_FILE (1ull << 61) /* a file page (or shared anonymous) */
 #define RED_ZONE 128
 
-int ld_settle_parse_status(const char *status, bool *blocked, bool *ignored, bool *seccomp)
+int ld_settle_parse_status(const char *status, uint64_t *blocked, uint64_t *ignored,
+			   bool *seccomp)
 {
 	const char *blk = hx_status_value(status, "SigBlk");
 	const char *ign = hx_status_value(status, "SigIgn");
 	const char *sec = hx_status_value(status, "Seccomp");
 	if (!blk || !ign)
 		return -EINVAL;
-	*blocked = strtoull(blk, NULL, 16) & TRAP_BIT;
-	*ignored = strtoull(ign, NULL, 16) & TRAP_BIT;
+	*blocked = strtoull(blk, NULL, 16);
+	*ignored = strtoull(ign, NULL, 16);
 	/* no Seccomp line: a kernel without seccomp */
 	*seccomp = sec && strtoul(sec, NULL, 10) != 0;
 	return 0;
@@ -63,21 +64,34 @@ int ld_settle_before(struct ld_tracer *tr, struct hx_err *e)
 	int r = hx_read_file(path, 1 << 16, &text, NULL);
 	if (r < 0)
 		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
-	r = ld_settle_parse_status(text, &s->trap_blocked, &s->trap_ignored, &s->seccomp);
+	r = ld_settle_parse_status(text, &s->blocked, &s->ignored, &s->seccomp);
 	free(text);
 	if (r < 0)
 		return hx_fail(e, r, "no signal fields in %s", path);
-	if (s->trap_ignored && s->seccomp)
-		return hx_fail(e, -EPERM, "SIGTRAP is ignored and the program runs under seccomp: "
-			       "stopping it at its entry point would reset SIGTRAP for good");
+	s->noted = true;
+	return 0;
+}
+
+int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e)
+{
+	struct ld_settle *s = &tr->settle;
+	s->sig = sig;
+	if ((s->ignored & SIG_BIT(sig)) && s->seccomp)
+		return hx_fail(e, -EPERM, "%s is ignored and the program runs under seccomp: "
+			       "stopping it at its entry point would reset %s for good",
+			       sigabbrev_np(sig), sigabbrev_np(sig));
+	return 0;
+}
+
+void ld_settle_keep_page(struct ld_tracer *tr)
+{
+	struct ld_settle *s = &tr->settle;
 	s->page = tr->entry & ~(uint64_t)(HX_PAGE - 1);
 	if (page_is_files(tr->pid, s->page) && (s->copy = malloc(HX_PAGE)) != NULL &&
 	    inj_peek(&tr->inj, s->page, s->copy, HX_PAGE) < 0) {
 		free(s->copy);
 		s->copy = NULL;
 	}
-	s->noted = true;
-	return 0;
 }
 
 /* Does the entry page hold what it held at the exec event? */
@@ -90,10 +104,10 @@ static bool page_unchanged(struct ld_tracer *tr)
 	return same;
 }
 
-/* rt_sigaction(SIGTRAP, {SIG_IGN}) in the target, the struct placed below
+/* rt_sigaction(sig, {SIG_IGN}) in the target, the struct placed below
  * its stack's red zone (and put back afterwards). After exec an ignored
  * signal has no flags, no mask and no restorer: this is all of it. */
-static int ignore_trap(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
+static int ignore_again(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
 {
 	const uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};
 	uint64_t saved[4];
@@ -103,7 +117,7 @@ static int ignore_trap(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
 		r = inj_poke(&tr->inj, at, act, sizeof(act));
 	if (r < 0)
 		return hx_fail(e, r, "writing to the program's stack: %s", strerror(-r));
-	const uint64_t a[6] = {SIGTRAP, at, 0, sizeof(uint64_t), 0, 0};
+	const uint64_t a[6] = {(uint64_t)tr->settle.sig, at, 0, sizeof(uint64_t), 0, 0};
 	r = inj_syscall(&tr->inj, SYS_rt_sigaction, a, ret, e);
 	int r2 = inj_poke(&tr->inj, at, saved, sizeof(saved));
 	if (r == 0 && r2 < 0)
@@ -136,8 +150,10 @@ static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 		return r;
 	/* the plan's calls are counted (and fault-injected) from 1 as before */
 	unsigned long counted = tr->inj.n_syscalls;
-	if (s->trap_ignored && (r = ignore_trap(tr, &ret, e)) == 0 && ret < 0)
-		r = hx_fail(e, (int)ret, "ignoring SIGTRAP again: %s", strerror((int)-ret));
+	bool ignored = s->ignored & SIG_BIT(s->sig);
+	if (ignored && (r = ignore_again(tr, &ret, e)) == 0 && ret < 0)
+		r = hx_fail(e, (int)ret, "ignoring %s again: %s", sigabbrev_np(s->sig),
+			    strerror((int)-ret));
 	if (r == 0 && drop_page) {
 		const uint64_t a[6] = {s->page, HX_PAGE, MADV_DONTNEED, 0, 0, 0};
 		r = inj_syscall(&tr->inj, SYS_madvise, a, &ret, e);
@@ -164,14 +180,15 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 {
 	struct ld_settle *s = &tr->settle;
 	int r;
-	if (!s->noted)
+	if (!s->noted || !s->sig)
 		return 0; /* no breakpoint: the program started at its entry */
-	if (s->trap_blocked) {
+	if (s->blocked & SIG_BIT(s->sig)) {
 		uint64_t mask;
 		if ((r = ld_pt(tr, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0 ||
-		    (mask |= TRAP_BIT,
+		    (mask |= SIG_BIT(s->sig),
 		     (r = ld_pt(tr, PTRACE_SETSIGMASK, (void *)sizeof(mask), &mask)) < 0))
-			return hx_fail(e, r, "blocking SIGTRAP again: %s", strerror(-r));
+			return hx_fail(e, r, "blocking %s again: %s", sigabbrev_np(s->sig),
+				       strerror(-r));
 	}
 	bool drop_page = s->copy && page_unchanged(tr);
 	if (drop_page && s->seccomp) {
@@ -182,7 +199,7 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 		snprintf(s->note, sizeof(s->note), "the entry page was changed before the entry "
 			 "point (text relocations, a uprobe): it stays as it is");
 	}
-	if (!s->trap_ignored && !drop_page)
+	if (!(s->ignored & SIG_BIT(s->sig)) && !drop_page)
 		return 0;
 	return inject(tr, drop_page, e);
 }

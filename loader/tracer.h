@@ -26,7 +26,13 @@
 #include "cli.h"
 #include "filter.h"
 
-enum ld_bp { LD_BP_NONE, LD_BP_HW, LD_BP_INT3 };
+/* How the program is stopped at its entry (entry.c). */
+enum ld_bp {
+	LD_BP_NONE,   /* at the exit of its execve, or not armed */
+	LD_BP_FAULT,  /* its AT_ENTRY on the stack points at an unmapped page */
+	LD_BP_INT3,   /* an int3 at the entry */
+	LD_BP_HW,     /* a debug register (leaves a perf event: last resort) */
+};
 
 /* Who gets the perf map and since when the program could have written one
  * (perfmap.c). */
@@ -86,8 +92,10 @@ struct ld_region_result {
 /* What the entry stop changed and must put back (settle.h). */
 struct ld_settle {
 	bool noted;              /* a breakpoint was set in this image */
-	bool trap_blocked, trap_ignored, seccomp;  /* as found at the exec event */
-	uint64_t page;           /* the entry page */
+	int sig;                 /* the signal the stop raises (SIGSEGV, SIGTRAP) */
+	uint64_t blocked, ignored;  /* signal masks as found at the exec event */
+	bool seccomp;
+	uint64_t page;           /* int3: the entry page */
 	uint8_t *copy;           /* its bytes at the exec event, if they were the file's */
 	char note[160];          /* what stayed changed, for -vv ("" nothing) */
 };
@@ -100,6 +108,8 @@ struct ld_tracer {
 	uint64_t vdso;              /* AT_SYSINFO_EHDR, 0 if none */
 	enum ld_bp bp;
 	uint8_t bp_byte;
+	uint64_t bp_slot;           /* LD_BP_FAULT: where AT_ENTRY's value sits on the stack */
+	enum ld_bp stopped_by;      /* how the last entry stop was made */
 	struct ld_settle settle;
 	uint64_t t_entry_ns, t_done_ns;
 	struct hx_vmas vmas;        /* smaps at the entry stop */
@@ -126,6 +136,7 @@ struct ld_tracer {
 	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
 	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */
+	enum ld_bp force_stop;           /* test builds: HUGEXEC_TEST_ENTRY_STOP */
 };
 
 void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o);
@@ -139,6 +150,8 @@ int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data);
  * with how (PTRACE_CONT, or PTRACE_SYSCALL to stop at the next call). */
 int ld_pass_through(struct ld_tracer *tr, const struct inj_stop *s, int how) HX_WUR;
 int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+/* How the last entry stop was made, for -vv. */
+const char *ld_entry_how(const struct ld_tracer *tr);
 /* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
 int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
 

@@ -112,6 +112,25 @@ static void read_build_id(Elf *elf, const GElf_Phdr *ph, struct hp_elf *out)
 	}
 }
 
+/* DT_TEXTREL, or DF_TEXTREL in DT_FLAGS, in the PT_DYNAMIC segment. */
+static void read_textrel(Elf *elf, const GElf_Phdr *ph, struct hp_elf *out)
+{
+	if (!fits(ph->p_offset, ph->p_filesz, out->file_size) || ph->p_filesz == 0 ||
+	    ph->p_filesz > (1u << 20))
+		return;
+	Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_DYN);
+	if (!d)
+		return;
+	size_t n = d->d_size / sizeof(Elf64_Dyn);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			return;
+		if (dyn.d_tag == DT_TEXTREL || (dyn.d_tag == DT_FLAGS && (dyn.d_un.d_val & DF_TEXTREL)))
+			out->textrel = true;
+	}
+}
+
 static const char *check_header(Elf *elf, struct hp_elf *out)
 {
 	if (elf_kind(elf) != ELF_K_ELF)
@@ -140,7 +159,7 @@ static const char *check_header(Elf *elf, struct hp_elf *out)
 
 static const char *read_segments(Elf *elf, struct hp_elf *out)
 {
-	size_t n, notes = 0;
+	size_t n, notes = 0, dynamic = 0;
 	if (elf_getphdrnum(elf, &n) != 0 || n == 0)
 		return "no program headers";
 	if (n > MAX_PHDRS)
@@ -151,6 +170,8 @@ static const char *read_segments(Elf *elf, struct hp_elf *out)
 			return "unreadable program header";
 		if (ph.p_type == PT_NOTE && out->build_id_len == 0 && notes++ < MAX_NOTE_SEGMENTS)
 			read_build_id(elf, &ph, out);
+		if (ph.p_type == PT_DYNAMIC && !dynamic++)
+			read_textrel(elf, &ph, out);
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (!fits(ph.p_offset, ph.p_filesz, out->file_size) || ph.p_memsz < ph.p_filesz)

@@ -33,6 +33,9 @@ struct hp_elf {
 	size_t build_id_len;
 	struct hp_segment load[HP_ELF_MAX_LOADS];
 	size_t n_load;
+	/* DT_TEXTREL or DF_TEXTREL: ld.so writes relocations into its text,
+	 * so modified text pages are the program's own */
+	bool textrel;
 };
 
 /* libelf on a whole file, read-only: the helper maps it (private,

@@ -211,6 +211,20 @@ static bool file_usable(const struct hx_req_header *rq, const struct hp_region *
 	return r->congruent && !r->edge && thp_usable(rq) && rq->thp_mode != HX_THP_NEVER;
 }
 
+/* Text changed in memory by someone other than the program: a uprobe's
+ * int3 (perf probe, bpftrace, a USDT tracer) is written into the page, and
+ * the kernel knows it only there. A copy would carry the int3 with no probe
+ * behind it (the program dies of SIGTRAP at the next hit); the file backing
+ * maps the file again and the kernel puts its probes back in. The
+ * program's own changes are text relocations (DT_TEXTREL): ld.so's. */
+static bool foreign_changes(const struct hp_input *in, const struct hx_vma *v)
+{
+	if (!v->has_smaps || hx_vma_clean(v))
+		return false; /* unknown: as before smaps were read (tests) */
+	const struct hp_file *f = hp_find_file(in, v);
+	return !(f && f->elf.usable && f->elf.textrel);
+}
+
 /* The chain of one region; hugetlb: its windows were given pool pages. */
 static int emit_region(struct hx_plan *p, const struct hp_input *in, const struct hp_region *r,
 		       struct chain *c, const struct budget *b, bool hugetlb, char **notes)
@@ -220,8 +234,9 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	uint32_t mode = rq->backing_mode;
 	bool any = mode == HX_MODE_AUTO;
 	bool thp_on = thp_usable(rq), file_ok = file_usable(rq, r);
+	bool copies = !foreign_changes(in, v);
 	int err;
-	if (r->edge && mode == HX_MODE_FILE)
+	if (r->edge && (mode == HX_MODE_FILE || !copies))
 		return 0; /* windows are always copies */
 
 	if ((err = hx_plan_add_string(p, v->path, &c->path_str)) < 0 ||
@@ -242,15 +257,25 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	if ((any || mode == HX_MODE_FILE) && file_ok &&
 	    ((err = emit_file(p, r, c, false)) < 0 || (clean && (err = emit_file(p, r, c, true)) < 0)))
 		return err;
-	if ((any || mode == HX_MODE_HUGETLB) && hugetlb &&
+	if ((any || mode == HX_MODE_HUGETLB) && hugetlb && copies &&
 	    (err = emit_copy(p, in, r, c, HX_BACK_HUGETLB)) < 0)
 		return err;
-	if ((any || mode == HX_MODE_THP) && thp_on && (err = emit_copy(p, in, r, c, HX_BACK_THP)) < 0)
+	if ((any || mode == HX_MODE_THP) && thp_on && copies &&
+	    (err = emit_copy(p, in, r, c, HX_BACK_THP)) < 0)
+		return err;
+	if (!copies && (err = hp_note(notes, "%s: changed in memory, not by ld.so's text "
+				      "relocations (a uprobe?): never copied%s", v->path,
+				      c->prev >= 0 ? "; only its file's pages may serve" : "")) < 0)
 		return err;
 	if (c->prev >= 0)
 		return 0;
 	char why[4600];
-	no_way(rq, r->main_exe ? NULL : v->path, b, why, sizeof(why));
+	if (!copies)
+		snprintf(why, sizeof(why), "%s%stext changed in memory, not by the program (a "
+			 "uprobe?), is never copied, and the file's own pages cannot serve",
+			 r->main_exe ? "" : v->path, r->main_exe ? "" : ": ");
+	else
+		no_way(rq, r->main_exe ? NULL : v->path, b, why, sizeof(why));
 	p->left_bytes += r->len; /* said, and a failure for --strict */
 	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
 		return err;

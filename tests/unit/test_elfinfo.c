@@ -57,6 +57,7 @@ static void test_elf_read_self(void **state)
 	assert_true(e.usable);
 	assert_int_equal(e.type, ET_DYN);
 	assert_int_equal(e.build_id_len, 20);
+	assert_false(e.textrel); /* PIC: ld.so never writes into our text */
 	bool exec = false;
 	for (size_t i = 0; i < e.n_load; i++)
 		exec |= (e.load[i].flags & PF_X) != 0;
@@ -71,6 +72,30 @@ static void test_elf_read_self(void **state)
 	for (size_t i = 1; i < t.n; i++)
 		assert_true(t.v[i - 1].value <= t.v[i].value);
 	hp_symtab_free(&t);
+	close(fd);
+}
+
+/* A shared object whose text ld.so must relocate (DT_TEXTREL): its modified
+ * text pages are its own, so the planner may copy them. */
+static void test_elf_read_textrel(void **state)
+{
+	(void)state;
+	char src[128], so[128], cmd[512];
+	snprintf(src, sizeof(src), "%s/textrel.s", dir);
+	snprintf(so, sizeof(so), "%s/libtextrel.so", dir);
+	FILE *f = fopen(src, "w");
+	assert_non_null(f);
+	fputs(".text\n.globl f\nf: movabs $g, %rax\nret\n.data\ng: .quad 0\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cc -shared -nostdlib -Wl,-z,notext -o %s %s 2>/dev/null", so, src);
+	if (system(cmd) != 0)
+		skip();
+	int fd = open(so, O_RDONLY);
+	assert_true(fd >= 0);
+	struct hp_elf e;
+	assert_int_equal(hp_elf_read(fd, &e), 0);
+	assert_true(e.usable);
+	assert_true(e.textrel);
 	close(fd);
 }
 
@@ -223,6 +248,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elf_read_self),
+		cmocka_unit_test(test_elf_read_textrel),
 		cmocka_unit_test(test_elf_read_without_sections),
 		cmocka_unit_test(test_elf_read_garbage_sections),
 		cmocka_unit_test(test_elf_read_lying_note),

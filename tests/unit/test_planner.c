@@ -434,8 +434,9 @@ static void test_plan_no_eviction_of_modified_text(void **state)
 	struct world w;
 	world_pie(&w);
 	hx_vmas_free(&w.m);
-	/* a copied-on-write page in libbig's text (an int3, a uprobe, a TEXTREL) */
+	/* a copied-on-write page in libbig's text: ld.so's text relocations */
 	assert_int_equal(fix_parse_smaps(FIX_PIE_MAPS, 0x7f0000200000, 4, &w.m), 0);
+	w.files[1].elf.textrel = true;
 	struct hx_plan p;
 	struct hx_err e = {0};
 	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
@@ -446,6 +447,33 @@ static void test_plan_no_eviction_of_modified_text(void **state)
 	assert_int_equal(g[1].backing, HX_BACK_THP);
 	for (uint32_t i = 0; i < p.n_steps; i++)
 		assert_false(p.steps[i].op == HX_OP_MADVISE && p.steps[i].a[2] == MADV_DONTNEED);
+	hx_plan_free(&p);
+	world_free(&w);
+}
+
+static void test_plan_never_copies_foreign_changes(void **state)
+{
+	(void)state;
+	struct world w;
+	world_pie(&w);
+	hx_vmas_free(&w.m);
+	/* the same page changed by someone else (a uprobe's int3): no TEXTREL */
+	assert_int_equal(fix_parse_smaps(FIX_PIE_MAPS, 0x7f0000200000, 4, &w.m), 0);
+	struct hx_plan p;
+	struct hx_err e = {0};
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	uint32_t n;
+	const struct hx_plan_group *g = groups_for(&p, 0x7f0000200000, &n);
+	assert_int_equal(n, 1); /* only the file, which the kernel re-probes */
+	assert_int_equal(g[0].backing, HX_BACK_FILE);
+	/* with no file backing possible, nothing: said, and counted as left */
+	w.rq.thp_mode = HX_THP_NEVER;
+	hx_plan_free(&p);
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	groups_for(&p, 0x7f0000200000, &n);
+	assert_int_equal(n, 0);
+	assert_true(p.left_bytes >= HX_HUGE);
+	assert_non_null(strstr(hx_plan_str(&p, p.reason_str), "a uprobe?"));
 	hx_plan_free(&p);
 	world_free(&w);
 }
@@ -490,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_plan_forced_modes),
 		cmocka_unit_test(test_plan_mdwe_uses_rx_staging),
 		cmocka_unit_test(test_plan_no_eviction_of_modified_text),
+		cmocka_unit_test(test_plan_never_copies_foreign_changes),
 		cmocka_unit_test(test_plan_nopie_file_first),
 	};
 	return cmocka_run_group_tests_name("planner", tests, NULL, NULL);

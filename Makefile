@@ -53,7 +53,8 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
-            $(B)/progs/residue $(B)/progs/residue-big $(B)/progs/residue-static $(B)/progs/uprobe
+            $(B)/progs/residue $(B)/progs/residue-big $(B)/progs/residue-static $(B)/progs/uprobe \
+            $(B)/progs/sud
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
@@ -136,6 +137,14 @@ $(B)/progs/residue-big: tests/tools/residue.c $(B)/progs/sig.S
 $(B)/progs/residue-static: tests/tools/residue.c
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -static -o $@ $<
+
+# Syscall User Dispatch from a constructor, with 4 MB of text to remap
+$(B)/progs/libsud.so: tests/tools/sudlib.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $<
+$(B)/progs/sud: tests/tools/sud.c $(B)/progs/sig.S $(B)/progs/libsud.so
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -o $@ tests/tools/sud.c $(B)/progs/sig.S -L$(B)/progs -lsud -Wl,-rpath,'$$ORIGIN'
 
 # writes its own perf map, like node --perf-basic-prof, with 4 MB of text
 $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S

@@ -8,6 +8,7 @@
 #ifndef HX_KERNEL_H
 #define HX_KERNEL_H
 
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
@@ -32,6 +33,18 @@
 #define PR_GET_MDWE 66
 #define PR_MDWE_REFUSE_EXEC_GAIN 1
 #endif
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59 /* 5.11 */
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+/* Syscall User Dispatch seen and set through ptrace (6.4); <linux/ptrace.h>
+ * of older machines lacks it. */
+#define HX_PTRACE_SET_SUD_CONFIG 0x4210
+#define HX_PTRACE_GET_SUD_CONFIG 0x4211
+struct hx_sud_config {
+	uint64_t mode, selector, offset, len;
+};
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61    /* Yama */
 #endif

@@ -4,8 +4,10 @@
  *
  * Life cycle, all while the tracee sits in a ptrace stop:
  *   inj_save()          registers, FP state, signal mask; then block every
- *                       blockable signal so that signals arriving meanwhile
- *                       stay pending and are delivered after we leave
+ *                       signal but the synchronous ones (INJ_SYNC_SIGNALS),
+ *                       so that signals arriving meanwhile stay pending and
+ *                       are delivered after we leave; Syscall User Dispatch
+ *                       switched off
  *   inj_scratch_setup() a `syscall` instruction outside every region the
  *                       plan touches, and one read-write data page
  *   inj_syscall() ...   one system call each, via PTRACE_SYSCALL
@@ -24,9 +26,11 @@
 #define INJ_INJECT_H
 
 #include "../common/hx.h"
+#include "../common/kernel.h"
 #include "../common/maps.h"
 #include "sysops.h"
 
+#include <signal.h>
 #include <sys/user.h>
 
 struct inj_range {
@@ -45,6 +49,9 @@ struct inj_target {
 	uint64_t code_page;            /* our own stub page, 0 if a gadget was found */
 	uint64_t data_page;            /* read-write page for iovecs and names */
 	int deferred_sig;              /* a stop signal that arrived meanwhile */
+	int resend_sig;                /* a synchronous-kind signal someone sent meanwhile */
+	struct hx_sud_config sud;      /* Syscall User Dispatch, as found */
+	bool sud_off;                  /* it was on: switched off while we inject */
 	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
 	unsigned long fail_at;         /* test builds: fail syscall number fail_at */
 	/* Asked before every injected call; false = not run, result -EPERM
@@ -54,6 +61,15 @@ struct inj_target {
 	unsigned long refused;         /* calls the permit hook refused */
 	bool no_vm;                    /* our own process_vm_* are forbidden: /proc/PID/mem only */
 };
+
+/* Signals the kernel may force on what we inject (a seccomp RET_TRAP or
+ * Syscall User Dispatch gives SIGSYS). A forced signal that is blocked
+ * resets the program's handler to SIG_DFL for good, so these stay
+ * unblocked: one that comes is our call's (refused, never delivered) or,
+ * sent by someone else, sent again as we leave. */
+#define INJ_SYNC_SIGNALS ((1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | \
+			  (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1)) | \
+			  (1ull << (SIGTRAP - 1)) | (1ull << (SIGSYS - 1)))
 
 /* Initialise t for pid (stopped); nothing is read yet. */
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops);

@@ -26,6 +26,17 @@ static int pt(struct inj_target *t, int req, void *addr, void *data)
 	return 0;
 }
 
+/* A synchronous-kind signal (INJ_SYNC_SIGNALS) that a process sent
+ * (kill, tgkill, sigqueue: si_code <= 0) rather than the kernel raised for
+ * what the target executed. */
+static bool sent_by_someone(struct inj_target *t, int sig)
+{
+	siginfo_t si;
+	if (!(INJ_SYNC_SIGNALS & (1ull << (sig - 1))))
+		return false;
+	return pt(t, PTRACE_GETSIGINFO, NULL, &si) == 0 && si.si_code <= 0;
+}
+
 /* Resume with PTRACE_SYSCALL and wait for the next syscall stop. Stop
  * signals met on the way are deferred to detach time; anything else is a
  * fault of the injected code or a dead target. */
@@ -55,6 +66,12 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 				t->deferred_sig = s.sig;
 				continue;
 			}
+			if (sent_by_someone(t, s.sig)) { /* held back: inj_detach() sends it again */
+				t->resend_sig = s.sig;
+				continue;
+			}
+			/* our call raised it (a refusal): resumed without it, it is never
+			 * delivered, and unblocked it cost the program nothing */
 			return hx_fail(e, -EFAULT, "the target got signal %d (%s) during injection",
 				       s.sig, strsignal(s.sig));
 		case INJ_STOP_GROUP:

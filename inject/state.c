@@ -2,11 +2,15 @@
  * state.c - save, restore and compare the target's user-visible CPU state
  * and signal mask; detach.
  *
- * Signals: while we work, every blockable signal is blocked in the target,
- * so anything sent meanwhile stays pending and the kernel delivers it after
- * we restore the mask and detach: exactly once, in the usual order. Only
- * stop signals reach us (SIGSTOP cannot be blocked); rsys.c defers them and
- * inj_detach() hands them back, unless a SIGCONT arrived after them.
+ * Signals: while we work, every blockable signal but the synchronous ones
+ * is blocked in the target, so anything sent meanwhile stays pending and
+ * the kernel delivers it after we restore the mask and detach: exactly
+ * once, in the usual order. Stop signals reach us (SIGSTOP cannot be
+ * blocked): rsys.c defers them and inj_detach() hands them back, unless a
+ * SIGCONT arrived after them. A synchronous signal stays open because the
+ * kernel forces one on a call it refuses (seccomp RET_TRAP, Syscall User
+ * Dispatch), and a forced signal that is blocked costs the program its
+ * handler; one that someone else sent meanwhile is sent again at detach.
  * Must never: detach with registers or mask that differ from the saved ones.
  */
 #define _GNU_SOURCE
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
@@ -44,9 +49,23 @@ int inj_save(struct inj_target *t, struct hx_err *e)
 		return hx_fail(e, r, "reading FP registers: %s", strerror(-r));
 	if ((r = pt(t, PTRACE_GETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return hx_fail(e, r, "reading the signal mask: %s", strerror(-r));
-	uint64_t all = ~(uint64_t)0; /* the kernel keeps SIGKILL and SIGSTOP open */
+	/* the kernel keeps SIGKILL and SIGSTOP open */
+	uint64_t all = ~(uint64_t)INJ_SYNC_SIGNALS;
 	if ((r = pt(t, PTRACE_SETSIGMASK, (void *)sizeof(all), &all)) < 0)
 		return hx_fail(e, r, "blocking signals: %s", strerror(-r));
+	/* Syscall User Dispatch would send our calls to the program's SIGSYS
+	 * handler: off while we inject, as it was after (6.4 can say; an older
+	 * kernel's SIGSYS shows as a refused call) */
+	t->sud_off = false;
+	if (pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud) == 0 &&
+	    t->sud.mode == PR_SYS_DISPATCH_ON) {
+		struct hx_sud_config off = {.mode = PR_SYS_DISPATCH_OFF}; /* the rest 0, or EINVAL */
+		if ((r = pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(off), &off)) < 0) {
+			(void)pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask);
+			return hx_fail(e, r, "switching Syscall User Dispatch off: %s", strerror(-r));
+		}
+		t->sud_off = true;
+	}
 	t->saved = true;
 	return 0;
 }
@@ -63,6 +82,16 @@ int inj_restore(struct inj_target *t, struct hx_err *e)
 	    (r = pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
 	    (r = pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return hx_fail(e, r, "restoring the target's state: %s", strerror(-r));
+	if (t->sud_off) {
+		struct hx_sud_config now;
+		if ((r = pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud)) < 0 ||
+		    (r = pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(now), &now)) < 0)
+			return hx_fail(e, r, "switching Syscall User Dispatch back on: %s",
+				       strerror(-r));
+		if (memcmp(&now, &t->sud, sizeof(now)) != 0)
+			return hx_fail(e, -EPROTO, "Syscall User Dispatch did not restore exactly");
+		t->sud_off = false;
+	}
 	if ((r = pt(t, PTRACE_GETREGS, NULL, &regs)) < 0 ||
 	    (r = pt(t, PTRACE_GETFPREGS, NULL, &fp)) < 0 ||
 	    (r = pt(t, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0)
@@ -97,6 +126,10 @@ int inj_detach(struct inj_target *t, struct hx_err *e)
 	int sig = t->deferred_sig;
 	if (sig && sigcont_pending(t->pid))
 		sig = 0;
+	/* sent while it was unblocked for us, and held back: pending again
+	 * (from us now, as far as its siginfo goes) */
+	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
+		t->resend_sig = 0;
 	int r = pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
 	if (r < 0)
 		return hx_fail(e, r, "detaching: %s", strerror(-r));

@@ -4,6 +4,7 @@
 # program counts them), and a SIGSTOP, counted by the program's parent
 # (sigvictim watch: waitpid, then SIGCONT, which the program counts too).
 # Deadlines everywhere: a lost or doubled stop fails the test, never hangs it.
+# Then a program under Syscall User Dispatch.
 . tests/integration/lib.sh
 need_ptrace
 need_thp
@@ -14,4 +15,16 @@ rc=$?
 exp=$(printf 'usr1=1 winch=1 cont=1\nwatch: stops=1 traced=0 status=0')
 [ "$(cat "$TMP/out")" = "$exp" ] || fail "signals delivered: $(cat "$TMP/out") $(cat "$TMP/err")"
 grep -q hugexec "$TMP/err" && fail "hugexec complained: $(cat "$TMP/err")"
+
+# Syscall User Dispatch turned on before the entry point (a library's
+# constructor): hugexec's injected calls must not reach the program's
+# SIGSYS handler, nor cost it that handler (a forced SIGSYS, blocked while
+# hugexec worked, used to reset it to SIG_DFL: the program then died of
+# its own next dispatched call).
+capture sud_plain "$P/sud"
+[ "$(cat "$TMP/sud_plain.rc")" = 77 ] && skip "no Syscall User Dispatch in this kernel"
+capture sud_hx "$H" -v --backing=thp "$P/sud"
+same_run sud_plain sud_hx
+grep -q 'on 2 MB pages (thp' "$TMP/sud_hx.err" || fail "sud: not remapped: $(cat "$TMP/sud_hx.err")"
+note "Syscall User Dispatch: $(cat "$TMP/sud_hx.out"), remapped"
 exit 0

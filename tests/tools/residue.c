@@ -159,7 +159,7 @@ static void process_state(void)
 	printf("prctl thp_disable %d\n", prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0));
 	printf("prctl keepcaps %d securebits %d\n", prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0),
 	       prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
-	printf("prctl mdwe %d\n", prctl(65 /* PR_GET_MDWE */, 0, 0, 0, 0));
+	printf("prctl mdwe %d\n", prctl(66 /* PR_GET_MDWE */, 0, 0, 0, 0));
 	printf("prctl ssb %d\n", prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS, 0, 0, 0));
 	printf("prctl tsc %d\n", prctl(PR_GET_TSC, &pdeath, 0, 0, 0) == 0 ? pdeath : -1);
 	char comm[17] = {0};

@@ -1,0 +1,179 @@
+/* test_inject.c - inject/ against a scripted tracee (a fake sysops table):
+ * the signal mask and Syscall User Dispatch around an injection, and the
+ * signals that arrive during one. */
+#include "fixtures.h"
+#include "../../common/kernel.h"
+#include "../../inject/inject.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#define PID 4242
+#define SIG_BIT(s) (1ull << ((s) - 1))
+
+/* The tracee as the fake ptrace sees it. */
+static struct {
+	struct user_regs_struct regs;
+	struct user_fpregs_struct fp;
+	uint64_t mask;
+	struct hx_sud_config sud;
+	bool sud_supported;
+	int stops[8];          /* wait statuses to report, in order */
+	siginfo_t info[8];     /* siginfo of each, for signal stops */
+	size_t n_stops, next;
+	size_t cur;            /* the stop the tracee sits in */
+} tee;
+
+static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
+{
+	(void)addr;
+	assert_int_equal(pid, PID);
+	switch (req) {
+	case PTRACE_GETREGS: memcpy(data, &tee.regs, sizeof(tee.regs)); return 0;
+	case PTRACE_SETREGS: memcpy(&tee.regs, data, sizeof(tee.regs)); return 0;
+	case PTRACE_GETFPREGS: memcpy(data, &tee.fp, sizeof(tee.fp)); return 0;
+	case PTRACE_SETFPREGS: memcpy(&tee.fp, data, sizeof(tee.fp)); return 0;
+	case PTRACE_GETSIGMASK: memcpy(data, &tee.mask, 8); return 0;
+	case PTRACE_SETSIGMASK: memcpy(&tee.mask, data, 8); return 0;
+	case PTRACE_GETSIGINFO: memcpy(data, &tee.info[tee.cur], sizeof(siginfo_t)); return 0;
+	case PTRACE_SYSCALL:
+		assert_null(data); /* a signal that came is never delivered by us */
+		return 0;
+	case HX_PTRACE_GET_SUD_CONFIG:
+		if (!tee.sud_supported)
+			break;
+		memcpy(data, &tee.sud, sizeof(tee.sud));
+		return 0;
+	case HX_PTRACE_SET_SUD_CONFIG: {
+		struct hx_sud_config c;
+		memcpy(&c, data, sizeof(c));
+		/* the kernel's rule: off means every other field 0 */
+		if (c.mode == PR_SYS_DISPATCH_OFF && (c.offset || c.len || c.selector))
+			break;
+		tee.sud = c;
+		return 0;
+	}
+	}
+	errno = EIO;
+	return -1;
+}
+
+static pid_t fake_waitpid(pid_t pid, int *status, int options)
+{
+	(void)options;
+	assert_true(tee.next < tee.n_stops);
+	tee.cur = tee.next++;
+	*status = tee.stops[tee.cur];
+	/* a syscall stop: the injected call at the borrowed instruction */
+	if (WSTOPSIG(*status) == (SIGTRAP | 0x80)) {
+		tee.regs.orig_rax = tee.regs.rax;
+		tee.regs.rip = 0x1002;
+	}
+	return pid;
+}
+
+static const struct hx_sysops fake = {.ptrace = fake_ptrace, .waitpid = fake_waitpid};
+
+static void tracee(void)
+{
+	memset(&tee, 0, sizeof(tee));
+	tee.regs.rip = 0x5000;
+	tee.mask = SIG_BIT(SIGSEGV) | SIG_BIT(SIGUSR1); /* as the program left it */
+}
+
+static void add_stop(int status, int code)
+{
+	tee.stops[tee.n_stops] = status;
+	tee.info[tee.n_stops].si_code = code;
+	tee.n_stops++;
+}
+
+#define STOPPED(sig) (((sig) << 8) | 0x7f)
+
+static void test_inject_mask_keeps_synchronous_signals_open(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	tracee();
+	inj_init(&t, PID, &fake);
+	assert_int_equal(inj_save(&t, &e), 0);
+	/* everything blocked but the signals the kernel may force on our calls */
+	assert_int_equal(tee.mask, ~(uint64_t)INJ_SYNC_SIGNALS);
+	assert_false(tee.mask & SIG_BIT(SIGSYS));
+	assert_true(tee.mask & SIG_BIT(SIGUSR1));
+	assert_int_equal(inj_restore(&t, &e), 0);
+	assert_int_equal(tee.mask, SIG_BIT(SIGSEGV) | SIG_BIT(SIGUSR1));
+}
+
+static void test_inject_switches_syscall_user_dispatch_off(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	tracee();
+	tee.sud_supported = true;
+	tee.sud = (struct hx_sud_config){PR_SYS_DISPATCH_ON, 0x7000, 0x7f0000000000, 0x10000};
+	struct hx_sud_config was = tee.sud;
+	inj_init(&t, PID, &fake);
+	assert_int_equal(inj_save(&t, &e), 0);
+	assert_int_equal(tee.sud.mode, PR_SYS_DISPATCH_OFF);
+	assert_int_equal(inj_restore(&t, &e), 0);
+	assert_memory_equal(&tee.sud, &was, sizeof(was));
+	/* an older kernel cannot say: nothing to switch, no failure */
+	tracee();
+	inj_init(&t, PID, &fake);
+	assert_int_equal(inj_save(&t, &e), 0);
+	assert_int_equal(inj_restore(&t, &e), 0);
+}
+
+static void test_inject_signal_sent_meanwhile_is_held_for_detach(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	tracee();
+	inj_init(&t, PID, &fake);
+	assert_int_equal(inj_save(&t, &e), 0);
+	t.syscall_pc = 0x1000;
+	/* someone kill()s it with SIGSEGV, then our call enters and leaves */
+	add_stop(STOPPED(SIGSEGV), SI_USER);
+	add_stop(STOPPED(SIGTRAP | 0x80), 0);
+	add_stop(STOPPED(SIGTRAP | 0x80), 0);
+	const uint64_t a[6] = {0};
+	int64_t ret;
+	tee.regs.rax = SYS_getpid;
+	assert_int_equal(inj_syscall(&t, SYS_getpid, a, &ret, &e), 0);
+	assert_int_equal(t.resend_sig, SIGSEGV);
+}
+
+static void test_inject_signal_raised_by_our_call_fails_it(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	tracee();
+	inj_init(&t, PID, &fake);
+	assert_int_equal(inj_save(&t, &e), 0);
+	t.syscall_pc = 0x1000;
+	/* a seccomp RET_TRAP or Syscall User Dispatch: SIGSYS from the kernel */
+	add_stop(STOPPED(SIGSYS), 1 /* SYS_SECCOMP */);
+	const uint64_t a[6] = {0};
+	int64_t ret;
+	assert_int_equal(inj_syscall(&t, SYS_getpid, a, &ret, &e), -EFAULT);
+	assert_non_null(strstr(e.msg, "during injection"));
+	assert_int_equal(t.resend_sig, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inject_mask_keeps_synchronous_signals_open),
+		cmocka_unit_test(test_inject_switches_syscall_user_dispatch_off),
+		cmocka_unit_test(test_inject_signal_sent_meanwhile_is_held_for_detach),
+		cmocka_unit_test(test_inject_signal_raised_by_our_call_fails_it),
+	};
+	return cmocka_run_group_tests_name("inject", tests, NULL, NULL);
+}

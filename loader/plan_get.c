@@ -248,8 +248,9 @@ int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_reque
 	rq->only = strdup(o->only ? o->only : "");
 	rq->exclude = strdup(o->exclude ? o->exclude : "");
 	rq->h.stack_rlimit = tr->facts.stack_rlimit;
-	/* the perf map run needs only symbols */
-	bool prof = tr->profile_fd >= 0 && !(extra & HX_REQ_PERF_MAP);
+	/* the perf map run asks for the same plan (its groups are matched to
+	 * the regions), so with the same profile: it decides the windows */
+	bool prof = tr->profile_fd >= 0 && lseek(tr->profile_fd, 0, SEEK_SET) == 0;
 	rq->h.profile_fd = prof ? tr->profile_fd : -1;
 	rq->profile_name = strdup(prof ? o->profile : "");
 	if (!rq->files || !rq->maps || !rq->only || !rq->exclude || !rq->profile_name) {

@@ -92,8 +92,11 @@ void rec_events_open_default(const struct rec_map *m, int32_t pid, int *fd, char
 	snprintf(p, sizeof(p), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 	int f = open(p, O_RDONLY | O_CLOEXEC);
-	if (f >= 0 && fstat(f, &st) == 0 && S_ISREG(st.st_mode)) {
-		*fd = f; /* the mapped file itself, even if replaced since */
+	/* the mapped file itself, even if replaced since; not the hugetlbfs
+	 * file behind a hugetlb copy of the text (a regular file too), which
+	 * stands for the file m names */
+	if (f >= 0 && fstat(f, &st) == 0 && same_inode(&st, m)) {
+		*fd = f;
 		return;
 	}
 	if (f >= 0)

@@ -8,9 +8,10 @@
  *   file-thp  the file's own page cache mapped by PMDs (FilePmdMapped)
  *   4k        none of it on huge pages
  * Anonymous and hugetlb text has no name of its own; it is shown as a copy
- * of the file mapped right next to it (hugexec's swap keeps the file's
- * head and tail in place), or of the file its [anon:hugexec PATH] name
- * gives.
+ * of the file its [anon:hugexec PATH] name gives, else of the file mapped
+ * next to it, through other copies beside it (hugexec's swap keeps the
+ * file's head and tail in place; --align=aggressive windows sit beside its
+ * interior), if the copy lies inside that file's image.
  *
  * Given PIDs, any process is shown. Without, only processes with text
  * hugexec remapped, known by one of its marks (LD_ST_*):
@@ -94,23 +95,56 @@ static bool real_file(const struct hx_vma *v)
 	return v->kind == HX_VMA_FILE && !is_hugetlb(v) && strcmp(v->path, "/anon_hugepage") != 0;
 }
 
-/* The file whose text an anonymous mapping at index i replaced: the file
- * mapping that ends where it starts, or starts where it ends. */
-static const char *neighbour_file(const struct hx_vmas *m, size_t i)
+/* Executable anonymous or hugetlb memory: a copy, if a file owns it. */
+static bool copy_kind(const struct hx_vma *v)
+{
+	return is_text(v) && (v->kind == HX_VMA_ANON || is_hugetlb(v));
+}
+
+/* Does file mapping f's image - from its base (start - offset) to the end
+ * of the file's last mapping - hold [v->start, v->end)? A library mapped
+ * right below or above a copy is not its owner. */
+static bool image_holds(const struct hx_vmas *m, const struct hx_vma *f, const struct hx_vma *v)
+{
+	uint64_t base = f->start - f->offset, end = 0;
+	for (size_t k = 0; k < m->n; k++)
+		if (real_file(&m->v[k]) && m->v[k].inode == f->inode &&
+		    m->v[k].dev_major == f->dev_major && m->v[k].dev_minor == f->dev_minor &&
+		    m->v[k].end > end)
+			end = m->v[k].end;
+	return f->start >= f->offset && v->start >= base && v->end <= end;
+}
+
+const char *ld_status_owner(const struct hx_vmas *m, size_t i)
 {
 	const struct hx_vma *v = &m->v[i];
-	if (i > 0 && real_file(&m->v[i - 1]) && m->v[i - 1].end == v->start)
-		return m->v[i - 1].path;
-	if (i + 1 < m->n && real_file(&m->v[i + 1]) && m->v[i + 1].start == v->end)
-		return m->v[i + 1].path;
+	/* through the copies next to it (a region and its --align=aggressive
+	 * windows lie side by side) to the first file mapping either way */
+	for (int dir = -1; dir <= 1; dir += 2) {
+		size_t j = i;
+		for (;;) {
+			if ((dir < 0 && j == 0) || (dir > 0 && j + 1 >= m->n))
+				break;
+			const struct hx_vma *here = &m->v[j], *w = &m->v[dir < 0 ? j - 1 : j + 1];
+			if (dir < 0 ? w->end != here->start : w->start != here->end)
+				break;
+			if (real_file(w)) {
+				if (image_holds(m, w, v))
+					return w->path;
+				break;
+			}
+			if (!copy_kind(w))
+				break;
+			j = dir < 0 ? j - 1 : j + 1;
+		}
+	}
 	return NULL;
 }
 
 /* Executable anonymous or hugetlb memory where a file's text was. */
 static bool is_copy(const struct hx_vmas *m, size_t i)
 {
-	const struct hx_vma *v = &m->v[i];
-	return is_text(v) && (v->kind == HX_VMA_ANON || is_hugetlb(v)) && neighbour_file(m, i);
+	return copy_kind(&m->v[i]) && ld_status_owner(m, i);
 }
 
 static void classify(const struct hx_vmas *m, size_t i, struct row *r)
@@ -121,7 +155,7 @@ static void classify(const struct hx_vmas *m, size_t i, struct row *r)
 		r->copy = true;
 		r->path = r->named; /* the name says whose copy it is */
 	} else if (v->kind == HX_VMA_ANON || is_hugetlb(v)) {
-		const char *f = neighbour_file(m, i);
+		const char *f = ld_status_owner(m, i);
 		r->copy = f != NULL;
 		r->path = f ? f : is_hugetlb(v) ? "[hugetlb]" : "[anonymous]";
 	}

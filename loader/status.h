@@ -33,6 +33,11 @@ unsigned ld_status_marks(const struct hx_vmas *m, FILE *perfmap);
  * hugexec's or the path does not fit. */
 const char *ld_status_copy_of(const char *name, char *buf, size_t size);
 
+/* The file whose text the anonymous or hugetlb mapping m->v[i] stands in
+ * for: the first file mapping reached through the copies beside it, if
+ * that file's image holds it; NULL if none (pure, for tests). */
+const char *ld_status_owner(const struct hx_vmas *m, size_t i);
+
 /* str as a JSON string, quoted; valid JSON whatever the bytes. */
 void ld_status_json_str(FILE *out, const char *str);
 

@@ -97,6 +97,24 @@ for bad in 1x x1 -1 0 '' 99999999999999999999 2147483648 ' 1'; do
 done
 "$H" status 999999999 2>/dev/null && fail "status of a missing PID succeeded"
 
+# --align=aggressive: the window beside the interior copy (it holds the
+# library's ELF header) is a copy of that library too, never "[anonymous]"
+# nor the library mapped below it
+"$H" --align=aggressive --backing=thp "$P/biglib-user" --calls 4000000000 > /dev/null 2>"$TMP/ag.err" &
+apid=$!
+at_exit "kill $apid 2>/dev/null; rm -f /tmp/perf-$apid.map"
+wait_released $apid "$P/biglib-user"
+"$H" status --json $apid > "$TMP/ag.json" || fail "status --json of an aggressive run"
+python3 - "$TMP/ag.json" <<'PY' || fail "aggressive copies mislabelled: $(cat "$TMP/ag.json")"
+import json, sys
+rows = json.load(open(sys.argv[1]))["processes"][0]["mappings"]
+copies = [r for r in rows if r["backing"] in ("thp", "hugetlb")]
+assert len(copies) >= 2, "no window beside the interior: %r" % copies
+for r in copies:
+    assert r["copy"] and r["path"].endswith("/libbigtext.so"), r
+PY
+kill $apid; wait $apid 2>/dev/null
+
 # an ordinary user runs a remapped program and asks about it
 as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 if ! is_root || ! command -v setpriv >/dev/null; then

@@ -125,6 +125,37 @@ static void expect_json(const char *in, const char *want)
 	free(out);
 }
 
+/* --align=aggressive: a window with a library's header, beside its interior
+ * copy, below the library's text tail; another library's data right below
+ * the window (it used to be named its owner). */
+static const char window_maps[] =
+	"7f00001e0000-7f00001f0000 r-xp 00010000 fe:00 10 /usr/lib/libm.so.6\n"
+	"7f00001f0000-7f0000200000 rw-p 00020000 fe:00 10 /usr/lib/libm.so.6\n"
+	"7f0000200000-7f0000400000 r-xp 00000000 00:00 0 \n"
+	"7f0000400000-7f0000c00000 r-xp 00000000 00:00 0 \n"
+	"7f0000c00000-7f0000c15000 r-xp 00a00000 fe:00 20 /usr/lib/libcrypto.so.3\n"
+	"7f0000c15000-7f0000c20000 rw-p 00a15000 fe:00 20 /usr/lib/libcrypto.so.3\n"
+	"7f1000000000-7f1000200000 r-xp 00000000 00:00 0 \n"
+	"7f1000200000-7f1000210000 r--p 00000000 fe:00 30 /usr/lib/libz.so\n";
+
+static void test_copy_owner(void **state)
+{
+	(void)state;
+	struct hx_vmas m;
+	parse(window_maps, &m);
+	/* the window (its header included) and the interior: libcrypto's */
+	assert_string_equal(ld_status_owner(&m, 2), "/usr/lib/libcrypto.so.3");
+	assert_string_equal(ld_status_owner(&m, 3), "/usr/lib/libcrypto.so.3");
+	/* a copy right below another file's image is not that file's */
+	assert_null(ld_status_owner(&m, 6));
+	hx_vmas_free(&m);
+	/* the head and tail of its own file on both sides, as hugexec leaves it */
+	parse(copied_smaps, &m);
+	assert_string_equal(ld_status_owner(&m, 2), "/usr/bin/prog");
+	assert_null(ld_status_owner(&m, 4)); /* a JIT heap */
+	hx_vmas_free(&m);
+}
+
 static void test_json_str(void **state)
 {
 	(void)state;
@@ -169,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_marks_named),
 		cmocka_unit_test(test_marks_file_huge),
 		cmocka_unit_test(test_copy_of),
+		cmocka_unit_test(test_copy_owner),
 		cmocka_unit_test(test_json_str),
 		cmocka_unit_test(test_parse_pid),
 	};

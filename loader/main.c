@@ -89,8 +89,14 @@ static int run(const char *path, char **argv)
 			execve("/bin/sh", sh, environ);
 		}
 	}
-	char nm[256];
-	fprintf(stderr, "hugexec: %s: %s\n", ld_printable(argv[0], nm, sizeof(nm)), strerror(err));
+	char nm[256], interp[256], ip[256];
+	if (err == ENOENT && ld_missing_interpreter(path, interp, sizeof(interp)) == 0)
+		fprintf(stderr, "hugexec: %s: bad interpreter %s: %s\n",
+			ld_printable(argv[0], nm, sizeof(nm)), ld_printable(interp, ip, sizeof(ip)),
+			strerror(err));
+	else
+		fprintf(stderr, "hugexec: %s: %s\n", ld_printable(argv[0], nm, sizeof(nm)),
+			strerror(err));
 	return err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 }
 
@@ -238,14 +244,15 @@ static const char *shown_name(const struct ld_tracer *tr, const char *cmd, char 
 static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err *e)
 {
 	const struct ld_opts *o = tr->o;
+	uint64_t until = 0; /* --follow-exec is one budget for all the execs */
 	int r = ld_entry_wait_exec(tr, e);
 	for (;;) {
 		if (r == 0)
 			r = ld_entry_run(tr, e);
 		char sn[300];
 		if (r == 0 && o->verbose >= 2)
-			note(o, shown_name(tr, cmd, sn, sizeof(sn)), "stopped at the entry point by %s%s%s", ld_entry_how(tr),
-			     tr->settle.note[0] ? "; " : "", tr->settle.note);
+			note(o, shown_name(tr, cmd, sn, sizeof(sn)), "stopped at the entry point by "
+			     "%s%s%s", ld_entry_how(tr), tr->settle.note[0] ? "; " : "", tr->settle.note);
 		if (r == 0)
 			r = ld_plan_get(tr, e);
 		if (r < 0 || tr->have_plan || !o->follow_ms || o->dry_run)
@@ -253,7 +260,10 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		/* said now, while the program waits at its entry: after it
 		 * runs, our lines would land among its own output */
 		char nm[300];
-		uint32_t ms = ld_follow_ms(o);
+		uint64_t now = hx_now_ns();
+		if (!until)
+			until = now + (uint64_t)ld_follow_ms(o) * 1000000u;
+		uint32_t ms = until > now ? (uint32_t)((until - now + 999999) / 1000000) : 0;
 		if (o->verbose && ms)
 			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "nothing to remap: %s; following it "
 			     "for %.1f s in case it execs another program", tr->none_why, ms / 1000.0);

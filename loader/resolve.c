@@ -136,6 +136,46 @@ static const char *check_one(const char *path, bool privileged, int depth, char 
 	return NULL;
 }
 
+/* PT_INTERP of a 64-bit little-endian ELF image h (n bytes read of the
+ * file at fd). */
+static int elf_interp(int fd, const unsigned char *h, size_t n, char *out, size_t outlen)
+{
+	Elf64_Ehdr eh;
+	if (n < sizeof(eh) || memcmp(h, ELFMAG, SELFMAG) != 0 || h[EI_CLASS] != ELFCLASS64)
+		return -ENOENT;
+	memcpy(&eh, h, sizeof(eh));
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 1024)
+		return -ENOENT;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) != (ssize_t)sizeof(ph))
+			return -ENOENT;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > outlen)
+			return -ENOENT;
+		if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
+		    out[ph.p_filesz - 1] != 0)
+			return -ENOENT;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int ld_missing_interpreter(const char *path, char *out, size_t outlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -ENOENT;
+	unsigned char h[256];
+	ssize_t n = read(fd, h, sizeof(h));
+	int r = n <= 0 ? -ENOENT
+		       : interpreter(h, (size_t)n, out, outlen) == 0 ? 0
+								      : elf_interp(fd, h, (size_t)n, out, outlen);
+	close(fd);
+	return r;
+}
+
 const char *ld_precheck(const char *path, bool privileged, char *buf, size_t buflen)
 {
 	return check_one(path, privileged, 0, buf, buflen);

@@ -22,4 +22,9 @@ int ld_resolve(const char *cmd, const char *path_env, char *out, size_t outlen) 
  * the kernel will run, followed as the kernel does. */
 const char *ld_precheck(const char *path, bool privileged, char *buf, size_t buflen);
 
+/* After execve(path) failed with ENOENT although path is there: the
+ * interpreter that is missing, as named on its "#!" line or in its ELF
+ * PT_INTERP, in out. 0 if found, -ENOENT if path names none. */
+int ld_missing_interpreter(const char *path, char *out, size_t outlen) HX_WUR;
+
 #endif

@@ -18,6 +18,11 @@ echo data > "$TMP/plain.txt"
 "$H" /tmp 2>"$TMP/e"; rc=$?
 [ $rc = 126 ] && grep -qx 'hugexec: /tmp: Is a directory' "$TMP/e" || fail "directory: $rc $(cat "$TMP/e")"
 PATH=/nonexistent "$H" ls 2>/dev/null; [ $? = 127 ] || fail "PATH is not searched"
+# a script whose interpreter is missing: named, as shells do
+printf '#!/nonexistent/interp\necho hi\n' > "$TMP/badinterp"; chmod +x "$TMP/badinterp"
+"$H" "$TMP/badinterp" 2>"$TMP/e"; rc=$?
+[ $rc = 127 ] && grep -q 'bad interpreter /nonexistent/interp: No such file or directory' "$TMP/e" ||
+	fail "missing #! interpreter: status $rc: $(cat "$TMP/e")"
 
 # scripts: #! works; the interpreter is the program that gets remapped
 printf '#!/bin/sh\necho "script $1"\nexit 3\n' > "$TMP/s.sh"; chmod +x "$TMP/s.sh"

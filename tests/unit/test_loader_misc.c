@@ -152,6 +152,25 @@ static void test_resolve(void **state)
 	assert_int_equal(ld_resolve(want, "/nonexistent", out, sizeof(out)), 0); /* has a slash */
 }
 
+static void test_missing_interpreter(void **state)
+{
+	(void)state;
+	char p[128], out[256];
+	snprintf(p, sizeof(p), "%s/badinterp", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("#!  /nonexistent/interp -x\necho\n", f);
+	fclose(f);
+	assert_int_equal(ld_missing_interpreter(p, out, sizeof(out)), 0);
+	assert_string_equal(out, "/nonexistent/interp");
+	/* an ELF program names its PT_INTERP (ours: a test binary is dynamic) */
+	snprintf(p, sizeof(p), "/proc/%d/exe", (int)getpid());
+	assert_int_equal(ld_missing_interpreter(p, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "ld-linux"));
+	snprintf(p, sizeof(p), "%s/data", dir); /* neither */
+	assert_int_equal(ld_missing_interpreter(p, out, sizeof(out)), -ENOENT);
+}
+
 static void test_precheck(void **state)
 {
 	(void)state;
@@ -235,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_auxv_get),
 		cmocka_unit_test(test_thp_mode_parse),
 		cmocka_unit_test_setup_teardown(test_resolve, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_missing_interpreter, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_precheck, setup_dir, teardown_dir),
 		cmocka_unit_test(test_report_formatting),
 		cmocka_unit_test(test_first_failure_partial),

@@ -108,7 +108,8 @@ static bool overlaps_any(const struct hp_region *r, size_t n, uint64_t a, uint64
 }
 
 /* The 2 MB window at w around mapping v, if it may be taken whole: fill
- * g with its pieces. */
+ * g with its pieces. Only pages of v's file that are never writable and
+ * hold the file's bytes (headers, .rodata) may join the text. */
 static bool window(const struct hx_vmas *m, const struct hx_vma *v, uint64_t w,
 		   struct hp_region *g)
 {
@@ -119,6 +120,11 @@ static bool window(const struct hx_vmas *m, const struct hx_vma *v, uint64_t w,
 			continue;
 		if (!same_file(x, v) || x->shared || (x->prot & PROT_WRITE) || !(x->prot & PROT_READ) ||
 		    g->n_pieces == HP_MAX_PIECES)
+			return false;
+		/* a read-only page whose bytes are not the file's was written:
+		 * RELRO (data ld.so relocated, then sealed). Made executable in
+		 * the window, it would be data turned into code. */
+		if (!(x->prot & PROT_EXEC) && x->has_smaps && !hx_vma_clean(x))
 			return false;
 		uint64_t a = x->start > w ? x->start : w;
 		uint64_t b = x->end < w + HX_HUGE ? x->end : w + HX_HUGE;

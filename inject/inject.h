@@ -53,7 +53,8 @@ struct inj_target {
 	struct hx_sud_config sud;      /* Syscall User Dispatch, as found */
 	bool sud_off;                  /* it was on: switched off while we inject */
 	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
-	unsigned long fail_at;         /* test builds: fail syscall number fail_at */
+	unsigned long fail_at;         /* test builds: fail syscalls fail_at.. */
+	unsigned long fail_n;          /* ..and the fail_n - 1 after it */
 	/* Asked before every injected call; false = not run, result -EPERM
 	 * (the loader consults the target's seccomp filters here). */
 	bool (*permit)(void *ctx, long nr, const uint64_t args[6], uint64_t pc);

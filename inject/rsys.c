@@ -87,7 +87,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 		struct hx_err *e)
 {
 	t->n_syscalls++;
-	if (t->fail_at && t->n_syscalls == t->fail_at) {
+	if (t->fail_at && t->n_syscalls >= t->fail_at && t->n_syscalls - t->fail_at < t->fail_n) {
 		*ret = -EIO; /* test builds: pretend the kernel refused */
 		return 0;
 	}

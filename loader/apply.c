@@ -287,6 +287,18 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 							       "rollback failed")
 						     : r;
 		}
+		if (step_err != 0 && s->op == HX_OP_MUNMAP && (s->flags & HX_STEP_OPTIONAL)) {
+			/* the commit: the old text, moved aside. Once more, then
+			 * say it stays (mapped, unused, never executed) */
+			if ((r = run_step(tr, s, &log, &step_err, &se)) < 0) {
+				*e = se;
+				return r; /* the new text is in place: nothing to undo */
+			}
+			if (step_err != 0 && !tr->aside_len) {
+				tr->aside_addr = s->a[0];
+				tr->aside_len = s->a[1];
+			}
+		}
 		if (step_err == 0)
 			continue;
 		if (s->flags & HX_STEP_OPTIONAL) {
@@ -332,6 +344,7 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
 	tr->inj.fail_at = tr->fail_syscall;
+	tr->inj.fail_n = tr->fail_count;
 	int r = inj_scratch_setup(&tr->inj, &tr->vmas, avoid, plan_ranges(p, avoid, max), e);
 	free(avoid);
 #ifdef HUGEXEC_TESTING

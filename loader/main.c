@@ -117,7 +117,10 @@ static void test_hooks(struct ld_tracer *tr)
 {
 #ifdef HUGEXEC_TESTING
 	const char *k = getenv("HUGEXEC_TEST_FAIL_SYSCALL");
-	tr->fail_syscall = k ? strtoul(k, NULL, 10) : 0;
+	/* "K": fail injected call K; "K,N": and the N - 1 calls after it */
+	char *end = NULL;
+	tr->fail_syscall = k ? strtoul(k, &end, 10) : 0;
+	tr->fail_count = end && *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
 	tr->debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
 	tr->verify_full = true; /* the tests can afford to compare every byte */
 	/* the entry stop's fallbacks, which a normal system never needs */
@@ -200,6 +203,12 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 	if (tr->scratch_left)
 		note(o, name, "could not unmap hugexec's 4 KB scratch page at %#llx; it stays",
 		     (unsigned long long)tr->scratch_left);
+	if (tr->aside_len) {
+		char sz[32];
+		note(o, name, "could not unmap the old text (%s at %#llx) after the swap; it stays "
+		     "mapped there, unused", ld_size(tr->aside_len, sz, sizeof(sz)),
+		     (unsigned long long)tr->aside_addr);
+	}
 	/* the perf map's staleness test needs the process's start time: read
 	 * while the PID is surely still the program's (held), only if used */
 	if (o->perf_map && ld_perfmap_wanted(tr))

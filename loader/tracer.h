@@ -134,6 +134,8 @@ struct ld_tracer {
 	bool rolled_back_any;
 	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
 	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
+	unsigned long fail_count;
+	uint64_t aside_addr, aside_len;  /* old text that could not be unmapped (it stays) */
 	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */
 	enum ld_bp force_stop;           /* test builds: HUGEXEC_TEST_ENTRY_STOP */

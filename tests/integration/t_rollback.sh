@@ -46,6 +46,35 @@ if reserve_hugetlb 20; then
 else
 	note "cannot reserve hugetlb pages: the hugetlb path is not swept"
 fi
+# The commit (unmapping the old text moved aside) failing: tried again, and
+# when that fails too, said (it used to be silent), with the old text
+# mapped where the message says; the program runs on its new text anyway.
+capture cbase "$P/bigtext-pie" --calls 1000
+n=$(norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 10 2>&1 >/dev/null | sed -n 's/.*, \([0-9]*\) syscalls,.*/\1/p')
+found=0 k=1
+while [ $k -le "${n:-0}" ]; do
+	HUGEXEC_TEST_FAIL_SYSCALL=$k,2 capture c norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 1000
+	if grep -q 'could not unmap the old text' "$TMP/c.err"; then
+		found=$((found + 1)) kc=$k
+		same_run cbase c
+	fi
+	k=$((k + 1))
+done
+[ $found = 1 ] || fail "the failed commit was said for $found values of K (1..$n)"
+# once only: the retry unmaps it, nothing to say
+HUGEXEC_TEST_FAIL_SYSCALL=$kc capture c1 norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 1000
+grep -q 'could not unmap' "$TMP/c1.err" && fail "not retried: $(cat "$TMP/c1.err")"
+# twice: the old text is really there, where the message says
+HUGEXEC_TEST_FAIL_SYSCALL=$kc,2 setarch "$(uname -m)" -R "$HT" -v --backing=thp "$P/bigtext-pie" \
+	--calls 4000000000 >/dev/null 2>"$TMP/c2.err" &
+cpid=$!
+at_exit "kill $cpid 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q 'could not unmap the old text' "$TMP/c2.err"; do sleep 0.05; w=$((w + 1)); done
+addr=$(sed -n 's/.*could not unmap the old text ([^)]* at 0x\([0-9a-f]*\)).*/\1/p' "$TMP/c2.err")
+[ -n "$addr" ] && grep -q "^$addr-" /proc/$cpid/maps || fail "the old text is not at 0x$addr: $(cat "$TMP/c2.err")"
+kill $cpid; wait $cpid 2>/dev/null
+note "a failed commit (K=$kc of $n): retried, and said when it fails twice"
+
 # --strict turns a rolled-back region into exit 125 before the program runs
 HUGEXEC_TEST_FAIL_SYSCALL=2 capture s "$HT" --strict --backing=thp "$P/bigtext-pie" --calls 2000
 [ "$(cat "$TMP/s.rc")" = 125 ] && [ ! -s "$TMP/s.out" ] || fail "--strict after a rollback: $(cat "$TMP/s.rc") $(cat "$TMP/s.err")"

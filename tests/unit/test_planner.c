@@ -451,6 +451,32 @@ static void test_plan_no_eviction_of_modified_text(void **state)
 	world_free(&w);
 }
 
+/* --align=aggressive takes the window with the executable's headers (r--,
+ * the file's bytes) - but not when that page was written (RELRO: data
+ * ld.so relocated and sealed), which the window would make executable. */
+static void test_plan_aggressive_skips_written_readonly(void **state)
+{
+	(void)state;
+	const uint64_t head = 0x55a1e1e00000; /* the window around the headers */
+	struct world w;
+	world_pie(&w);
+	w.rq.align = HX_ALIGN_AGGRESSIVE;
+	struct hx_plan p;
+	struct hx_err e = {0};
+	uint32_t n;
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	groups_for(&p, head, &n);
+	assert_true(n >= 1);
+	hx_plan_free(&p);
+	hx_vmas_free(&w.m);
+	assert_int_equal(fix_parse_smaps(FIX_PIE_MAPS, 0x55a1e1e0f000, 4, &w.m), 0);
+	assert_int_equal(hp_plan_build(&w.in, &p, &e), 0);
+	groups_for(&p, head, &n);
+	assert_int_equal(n, 0);
+	hx_plan_free(&p);
+	world_free(&w);
+}
+
 static void test_plan_never_copies_foreign_changes(void **state)
 {
 	(void)state;
@@ -519,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_plan_mdwe_uses_rx_staging),
 		cmocka_unit_test(test_plan_no_eviction_of_modified_text),
 		cmocka_unit_test(test_plan_never_copies_foreign_changes),
+		cmocka_unit_test(test_plan_aggressive_skips_written_readonly),
 		cmocka_unit_test(test_plan_nopie_file_first),
 	};
 	return cmocka_run_group_tests_name("planner", tests, NULL, NULL);

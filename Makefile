@@ -54,7 +54,7 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
             $(B)/progs/residue $(B)/progs/residue-big $(B)/progs/residue-static $(B)/progs/uprobe \
-            $(B)/progs/sud
+            $(B)/progs/sud $(B)/progs/clonevm
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
@@ -145,6 +145,14 @@ $(B)/progs/libsud.so: tests/tools/sudlib.c
 $(B)/progs/sud: tests/tools/sud.c $(B)/progs/sig.S $(B)/progs/libsud.so
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -o $@ tests/tools/sud.c $(B)/progs/sig.S -L$(B)/progs -lsud -Wl,-rpath,'$$ORIGIN'
+
+# a process sharing its memory, made by a library constructor
+$(B)/progs/libclonevm.so: tests/tools/clonelib.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $<
+$(B)/progs/clonevm: tests/tools/clonevm.c $(B)/progs/sig.S $(B)/progs/libclonevm.so
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -o $@ tests/tools/clonevm.c $(B)/progs/sig.S -L$(B)/progs -lclonevm -Wl,-rpath,'$$ORIGIN'
 
 # writes its own perf map, like node --perf-basic-prof, with 4 MB of text
 $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S

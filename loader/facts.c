@@ -10,6 +10,10 @@
  */
 #define _GNU_SOURCE
 #include "facts.h"
+
+#include <dirent.h>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
 #include "../common/kernel.h"
 
 #include <errno.h>
@@ -109,6 +113,41 @@ void ld_facts_started(pid_t pid, struct ld_facts *f)
 	f->owner.started_ns = process_start(pid);
 }
 
+/* Processes that share pid's memory without being its threads: children
+ * made with clone(CLONE_VM) (or vfork) by a constructor, which run the
+ * same text. Found among the children of each of its threads with
+ * kcmp(KCMP_VM); -1 if that cannot be told (a child, and no kcmp). */
+static int vm_sharers(pid_t pid)
+{
+	char path[320], *text;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *de;
+	while (n >= 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, de->d_name);
+		if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
+			continue; /* no CONFIG_PROC_CHILDREN: nothing to look at */
+		for (char *s = text, *end; n >= 0 && *s; s = end) {
+			long child = strtol(s, &end, 10);
+			if (end == s)
+				break;
+			long same = syscall(SYS_kcmp, (pid_t)pid, (pid_t)child, KCMP_VM, 0, 0);
+			if (same == 0)
+				n++;
+			else if (same < 0 && errno != ESRCH)
+				n = -1;
+		}
+		free(text);
+	}
+	closedir(d);
+	return n;
+}
+
 void ld_facts_gather(pid_t pid, struct ld_facts *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -123,6 +162,7 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 	f->threads = 0; /* unknown: treated as "not exactly one" */
 	if (hx_read_file(path, 1 << 16, &text, NULL) == 0) {
 		f->threads = (unsigned)status_field(text, "Threads", 0);
+		f->vm_sharers = vm_sharers(pid);
 		f->seccomp = status_field(text, "Seccomp", 0) == 2;
 		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */

@@ -356,6 +356,14 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 				 "under a running thread"
 			       : "cannot tell how many threads run (%u): text is never moved under "
 				 "a running thread", tr->facts.threads);
+	if (tr->facts.vm_sharers > 0)
+		return hx_fail(e, -EBUSY, "%d other process%s its memory (made with clone(CLONE_VM) "
+			       "before the entry point): text is never moved under a running thread",
+			       tr->facts.vm_sharers, tr->facts.vm_sharers == 1 ? " shares" : "es share");
+	if (tr->facts.vm_sharers < 0)
+		return hx_fail(e, -EBUSY, "it has a child process, and whether that one shares its "
+			       "memory cannot be told (no kcmp): text is never moved under a running "
+			       "thread");
 	if ((r = inj_save(&tr->inj, e)) < 0 || (r = read_smaps(tr, e)) < 0)
 		return r;
 	if (tr->facts.seccomp && (r = check_seccomp(tr, e)) < 0)

@@ -52,6 +52,7 @@ struct ld_facts {
 	bool seccomp;            /* the target runs under a seccomp filter */
 	long seccomp_filters;    /* how many */
 	unsigned threads;
+	int vm_sharers;          /* other processes on its memory (clone CLONE_VM); -1 unknown */
 	uint64_t stack_rlimit;   /* RLIMIT_STACK soft limit, 0 unknown (placement.h) */
 	/* The perf map's owner, read at the entry stop, and its start time,
 	 * read before the program is let go (ld_facts_started): the program

@@ -35,6 +35,18 @@ else
 	note "strace is not installed: the already-traced case is not tested"
 fi
 
+# A seccomp filter that sends a call to a listener nobody answers
+# (RET_USER_NOTIF): hugexec's probe of that call must give up after its
+# deadline, never hold the program stopped for good (it used to).
+timeout -s KILL 30 "$P/hardened" notif "$H" -v "$prog" --calls 1000 >"$TMP/nt.out" 2>"$TMP/nt.err"
+echo $? >"$TMP/nt.rc"
+if [ "$(cat "$TMP/nt.rc")" = 77 ]; then
+	note "no seccomp user notification here: the blocking probe is not tested"
+else
+	[ "$(cat "$TMP/nt.rc")" != 137 ] || fail "held the program stopped: killed after 30 s: $(cat "$TMP/nt.err")"
+	same_run plain nt
+fi
+
 if [ -r /proc/sys/kernel/yama/ptrace_scope ]; then
 	note "Yama ptrace_scope=$(cat /proc/sys/kernel/yama/ptrace_scope): covered by every other test"
 else

@@ -45,4 +45,13 @@ awk '$2 == "r-xp" && $5 == 0 && $6 !~ /^\[v/ { n++ } END { exit !n }' /proc/$pid
 kill $pid; wait $pid 2>/dev/null
 # The tracer is nobody's child in the program's family: its parent is
 # whatever reaps orphans here (init or a subreaper), never the program.
+
+# A process sharing the program's memory (a constructor's clone(CLONE_VM),
+# not a thread: absent from /proc/PID/task) counts as a running thread:
+# the text is left alone (it used to be moved under it), the program runs.
+capture cv_plain "$P/clonevm"
+capture cv "$H" -v "$P/clonevm"
+same_run cv_plain cv
+grep -q 'other process shares its memory' "$TMP/cv.err" || fail "clone(CLONE_VM) child not seen: $(cat "$TMP/cv.err")"
+grep -q 'on 2 MB pages' "$TMP/cv.err" && fail "text moved under a process sharing it: $(cat "$TMP/cv.err")"
 exit 0

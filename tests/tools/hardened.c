@@ -9,9 +9,14 @@
  *   hardened nofstat CMD...   fstat(2) fails EPERM (glibc itself uses
  *                             newfstatat): one of the calls of hugexec's
  *                             pread fill, which must notice and copy instead
+ *   hardened notif CMD...     madvise(MADV_COLLAPSE) goes to a seccomp
+ *                             user-notification listener that never answers:
+ *                             the call blocks for good (hugexec's probe of it
+ *                             must give up, not hang with the program stopped)
  */
 #include "seccomp_deny.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -54,6 +59,32 @@ static int filter(int kill_copies)
 	return seccomp_install(&prog);
 }
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+/* The listener stays open (inherited, never read): the call waits. */
+static int notif(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MADV_COLLAPSE, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	/* made close-on-exec: kept open across the exec, or calls get ENOSYS */
+	return fd < 0 || fcntl((int)fd, F_SETFD, 0) != 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -63,6 +94,8 @@ int main(int argc, char **argv)
 		r = prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0);
 	else if (strcmp(argv[1], "nofstat") == 0)
 		r = deny_eperm(SYS_fstat);
+	else if (strcmp(argv[1], "notif") == 0)
+		r = notif();
 	else
 		r = filter(strcmp(argv[1], "nocopy") == 0);
 	if (r) {

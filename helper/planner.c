@@ -279,7 +279,9 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	p->left_bytes += r->len; /* said, and a failure for --strict */
 	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
 		return err;
-	return hp_note(notes, "%s", why);
+	/* -vv names every mapping it speaks of (the reason leaves out the
+	 * main executable, which the loader's line names already) */
+	return r->main_exe ? hp_note(notes, "%s: %s", v->path, why) : hp_note(notes, "%s", why);
 }
 
 /* A window that may take a hugetlb page, and its samples (--profile). */

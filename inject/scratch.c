@@ -139,6 +139,14 @@ int inj_scratch_setup(struct inj_target *t, const struct hx_vmas *m, const struc
 	if (find_gadget(t, m, avoid, n_avoid, false, &t->syscall_pc) < 0 &&
 	    (r = own_stub(t, m, e)) < 0)
 		return r;
+	/* placed by the kernel after the plan was checked: a plan's mremap
+	 * onto it would take the instruction we execute from */
+	if (t->code_page && overlaps_any(t->code_page, HX_PAGE, avoid, n_avoid)) {
+		int r2 = rmunmap(t, t->code_page, HX_PAGE, NULL);
+		t->code_page = r2 == 0 ? 0 : t->code_page;
+		t->syscall_pc = 0;
+		return hx_fail(e, -EEXIST, "the kernel placed our code page inside the plan's ranges");
+	}
 	if ((r = rmmap(t, HX_PAGE, PROT_READ | PROT_WRITE, &t->data_page, e)) < 0)
 		return r;
 	if (overlaps_any(t->data_page, HX_PAGE, avoid, n_avoid)) {

@@ -24,6 +24,11 @@ static struct {
 	siginfo_t info[8];     /* siginfo of each, for signal stops */
 	size_t n_stops, next;
 	size_t cur;            /* the stop the tracee sits in */
+	int64_t results[8];    /* rax at each syscall-exit stop, in order */
+	size_t n_results;
+	long calls[8];         /* the injected calls, by number */
+	size_t n_calls;
+	bool entered;          /* the next syscall stop is an exit */
 } tee;
 
 static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
@@ -68,19 +73,52 @@ static pid_t fake_waitpid(pid_t pid, int *status, int options)
 	*status = tee.stops[tee.cur];
 	/* a syscall stop: the injected call at the borrowed instruction */
 	if (WSTOPSIG(*status) == (SIGTRAP | 0x80)) {
-		tee.regs.orig_rax = tee.regs.rax;
-		tee.regs.rip = 0x1002;
+		if (!tee.entered) {
+			tee.regs.orig_rax = tee.regs.rax;
+			tee.regs.rip += 2;
+			tee.calls[tee.n_calls++] = (long)tee.regs.rax;
+		} else if (tee.n_results) {
+			tee.regs.rax = (unsigned long long)tee.results[--tee.n_results];
+		}
+		tee.entered = !tee.entered;
 	}
 	return pid;
 }
 
-static const struct hx_sysops fake = {.ptrace = fake_ptrace, .waitpid = fake_waitpid};
+/* Its memory: `syscall` instructions everywhere; writes are accepted. */
+static ssize_t fake_readv(pid_t pid, const struct iovec *l, unsigned long ln,
+			  const struct iovec *r, unsigned long rn, unsigned long flags)
+{
+	(void)pid, (void)r, (void)rn, (void)flags;
+	assert_int_equal(ln, 1);
+	for (size_t i = 0; i < l->iov_len; i++)
+		((uint8_t *)l->iov_base)[i] = i % 2 ? 0x05 : 0x0f;
+	return (ssize_t)l->iov_len;
+}
+
+static ssize_t fake_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	(void)fd, (void)buf, (void)off;
+	return (ssize_t)n;
+}
+
+static const struct hx_sysops fake = {.ptrace = fake_ptrace, .waitpid = fake_waitpid,
+				      .vm_readv = fake_readv, .pwrite = fake_pwrite};
 
 static void tracee(void)
 {
 	memset(&tee, 0, sizeof(tee));
 	tee.regs.rip = 0x5000;
 	tee.mask = SIG_BIT(SIGSEGV) | SIG_BIT(SIGUSR1); /* as the program left it */
+}
+
+/* One injected call: its entry and exit stops, returning res. Results are
+ * taken last first: add them in the reverse order of the calls. */
+static void add_call(int64_t res)
+{
+	tee.stops[tee.n_stops++] = ((SIGTRAP | 0x80) << 8) | 0x7f;
+	tee.stops[tee.n_stops++] = ((SIGTRAP | 0x80) << 8) | 0x7f;
+	tee.results[tee.n_results++] = res;
 }
 
 static void add_stop(int status, int code)
@@ -167,6 +205,36 @@ static void test_inject_signal_raised_by_our_call_fails_it(void **state)
 	assert_int_equal(t.resend_sig, 0);
 }
 
+/* No vDSO: our own code page, which the kernel may place anywhere - also
+ * inside the plan's ranges, where a mremap would take it away under us. */
+static void test_inject_own_code_page_outside_the_plan(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	tracee();
+	inj_init(&t, PID, &fake);
+	t.mem_fd = 1; /* writes go to fake_pwrite */
+	struct hx_vmas m;
+	/* its only text is inside the plan: nothing there may be borrowed */
+	const char *maps = "7f0000000000-7f0000001000 r-xp 00000000 fe:00 7 /bin/prog\n";
+	assert_int_equal(hx_vmas_parse(maps, strlen(maps), &m), 0);
+	assert_int_equal(inj_save(&t, &e), 0);
+	const uint64_t inside = 0x7f0000200000;
+	const struct inj_range plan[] = {{0x7f0000000000, 0x800000}};
+	add_call(0);      /* munmap of the misplaced page */
+	add_call(inside); /* mmap: the kernel's choice */
+	int r = inj_scratch_setup(&t, &m, plan, 1, &e);
+	hx_vmas_free(&m);
+	assert_int_equal(r, -EEXIST);
+	assert_int_equal(tee.n_calls, 2);
+	assert_int_equal(tee.calls[0], SYS_mmap);
+	assert_int_equal(tee.calls[1], SYS_munmap);
+	assert_int_equal(t.code_page, 0);
+	assert_int_equal(t.syscall_pc, 0);
+	t.mem_fd = -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_inject_switches_syscall_user_dispatch_off),
 		cmocka_unit_test(test_inject_signal_sent_meanwhile_is_held_for_detach),
 		cmocka_unit_test(test_inject_signal_raised_by_our_call_fails_it),
+		cmocka_unit_test(test_inject_own_code_page_outside_the_plan),
 	};
 	return cmocka_run_group_tests_name("inject", tests, NULL, NULL);
 }

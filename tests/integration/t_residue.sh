@@ -27,10 +27,12 @@ same() { # tag1 tag2 [ignore-regex]
 		fail "$2 differs from $1: $(head -c 600 "$TMP/diff")"
 }
 
-# SIGTRAP and SIGSEGV ignored and blocked, as a supervisor may start a program
+# SIGTRAP and SIGSEGV ignored and blocked, as a supervisor may start a
+# program; SIGCHLD blocked too (hugexec's own child must leave none pending)
 trap_off() {
 	perl -e 'use POSIX; $SIG{TRAP} = "IGNORE"; $SIG{SEGV} = "IGNORE";
-		 sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTRAP, SIGSEGV)); exec @ARGV or exit 127' "$@"
+		 sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTRAP, SIGSEGV, SIGCHLD));
+		 exec @ARGV or exit 127' "$@"
 }
 
 for prog in residue residue-static; do

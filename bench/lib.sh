@@ -199,6 +199,9 @@ build_helpers() {
 	if [ ! -x "$BR" ] || [ "$ROOT/bench/benchrun.c" -nt "$BR" ]; then
 		cc -O2 -g -Wall -o "$BR" "$ROOT/bench/benchrun.c" || return 1
 	fi
+	if [ ! -f "$BB/libinproc.so" ] || [ "$ROOT/bench/inproc_remap.c" -nt "$BB/libinproc.so" ]; then
+		cc -O2 -shared -fPIC -Wall -o "$BB/libinproc.so" "$ROOT/bench/inproc_remap.c" || return 1
+	fi
 	local o=$BB/bigtext_main.o
 	if [ ! -f "$o" ] || [ "$ROOT/bench/bigtext_main.c" -nt "$o" ] ||
 		[ "$ROOT/tests/tools/selfcheck.h" -nt "$o" ]; then

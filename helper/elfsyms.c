@@ -7,7 +7,7 @@
  * Must never: trust sh_link, st_name or sh_size without libelf's checks.
  */
 #include "elfsyms.h"
-#include "elfinfo.h"
+#include "../common/elfinfo.h"
 
 #include <errno.h>
 #include <gelf.h>

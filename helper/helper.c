@@ -9,11 +9,11 @@
  */
 #define _GNU_SOURCE
 #include "helper.h"
-#include "elfinfo.h"
+#include "../common/elfinfo.h"
 #include "elfsyms.h"
 #include "planner.h"
 #include "../profile/profile.h"
-#include "sandbox.h"
+#include "../common/sandbox.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #include "../common/maps.h"
 #include "../common/plan.h"
 #include "../common/request.h"
-#include "elfinfo.h"
+#include "../common/elfinfo.h"
 
 struct hp_file {
 	uint32_t dev_major, dev_minor;

@@ -4,7 +4,7 @@
  *
  * The helper is a fork of the tracer that keeps only the request pipe, the
  * plan pipe, stderr and the ELF file descriptors, then enters its sandbox
- * (helper/sandbox.c) before reading anything. The plan is read with a size
+ * (common/sandbox.c) before reading anything. The plan is read with a size
  * bound and a deadline; a helper that dies, hangs or overflows gives an
  * error, never a plan.
  * Must never: run a step of a plan it did not fully receive and decode.

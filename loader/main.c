@@ -11,9 +11,9 @@
  * signal dispositions and mask, PID, parent, exit status.
  */
 #define _GNU_SOURCE
-#include "../profile/profile_cli.h"
+#include "../record/profile_cli.h"
 #include "../record/record.h"
-#include "cli.h"
+#include "../common/cli.h"
 #include "facts.h"
 #include "launch.h"
 #include "perfmap.h"

@@ -23,7 +23,7 @@
 #include "../common/request.h"
 #include "../inject/inject.h"
 #include "../inject/stopclass.h"
-#include "cli.h"
+#include "../common/cli.h"
 #include "filter.h"
 
 /* How the program is stopped at its entry (entry.c). */

@@ -25,7 +25,7 @@
 #define PROF_VERSION 2
 #define PROF_VERSION_MIN 1
 #define PROF_MAGIC "hugexec-profile"
-/* 64 bytes of build-id, as helper/elfinfo.h allows (SHA-1 ids are 20). */
+/* 64 bytes of build-id, as common/elfinfo.h allows (SHA-1 ids are 20). */
 #define PROF_BUILD_ID_MAX 64
 #define PROF_EVENT_MAX 63
 /* prof_load refuses bigger files: a profile of every function of a 1 GB

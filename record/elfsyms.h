@@ -14,7 +14,7 @@
 #ifndef REC_ELFSYMS_H
 #define REC_ELFSYMS_H
 
-#include "../helper/elfinfo.h"
+#include "../common/elfinfo.h"
 
 struct rec_func {
 	uint64_t off;    /* file offset of the entry */

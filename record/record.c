@@ -30,7 +30,7 @@
  */
 #define _GNU_SOURCE
 #include "record.h"
-#include "../loader/cli.h"
+#include "../common/cli.h"
 #include "events.h"
 #include "sampler.h"
 #include "sentinel.h"

@@ -10,7 +10,7 @@
 #define _GNU_SOURCE
 #include "symbolize.h"
 #include "../common/child.h"
-#include "../helper/sandbox.h"
+#include "../common/sandbox.h"
 #include "callsite.h"
 #include "elfsyms.h"
 

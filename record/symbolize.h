@@ -6,7 +6,7 @@
  * been shaped by an attacker, and the recorder may run as root: all ELF
  * parsing happens in a forked child that keeps only the objects'
  * descriptors and a pipe, and enters the planner helper's sandbox
- * (helper/sandbox.c) before reading a byte. The child writes the profile
+ * (common/sandbox.c) before reading a byte. The child writes the profile
  * as text; the parent parses it with the same parser as any profile file,
  * so a compromised child can at worst produce a wrong profile.
  *

@@ -1,7 +1,7 @@
 /* fuzz_elf.c - libFuzzer target: the helper's ELF reader (program headers,
  * build-id note) and symbol reader, on hostile files. */
 #define _GNU_SOURCE
-#include "../../helper/elfinfo.h"
+#include "../../common/elfinfo.h"
 #include "../../helper/elfsyms.h"
 
 #include <stdlib.h>

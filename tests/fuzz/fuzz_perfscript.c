@@ -3,14 +3,14 @@
  * text parser (the text comes from other machines and perf versions).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
- *     tests/fuzz/fuzz_perfscript.c profile/perfscript.c record/rawprof.c \
+ *     tests/fuzz/fuzz_perfscript.c record/perfscript.c record/rawprof.c \
  *     common/util.c -o /tmp/fuzz_perfscript
  *   /tmp/fuzz_perfscript -max_total_time=60 tests/fuzz/corpus/perfscript
  */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../profile/perfscript.h"
+#include "../../record/perfscript.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

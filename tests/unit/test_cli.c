@@ -1,6 +1,6 @@
 /* test_cli.c - option parsing stops at CMD and refuses what it does not know. */
 #include "fixtures.h"
-#include "../../loader/cli.h"
+#include "../../common/cli.h"
 
 #include <errno.h>
 

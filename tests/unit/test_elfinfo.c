@@ -4,7 +4,7 @@
  * program header table past the end of the file, PN_XNUM) are tested only
  * here, the loadable ones also in tests/integration/t_hostile_elf.sh. */
 #include "fixtures.h"
-#include "../../helper/elfinfo.h"
+#include "../../common/elfinfo.h"
 #include "../../helper/elfsyms.h"
 
 #include <errno.h>

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../profile/perfscript.h"
+#include "../../record/perfscript.h"
 #include "../../record/symbolize.h"
 
 /* The fixtures, from the repository root (where make runs the tests) or

@@ -4,9 +4,9 @@
  * its own child. */
 #define _GNU_SOURCE
 #include "fixtures.h"
-#include "../../helper/elfinfo.h"
+#include "../../common/elfinfo.h"
 #include "../../helper/elfsyms.h"
-#include "../../helper/sandbox.h"
+#include "../../common/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,7 +131,7 @@ static long malloc_big(const struct fds *f)
 	free(q);
 	return 0;
 }
-/* The readers of helper/elfinfo.c and elfsyms.c on this very program. */
+/* The readers of common/elfinfo.c and helper/elfsyms.c on this very program. */
 static long elf_readers(const struct fds *f)
 {
 	struct hp_elf e;

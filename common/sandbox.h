@@ -12,7 +12,7 @@
 #ifndef HP_SANDBOX_H
 #define HP_SANDBOX_H
 
-#include "../common/hx.h"
+#include "hx.h"
 
 /* out_fd is the only descriptor the helper may write to (plus stderr when
  * built with sanitizers, whose reports go there). */

@@ -16,12 +16,12 @@
  */
 #define _GNU_SOURCE
 #include "profile_cli.h"
-#include "../helper/elfinfo.h"
-#include "../record/symbolize.h"
-#include "analyze.h"
-#include "export.h"
+#include "../common/elfinfo.h"
+#include "symbolize.h"
+#include "../profile/analyze.h"
+#include "../profile/export.h"
 #include "perfscript.h"
-#include "profile.h"
+#include "../profile/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -26,7 +26,7 @@
 #ifndef PROF_PERFSCRIPT_H
 #define PROF_PERFSCRIPT_H
 
-#include "../record/rawprof.h"
+#include "rawprof.h"
 
 struct prof_ps_stats {
 	uint64_t samples;   /* sample blocks */

@@ -9,8 +9,8 @@
 #ifndef LD_CLI_H
 #define LD_CLI_H
 
-#include "../common/hx.h"
-#include "../common/request.h"
+#include "hx.h"
+#include "request.h"
 
 struct ld_opts {
 	int verbose;            /* -v: 1 summary line; -vv: the plan too */

@@ -12,7 +12,7 @@
 #ifndef HP_ELFINFO_H
 #define HP_ELFINFO_H
 
-#include "../common/hx.h"
+#include "hx.h"
 
 #include <libelf.h>
 

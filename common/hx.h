@@ -5,8 +5,10 @@
  * Conventions used everywhere:
  *   - functions return 0 or a negative errno; results come back through
  *     out-parameters;
- *   - only loader/main.c talks to the user; deeper code describes a failure
- *     in a struct hx_err and returns.
+ *   - only the commands' front files talk to the user (loader/main.c, and
+ *     the status, record and profile commands: loader/status.c,
+ *     record/record.c, record/profile_cli.c); deeper code describes a
+ *     failure in a struct hx_err and returns.
  * Must never: hold mutable state (this header and util.c have none).
  */
 #ifndef HX_H

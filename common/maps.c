@@ -289,6 +289,17 @@ uint64_t hx_vma_huge_bytes(const struct hx_vma *v)
 		v->private_hugetlb_kb) * 1024;
 }
 
+bool hx_vma_of_file(const struct hx_vma *v, uint32_t dev_major, uint32_t dev_minor,
+		    uint64_t inode)
+{
+	return v->inode == inode && v->dev_major == dev_major && v->dev_minor == dev_minor;
+}
+
+bool hx_vma_same_file(const struct hx_vma *a, const struct hx_vma *b)
+{
+	return a && b && hx_vma_of_file(a, b->dev_major, b->dev_minor, b->inode);
+}
+
 bool hx_vma_clean(const struct hx_vma *v)
 {
 	return v->has_smaps && v->anonymous_kb == 0 && v->swap_kb == 0;

@@ -81,6 +81,13 @@ uint64_t hx_vma_huge_bytes(const struct hx_vma *v);
  * are the only private file pages that can be swapped). Unknown = false. */
 bool hx_vma_clean(const struct hx_vma *v);
 
+/* The one test of file identity: device and inode (a path can be replaced).
+ * hx_vma_of_file: is v a mapping of the file (dev_major, dev_minor, inode)?
+ * hx_vma_same_file: do a and b (either may be NULL: no) map the same file? */
+bool hx_vma_of_file(const struct hx_vma *v, uint32_t dev_major, uint32_t dev_minor,
+		    uint64_t inode);
+bool hx_vma_same_file(const struct hx_vma *a, const struct hx_vma *b);
+
 /* True when v is program text as hugexec means it: a private file mapping
  * that is exactly r-x (never writable, never shared). */
 bool hx_vma_is_text(const struct hx_vma *v);

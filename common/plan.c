@@ -38,6 +38,22 @@ static const char *const op_names[HX_OP_COUNT] = {
 	[HX_OP_READ_FILE] = "read-file",
 };
 
+bool hx_anon_name_char_ok(char c)
+{
+	return c >= 0x20 && c <= 0x7e && !strchr("\\`$[]", c);
+}
+
+bool hx_anon_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > HX_ANON_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!hx_anon_name_char_ok(*s))
+			return false;
+	return true;
+}
+
 const char *hx_op_name(uint32_t op)
 {
 	return (op > 0 && op < HX_OP_COUNT) ? op_names[op] : "?";

@@ -68,6 +68,13 @@ enum hx_op {
 
 const char *hx_op_name(uint32_t op);
 
+/* The kernel's rule for PR_SET_VMA_ANON_NAME names, kept by the planner
+ * and checked by the validator: 1..HX_ANON_NAME_MAX printable bytes, none
+ * of \ ` $ [ ]. */
+#define HX_ANON_NAME_MAX 79
+bool hx_anon_name_char_ok(char c);
+bool hx_anon_name_ok(const char *s);
+
 /* True for ops the target executes as a system call. */
 bool hx_op_is_syscall(uint32_t op);
 

@@ -18,7 +18,7 @@
 #define _GNU_SOURCE
 #include "planner.h"
 #include "hotness.h"
-#include "perfmap.h"
+#include "maplines.h"
 #include "../common/kernel.h"
 
 #include <errno.h>
@@ -28,21 +28,18 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* Longest name PR_SET_VMA_ANON_NAME takes, without the NUL. */
-#define ANON_NAME_MAX 79
-
-/* "hugexec /path" within the kernel's limits on anon VMA names: printable,
- * none of \ ` $ [ ], at most 79 bytes (keeping the end of a long path). */
+/* "hugexec /path" within the kernel's rule for anon VMA names
+ * (hx_anon_name_ok), keeping the end of a long path. */
 static int anon_name(struct hx_plan *p, const char *path, uint32_t *off)
 {
-	char name[ANON_NAME_MAX + 1];
+	char name[HX_ANON_NAME_MAX + 1];
 	const char *prefix = "hugexec ";
 	size_t pl = strlen(prefix), plen = strlen(path);
-	size_t room = ANON_NAME_MAX - pl;
+	size_t room = HX_ANON_NAME_MAX - pl;
 	const char *tail = plen > room ? path + (plen - room + 3) : path;
 	snprintf(name, sizeof(name), "%s%s%s", prefix, plen > room ? "..." : "", tail);
 	for (char *c = name; *c; c++)
-		if (*c < 0x20 || *c > 0x7e || strchr("\\`$[]", *c))
+		if (!hx_anon_name_char_ok(*c))
 			*c = '?';
 	return hx_plan_add_string(p, name, off);
 }

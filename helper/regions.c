@@ -54,18 +54,12 @@ const struct hp_file *hp_find_file(const struct hp_input *in, const struct hx_vm
 {
 	for (size_t i = 0; i < in->n_files; i++) {
 		const struct hp_file *f = &in->files[i];
-		if (f->dev_major == v->dev_major && f->dev_minor == v->dev_minor &&
-		    f->inode == v->inode)
+		if (hx_vma_of_file(v, f->dev_major, f->dev_minor, f->inode))
 			return f;
 	}
 	return NULL;
 }
 
-static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
-{
-	return a && b && a->inode == b->inode && a->dev_major == b->dev_major &&
-	       a->dev_minor == b->dev_minor;
-}
 
 /* Why mapping v is not eligible, or NULL if it is. Silent skips return "". */
 static const char *ineligible(const struct hp_input *in, const struct hx_vma *v,
@@ -74,9 +68,9 @@ static const char *ineligible(const struct hp_input *in, const struct hx_vma *v,
 	const struct hx_req_header *rq = in->req;
 	if (!hx_vma_is_text(v))
 		return "";
-	if (same_file(v, interp) && !same_file(v, main_vma))
+	if (hx_vma_same_file(v, interp) && !hx_vma_same_file(v, main_vma))
 		return ""; /* the dynamic loader is left alone */
-	bool is_main = same_file(v, main_vma);
+	bool is_main = hx_vma_same_file(v, main_vma);
 	if (!is_main && !(rq->options & HX_REQ_LIBRARIES))
 		return "";
 	if (in->only[0] && !hx_pattern_list_match(in->only, v->path))
@@ -118,7 +112,7 @@ static bool window(const struct hx_vmas *m, const struct hx_vma *v, uint64_t w,
 		const struct hx_vma *x = &m->v[i];
 		if (!hx_overlaps(w, HX_HUGE, x->start, x->end - x->start))
 			continue;
-		if (!same_file(x, v) || x->shared || (x->prot & PROT_WRITE) || !(x->prot & PROT_READ) ||
+		if (!hx_vma_same_file(x, v) || x->shared || (x->prot & PROT_WRITE) || !(x->prot & PROT_READ) ||
 		    g->n_pieces == HP_MAX_PIECES)
 			return false;
 		/* a read-only page whose bytes are not the file's was written:
@@ -185,7 +179,7 @@ int hp_select_regions(const struct hp_input *in, struct hp_region **out, size_t 
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < m->n; i++) {
 			const struct hx_vma *v = &m->v[i];
-			bool is_main = same_file(v, main_vma);
+			bool is_main = hx_vma_same_file(v, main_vma);
 			if (is_main != (pass == 0))
 				continue;
 			const char *why = ineligible(in, v, main_vma, interp);

@@ -72,6 +72,10 @@ struct inj_target {
 			  (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1)) | \
 			  (1ull << (SIGTRAP - 1)) | (1ull << (SIGSYS - 1)))
 
+/* ptrace(req) on the target through its sysops: 0 or -errno (a request
+ * that returns data in its result, PEEK*, is not for this). */
+int inj_pt(struct inj_target *t, int req, void *addr, void *data);
+
 /* Initialise t for pid (stopped); nothing is read yet. */
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops);
 

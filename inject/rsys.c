@@ -18,14 +18,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static int pt(struct inj_target *t, int req, void *addr, void *data)
-{
-	errno = 0;
-	if (t->ops->ptrace(req, t->pid, addr, data) < 0 && errno)
-		return -errno;
-	return 0;
-}
-
 /* A synchronous-kind signal (INJ_SYNC_SIGNALS) that a process sent
  * (kill, tgkill, sigqueue: si_code <= 0) rather than the kernel raised for
  * what the target executed. */
@@ -34,7 +26,7 @@ static bool sent_by_someone(struct inj_target *t, int sig)
 	siginfo_t si;
 	if (!(INJ_SYNC_SIGNALS & (1ull << (sig - 1))))
 		return false;
-	return pt(t, PTRACE_GETSIGINFO, NULL, &si) == 0 && si.si_code <= 0;
+	return inj_pt(t, PTRACE_GETSIGINFO, NULL, &si) == 0 && si.si_code <= 0;
 }
 
 /* Resume with PTRACE_SYSCALL and wait for the next syscall stop. Stop
@@ -43,7 +35,7 @@ static bool sent_by_someone(struct inj_target *t, int sig)
 static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 {
 	for (;;) {
-		int r = pt(t, PTRACE_SYSCALL, NULL, NULL);
+		int r = inj_pt(t, PTRACE_SYSCALL, NULL, NULL);
 		if (r < 0)
 			return hx_fail(e, r == -ESRCH ? -ESRCH : r, "resuming the target: %s",
 				       strerror(-r));
@@ -106,13 +98,13 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 	r.r10 = args[3];
 	r.r8 = args[4];
 	r.r9 = args[5];
-	int err = pt(t, PTRACE_SETREGS, NULL, &r);
+	int err = inj_pt(t, PTRACE_SETREGS, NULL, &r);
 	if (err < 0)
 		return hx_fail(e, err, "setting registers: %s", strerror(-err));
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;
 	struct user_regs_struct at;
-	if ((err = pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
+	if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	if (at.orig_rax != (unsigned long long)nr || at.rip != t->syscall_pc + 2)
 		return hx_fail(e, -EPROTO, "syscall entry at %#llx with nr %lld, expected %#llx/%ld",
@@ -120,7 +112,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 			       (unsigned long long)t->syscall_pc + 2, nr);
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;
-	if ((err = pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
+	if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	*ret = (int64_t)at.rax;
 	return 0;

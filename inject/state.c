@@ -32,7 +32,7 @@ void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
 	t->mem_fd = -1;
 }
 
-static int pt(struct inj_target *t, int req, void *addr, void *data)
+int inj_pt(struct inj_target *t, int req, void *addr, void *data)
 {
 	errno = 0;
 	if (t->ops->ptrace(req, t->pid, addr, data) < 0 && errno)
@@ -43,25 +43,25 @@ static int pt(struct inj_target *t, int req, void *addr, void *data)
 int inj_save(struct inj_target *t, struct hx_err *e)
 {
 	int r;
-	if ((r = pt(t, PTRACE_GETREGS, NULL, &t->regs)) < 0)
+	if ((r = inj_pt(t, PTRACE_GETREGS, NULL, &t->regs)) < 0)
 		return hx_fail(e, r, "reading registers: %s", strerror(-r));
-	if ((r = pt(t, PTRACE_GETFPREGS, NULL, &t->fpregs)) < 0)
+	if ((r = inj_pt(t, PTRACE_GETFPREGS, NULL, &t->fpregs)) < 0)
 		return hx_fail(e, r, "reading FP registers: %s", strerror(-r));
-	if ((r = pt(t, PTRACE_GETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
+	if ((r = inj_pt(t, PTRACE_GETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return hx_fail(e, r, "reading the signal mask: %s", strerror(-r));
 	/* the kernel keeps SIGKILL and SIGSTOP open */
 	uint64_t all = ~(uint64_t)INJ_SYNC_SIGNALS;
-	if ((r = pt(t, PTRACE_SETSIGMASK, (void *)sizeof(all), &all)) < 0)
+	if ((r = inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(all), &all)) < 0)
 		return hx_fail(e, r, "blocking signals: %s", strerror(-r));
 	/* Syscall User Dispatch would send our calls to the program's SIGSYS
 	 * handler: off while we inject, as it was after (6.4 can say; an older
 	 * kernel's SIGSYS shows as a refused call) */
 	t->sud_off = false;
-	if (pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud) == 0 &&
+	if (inj_pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud) == 0 &&
 	    t->sud.mode == PR_SYS_DISPATCH_ON) {
 		struct hx_sud_config off = {.mode = PR_SYS_DISPATCH_OFF}; /* the rest 0, or EINVAL */
-		if ((r = pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(off), &off)) < 0) {
-			(void)pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask);
+		if ((r = inj_pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(off), &off)) < 0) {
+			(void)inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask);
 			return hx_fail(e, r, "switching Syscall User Dispatch off: %s", strerror(-r));
 		}
 		t->sud_off = true;
@@ -78,23 +78,23 @@ int inj_restore(struct inj_target *t, struct hx_err *e)
 	int r;
 	if (!t->saved)
 		return 0;
-	if ((r = pt(t, PTRACE_SETREGS, NULL, &t->regs)) < 0 ||
-	    (r = pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
-	    (r = pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
+	if ((r = inj_pt(t, PTRACE_SETREGS, NULL, &t->regs)) < 0 ||
+	    (r = inj_pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
+	    (r = inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return hx_fail(e, r, "restoring the target's state: %s", strerror(-r));
 	if (t->sud_off) {
 		struct hx_sud_config now;
-		if ((r = pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud)) < 0 ||
-		    (r = pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(now), &now)) < 0)
+		if ((r = inj_pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud)) < 0 ||
+		    (r = inj_pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(now), &now)) < 0)
 			return hx_fail(e, r, "switching Syscall User Dispatch back on: %s",
 				       strerror(-r));
 		if (memcmp(&now, &t->sud, sizeof(now)) != 0)
 			return hx_fail(e, -EPROTO, "Syscall User Dispatch did not restore exactly");
 		t->sud_off = false;
 	}
-	if ((r = pt(t, PTRACE_GETREGS, NULL, &regs)) < 0 ||
-	    (r = pt(t, PTRACE_GETFPREGS, NULL, &fp)) < 0 ||
-	    (r = pt(t, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0)
+	if ((r = inj_pt(t, PTRACE_GETREGS, NULL, &regs)) < 0 ||
+	    (r = inj_pt(t, PTRACE_GETFPREGS, NULL, &fp)) < 0 ||
+	    (r = inj_pt(t, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0)
 		return hx_fail(e, r, "re-reading the target's state: %s", strerror(-r));
 	if (memcmp(&regs, &t->regs, sizeof(regs)) != 0 || memcmp(&fp, &t->fpregs, sizeof(fp)) != 0 ||
 	    mask != t->sigmask)
@@ -130,7 +130,7 @@ int inj_detach(struct inj_target *t, struct hx_err *e)
 	 * (from us now, as far as its siginfo goes) */
 	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
 		t->resend_sig = 0;
-	int r = pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
+	int r = inj_pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
 	if (r < 0)
 		return hx_fail(e, r, "detaching: %s", strerror(-r));
 	return 0;

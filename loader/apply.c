@@ -85,8 +85,7 @@ static int evict(struct ld_tracer *tr, uint64_t addr, uint64_t len)
 		return -ENOENT;
 	for (size_t i = 0; i < tr->n_files; i++) {
 		const struct ld_file *f = &tr->files[i];
-		if (f->inode == v->inode && f->dev_major == v->dev_major &&
-		    f->dev_minor == v->dev_minor)
+		if (hx_vma_of_file(v, f->dev_major, f->dev_minor, f->inode))
 			return -posix_fadvise(f->fd, (off_t)(v->offset + (addr - v->start)),
 					      (off_t)len, POSIX_FADV_DONTNEED);
 	}
@@ -110,12 +109,11 @@ static int self_copy(struct ld_tracer *tr, const uint64_t *a, int *step_err, str
 
 /* Is the file the target just opened (its fstat in the data page) the very
  * file of mapping v? */
-static bool same_file(struct ld_tracer *tr, const struct hx_vma *v)
+static bool opened_is_mapped(struct ld_tracer *tr, const struct hx_vma *v)
 {
 	struct stat st;
 	return inj_read(&tr->inj, tr->inj.data_page, &st, sizeof(st)) == 0 && S_ISREG(st.st_mode) &&
-	       st.st_ino == v->inode && major(st.st_dev) == v->dev_major &&
-	       minor(st.st_dev) == v->dev_minor;
+	       hx_vma_of_file(v, major(st.st_dev), minor(st.st_dev), st.st_ino);
 }
 
 /* Unmodified text: the target preads it from its own file (openat the
@@ -138,7 +136,7 @@ static int read_file(struct ld_tracer *tr, const uint64_t *a, int *step_err, str
 		return r;
 	ok = ok && fd >= 0;
 	if (ok && (r = sys(tr, SYS_fstat, (uint64_t)fd, data, 0, 0, 0, &res, e)) == 0)
-		ok = res == 0 && same_file(tr, v);
+		ok = res == 0 && opened_is_mapped(tr, v);
 	if (ok && r == 0 && (r = sys(tr, SYS_pread64, (uint64_t)fd, a[0], a[2],
 				    v->offset + (a[1] - v->start), 0, &res, e)) == 0)
 		ok = (uint64_t)res == a[2];

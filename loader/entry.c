@@ -63,10 +63,7 @@ static long dr_offset(int n)
 
 int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data)
 {
-	errno = 0;
-	if (tr->inj.ops->ptrace(req, tr->pid, addr, data) < 0 && errno)
-		return -errno;
-	return 0;
+	return inj_pt(&tr->inj, req, addr, data);
 }
 
 static int wait_stop(struct ld_tracer *tr, struct inj_stop *s, struct hx_err *e)

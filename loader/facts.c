@@ -181,3 +181,20 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 	if (mdwe > 0)
 		f->target_flags |= HX_TGT_MDWE;
 }
+
+/* PR_SET_MDWE (no exec after write) is a property of the program: ask it
+ * with one injected prctl from the vDSO. Failing to ask is not an error:
+ * the tracer's own setting (inherited from the same parent) stands. */
+int ld_facts_mdwe(struct ld_tracer *tr, struct hx_err *e)
+{
+	if (inj_use_vdso(&tr->inj, &tr->vmas) < 0)
+		return 0;
+	const uint64_t a[6] = {PR_GET_MDWE, 0, 0, 0, 0, 0};
+	int64_t res;
+	int r = inj_syscall(&tr->inj, SYS_prctl, a, &res, e);
+	if (r < 0)
+		return r;
+	if (res > 0 && (res & PR_MDWE_REFUSE_EXEC_GAIN))
+		tr->facts.target_flags |= HX_TGT_MDWE;
+	return 0;
+}

@@ -15,6 +15,10 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f);
  * be held (stopped, not reaped), so that it is still this process. */
 void ld_facts_started(pid_t pid, struct ld_facts *f);
 
+/* Ask the stopped program (one injected prctl from the vDSO, after
+ * inj_save) whether PR_SET_MDWE applies to it; not knowing is no error. */
+int ld_facts_mdwe(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+
 /* "always [madvise] never" -> HX_THP_MADVISE (pure, for tests). */
 uint32_t ld_thp_mode_parse(const char *text);
 

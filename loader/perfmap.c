@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "perfmap.h"
 #include "helperproc.h"
+#include "request_build.h"
 
 #include <errno.h>
 #include <fcntl.h>

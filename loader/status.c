@@ -108,9 +108,7 @@ static bool image_holds(const struct hx_vmas *m, const struct hx_vma *f, const s
 {
 	uint64_t base = f->start - f->offset, end = 0;
 	for (size_t k = 0; k < m->n; k++)
-		if (real_file(&m->v[k]) && m->v[k].inode == f->inode &&
-		    m->v[k].dev_major == f->dev_major && m->v[k].dev_minor == f->dev_minor &&
-		    m->v[k].end > end)
+		if (real_file(&m->v[k]) && hx_vma_same_file(&m->v[k], f) && m->v[k].end > end)
 			end = m->v[k].end;
 	return f->start >= f->offset && v->start >= base && v->end <= end;
 }

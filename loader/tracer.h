@@ -182,9 +182,6 @@ uint32_t ld_follow_ms(const struct ld_opts *o);
 /* plan_get.c: also saves the target's state (inj_save) once it is clear
  * that there is work to do. */
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
-/* The helper's request for this target; extra: HX_REQ_* options to add. */
-int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_request *rq,
-		     struct hx_err *e) HX_WUR;
 
 /* apply.c */
 int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;

@@ -133,17 +133,6 @@ static bool is_region(const struct model *m, uint64_t a, uint64_t l)
 	return a == m->t && l == m->tl;
 }
 
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 79)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x20 || *s > 0x7e || strchr("\\`$[]", *s))
-			return false;
-	return true;
-}
-
 static int add_range(struct model *m, uint64_t a, uint64_t l, uint32_t prot, enum mk k, int piece)
 {
 	if (m->n == MAX_RANGES)
@@ -321,7 +310,7 @@ static int step(struct model *m, const struct hx_plan *p, const struct hx_plan_g
 	case HX_OP_VERIFY: return file ? -EINVAL : do_verify(m, s);
 	case HX_OP_NAME:
 		return (is_region(m, s->a[0], s->a[1]) && m->new_text &&
-			name_ok(hx_plan_str(p, (uint32_t)s->a[2]))) ? 0 : -EINVAL;
+			hx_anon_name_ok(hx_plan_str(p, (uint32_t)s->a[2]))) ? 0 : -EINVAL;
 	case HX_OP_EVICT:
 		return (file && is_region(m, s->a[0], s->a[1]) && at_home(m) && m->npc == 1) ? 0
 											    : -EINVAL;
@@ -342,10 +331,6 @@ static bool step_ranges_ok(const struct hx_plan_step *s)
 	return l != 0 && hx_is_aligned(a, HX_PAGE) && hx_is_aligned(l, HX_PAGE) && a + l > a;
 }
 
-static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
-{
-	return a->inode == b->inode && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
-}
 
 /* An edge window's pieces: only r-x and r-- private mappings of one file,
  * at least one r-x. NULL, or why not. */
@@ -358,7 +343,7 @@ static const char *window_pieces(struct model *m, const struct hx_plan_group *g)
 		if (!hx_overlaps(g->addr, g->len, v->start, v->end - v->start))
 			continue;
 		bool ro = v->kind == HX_VMA_FILE && !v->shared && v->prot == PROT_READ;
-		if ((!ro && !hx_vma_is_text(v)) || (first && !same_file(first, v)))
+		if ((!ro && !hx_vma_is_text(v)) || (first && !hx_vma_same_file(first, v)))
 			return "an edge window may hold only r-x and r-- private pages of one file";
 		if (m->npc == MAX_PIECES)
 			return "an edge window of too many pieces";

@@ -228,10 +228,6 @@ static bool real_file(const struct hx_vma *v)
 	       strncmp(v->path, "/memfd:", 7) != 0;
 }
 
-static bool same_file(const struct hx_vma *a, const struct hx_vma *b)
-{
-	return a->inode == b->inode && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
-}
 
 /* For an executable copy of part of a file (hugexec's anonymous, THP or
  * hugetlb text), the file mapping next to it that it stands for. */
@@ -242,7 +238,7 @@ static const struct hx_vma *owner_of_copy(const struct hx_vmas *m, size_t i)
 					    ? &m->v[i - 1] : NULL;
 	const struct hx_vma *next = i + 1 < m->n && m->v[i + 1].start == v->end &&
 					    real_file(&m->v[i + 1]) ? &m->v[i + 1] : NULL;
-	if (prev && next && (!same_file(prev, next) ||
+	if (prev && next && (!hx_vma_same_file(prev, next) ||
 			     prev->start - prev->offset != next->start - next->offset))
 		return NULL; /* they disagree: leave it anonymous */
 	return prev ? prev : next;

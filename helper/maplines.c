@@ -1,5 +1,5 @@
 /*
- * perfmap.c - perf map lines for text that will become anonymous.
+ * maplines.c - perf map lines for text that will become anonymous.
  *
  * perf, bcc and friends symbolize anonymous executable memory through
  * /tmp/perf-PID.map ("START SIZE name", hex). A copied region loses its
@@ -11,7 +11,7 @@
  * Must never: emit a line for a symbol that does not overlap the region.
  */
 #define _GNU_SOURCE
-#include "perfmap.h"
+#include "maplines.h"
 #include "elfsyms.h"
 
 #include <errno.h>

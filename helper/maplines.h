@@ -1,6 +1,6 @@
 /*
- * perfmap.h - perf map lines for regions that may become anonymous copies
- * (see perfmap.c). Reads symbol tables from the descriptors the loader
+ * maplines.h - perf map lines for regions that may become anonymous copies
+ * (see maplines.c; loader/perfmap.c writes the map). Reads symbol tables from the descriptors the loader
  * passed in, inside the sandbox.
  * Must never: emit a line for a symbol that does not overlap its region.
  */

@@ -1,0 +1,24 @@
+/*
+ * files.h - what the tracer opens for the helper, which never opens
+ * anything: each mapped executable file that could give a region (checked
+ * to be the very file mapped, by device and inode), and the --profile file
+ * (with the invoking user's own rights).
+ * Must never: pass the helper a file other than the one mapped.
+ */
+#ifndef LD_FILES_H
+#define LD_FILES_H
+
+#include "tracer.h"
+
+/* Could this mapping give a region? (The helper decides for real.) */
+bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o);
+
+/* Open the candidates' files into tr->files. 0, or -ENOMEM; a file that
+ * cannot be opened is left out (the helper says its mapping was left
+ * alone). */
+int ld_files_open(struct ld_tracer *tr) HX_WUR;
+
+/* Open --profile into tr->profile_fd; trouble is a warning in tr->warn. */
+void ld_profile_open(struct ld_tracer *tr);
+
+#endif

@@ -1,6 +1,5 @@
-/* test_loader_misc.c - pure pieces of the loader and inject: stop
- * classification, auxv, THP mode, PATH search, the pre-exec check, output
- * formatting. */
+/* test_resolve.c - PATH search, the pre-exec check (set-id, 32-bit, foreign,
+ * #! chains), and the missing interpreter a failed exec names. */
 #include "fixtures.h"
 #include "../../inject/stopclass.h"
 #include "../../loader/facts.h"
@@ -16,64 +15,6 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Wait statuses as the kernel encodes them. */
-#define EXITED(c) ((c) << 8)
-#define KILLED(s) (s)
-#define STOPPED(s, ev) (0x7f | ((s) << 8) | ((ev) << 16))
-
-static void test_classify(void **state)
-{
-	(void)state;
-	struct inj_stop s = inj_classify(EXITED(42));
-	assert_int_equal(s.kind, INJ_STOP_EXITED);
-	assert_int_equal(s.code, 42);
-	s = inj_classify(KILLED(SIGKILL));
-	assert_int_equal(s.kind, INJ_STOP_KILLED);
-	assert_int_equal(s.sig, SIGKILL);
-	s = inj_classify(STOPPED(SIGTRAP | 0x80, 0));
-	assert_int_equal(s.kind, INJ_STOP_SYSCALL);
-	s = inj_classify(STOPPED(SIGTRAP, PTRACE_EVENT_EXEC));
-	assert_int_equal(s.kind, INJ_STOP_EXEC);
-	s = inj_classify(STOPPED(SIGSTOP, PTRACE_EVENT_STOP));
-	assert_int_equal(s.kind, INJ_STOP_GROUP);
-	assert_int_equal(s.sig, SIGSTOP);
-	s = inj_classify(STOPPED(SIGTRAP, PTRACE_EVENT_STOP)); /* PTRACE_INTERRUPT / LISTEN wake */
-	assert_int_equal(s.kind, INJ_STOP_GROUP);
-	s = inj_classify(STOPPED(SIGUSR1, 0));
-	assert_int_equal(s.kind, INJ_STOP_SIGNAL);
-	assert_int_equal(s.sig, SIGUSR1);
-	s = inj_classify(STOPPED(SIGTRAP, 0)); /* breakpoints arrive as plain SIGTRAP */
-	assert_int_equal(s.kind, INJ_STOP_SIGNAL);
-	s = inj_classify(STOPPED(SIGTRAP, PTRACE_EVENT_CLONE));
-	assert_int_equal(s.kind, INJ_STOP_EVENT);
-	s = inj_classify(0xffff); /* continued */
-	assert_int_equal(s.kind, INJ_STOP_UNKNOWN);
-	assert_true(inj_is_stop_signal(SIGTSTP));
-	assert_false(inj_is_stop_signal(SIGCONT));
-}
-
-static void test_auxv_get(void **state)
-{
-	(void)state;
-	uint64_t v[] = {AT_PHDR, 0x40, AT_ENTRY, 0x401000, AT_BASE, 0x7f00, AT_NULL, 0, AT_HWCAP, 9};
-	uint64_t out;
-	assert_int_equal(ld_auxv_get((uint8_t *)v, sizeof(v), AT_ENTRY, &out), 0);
-	assert_int_equal(out, 0x401000);
-	assert_int_equal(ld_auxv_get((uint8_t *)v, sizeof(v), AT_BASE, &out), 0);
-	assert_int_equal(out, 0x7f00);
-	assert_int_equal(ld_auxv_get((uint8_t *)v, sizeof(v), AT_HWCAP, &out), -ENOENT); /* after AT_NULL */
-	assert_int_equal(ld_auxv_get((uint8_t *)v, 20, AT_ENTRY, &out), -ENOENT);       /* truncated */
-}
-
-static void test_thp_mode_parse(void **state)
-{
-	(void)state;
-	assert_int_equal(ld_thp_mode_parse("always [madvise] never\n"), HX_THP_MADVISE);
-	assert_int_equal(ld_thp_mode_parse("[always] madvise never\n"), HX_THP_ALWAYS);
-	assert_int_equal(ld_thp_mode_parse("always madvise [never]\n"), HX_THP_NEVER);
-	assert_int_equal(ld_thp_mode_parse("garbage"), HX_THP_UNKNOWN);
-}
 
 static char dir[64];
 
@@ -200,65 +141,12 @@ static void test_precheck(void **state)
 	assert_null(ld_precheck(p, false, big, sizeof(big)));
 }
 
-static void test_self_status(void **state)
-{
-	(void)state;
-	unsigned long long v = 0;
-	assert_int_equal(hx_self_status("Pid", 10, &v), 0);
-	assert_int_equal(v, (unsigned long long)getpid());
-	assert_int_equal(hx_self_status("CapEff", 16, &v), 0); /* hex, whatever it is */
-	assert_int_equal(hx_self_status("NoSuchKey", 10, &v), -ENOENT);
-	assert_int_equal(hx_self_status("Pi", 10, &v), -ENOENT); /* a whole key, not a prefix */
-}
-
-/* A region only partly on huge pages (THP windows that did not collapse)
- * is a failure for --strict, named with its numbers. */
-static void test_first_failure_partial(void **state)
-{
-	(void)state;
-	struct ld_tracer tr;
-	memset(&tr, 0, sizeof(tr));
-	hx_plan_init(&tr.plan, 1);
-	uint32_t path;
-	assert_int_equal(hx_plan_add_string(&tr.plan, "/usr/sbin/x", &path), 0);
-	struct ld_region_result r[2] = {
-		{.addr = 0x200000, .len = 8u << 20, .backing = HX_BACK_FILE, .huge_bytes = 8u << 20,
-		 .path_str = path},
-		{.addr = 0x1000000, .len = 8u << 20, .backing = HX_BACK_THP, .huge_bytes = 6u << 20,
-		 .path_str = path},
-	};
-	tr.regions = r;
-	tr.n_regions = 1;
-	char buf[200];
-	assert_null(ld_first_failure(&tr, buf, sizeof(buf)));
-	tr.n_regions = 2;
-	assert_string_equal(ld_first_failure(&tr, buf, sizeof(buf)),
-			    "/usr/sbin/x: only 6 MB of 8 MB on 2 MB pages (thp)");
-	hx_plan_free(&tr.plan);
-}
-
-static void test_report_formatting(void **state)
-{
-	(void)state;
-	char b[64];
-	assert_string_equal(ld_printable("a\nb\x1b[31m", b, sizeof(b)), "a?b?[31m");
-	assert_string_equal(ld_size(2u << 20, b, sizeof(b)), "2 MB");
-	assert_string_equal(ld_size(3u << 19, b, sizeof(b)), "1.5 MB");
-	assert_string_equal(ld_size(8192, b, sizeof(b)), "8 KB");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_auxv_get),
-		cmocka_unit_test(test_thp_mode_parse),
 		cmocka_unit_test_setup_teardown(test_resolve, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_missing_interpreter, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_precheck, setup_dir, teardown_dir),
-		cmocka_unit_test(test_report_formatting),
-		cmocka_unit_test(test_first_failure_partial),
-		cmocka_unit_test(test_self_status),
 	};
-	return cmocka_run_group_tests_name("loader_misc", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);
 }

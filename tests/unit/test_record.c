@@ -1,4 +1,4 @@
-/* test_profile_record.c - the recorder's parts that need no perf events:
+/* test_record.c - record/: the recorder's parts that need no perf events:
  * call-site recognition, per-process mapping tables (with hugexec's
  * anonymous text), perf records in, samples out (synthetic records), the
  * sample table, ELF symbols and call edges on this binary's own code, the

@@ -80,11 +80,11 @@ static int tracer_copy(struct ld_tracer *tr, uint64_t dst, uint64_t src, uint64_
 
 static int evict(struct ld_tracer *tr, uint64_t addr, uint64_t len)
 {
-	const struct hx_vma *v = hx_vmas_find(&tr->vmas, addr);
+	const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, addr);
 	if (!v)
 		return -ENOENT;
-	for (size_t i = 0; i < tr->n_files; i++) {
-		const struct ld_file *f = &tr->files[i];
+	for (size_t i = 0; i < tr->pl.n_files; i++) {
+		const struct ld_file *f = &tr->pl.files[i];
 		if (hx_vma_of_file(v, f->dev_major, f->dev_minor, f->inode))
 			return -posix_fadvise(f->fd, (off_t)(v->offset + (addr - v->start)),
 					      (off_t)len, POSIX_FADV_DONTNEED);
@@ -122,11 +122,11 @@ static bool opened_is_mapped(struct ld_tracer *tr, const struct hx_vma *v)
  * filter - fall back to the self-copy: the same bytes either way. */
 static int read_file(struct ld_tracer *tr, const uint64_t *a, int *step_err, struct hx_err *e)
 {
-	const struct hx_vma *v = hx_vmas_find(&tr->vmas, a[1]);
+	const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, a[1]);
 	uint64_t data = tr->inj.data_page;
 	size_t plen = v ? strlen(v->path) + 1 : 0;
 	bool ok = v && v->kind == HX_VMA_FILE && !v->deleted && v->path[0] == '/' && plen <= HX_PAGE &&
-		  hx_vma_clean(v) && !(tr->facts.target_flags & HX_TGT_NO_FILE_READ);
+		  hx_vma_clean(v) && !(tr->pl.facts.target_flags & HX_TGT_NO_FILE_READ);
 	int64_t fd = -1, res;
 	int r = 0;
 	if (ok && (r = inj_write(&tr->inj, data, v->path, plen)) < 0)
@@ -224,7 +224,7 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 		*step_err = tracer_copy(tr, a[0], a[1], a[2]);
 		break;
 	case HX_OP_NAME: {
-		const char *name = hx_plan_str(&tr->plan, (uint32_t)a[2]);
+		const char *name = hx_plan_str(&tr->pl.plan, (uint32_t)a[2]);
 		if ((r = inj_write(&tr->inj, data, name, strlen(name) + 1)) < 0)
 			return hx_fail(e, r, "writing to the target's data page: %s", strerror(-r));
 		r = sys(tr, SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a[0], a[1], data, &res, e);
@@ -238,7 +238,7 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 		*step_err = ld_verify_huge(tr->pid, a[0], a[1], a[2] == HX_CHECK_SOME, e);
 		break;
 	case HX_OP_VERIFY:
-		*step_err = ld_verify_bytes(&tr->inj, a[0], a[1], a[2], tr->verify_full, e);
+		*step_err = ld_verify_bytes(&tr->inj, a[0], a[1], a[2], tr->test.verify_full, e);
 		break;
 	default:
 		*step_err = -EINVAL;
@@ -267,17 +267,17 @@ static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e
 
 static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 {
-	const struct hx_plan_group *g = &tr->plan.groups[gi];
-	struct ld_group_result *res = &tr->groups[gi];
+	const struct hx_plan_group *g = &tr->pl.plan.groups[gi];
+	struct ld_group_result *res = &tr->out.groups[gi];
 	struct undo_log log = {.n = 0};
 	for (uint32_t k = 0; k < g->n_steps; k++) {
-		const struct hx_plan_step *s = &tr->plan.steps[g->first_step + k];
+		const struct hx_plan_step *s = &tr->pl.plan.steps[g->first_step + k];
 		int step_err;
 		struct hx_err se = {0};
 		uint64_t t0 = hx_now_ns();
 		int r = run_step(tr, s, &log, &step_err, &se);
-		if (tr->step_ns)
-			tr->step_ns[g->first_step + k] = hx_now_ns() - t0;
+		if (tr->out.step_ns)
+			tr->out.step_ns[g->first_step + k] = hx_now_ns() - t0;
 		if (r < 0) { /* the injection broke: undo what we can, then stop */
 			*e = se;
 			int rb = rollback(tr, &log, NULL);
@@ -292,9 +292,9 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 				*e = se;
 				return r; /* the new text is in place: nothing to undo */
 			}
-			if (step_err != 0 && !tr->aside_len) {
-				tr->aside_addr = s->a[0];
-				tr->aside_len = s->a[1];
+			if (step_err != 0 && !tr->out.aside_len) {
+				tr->out.aside_addr = s->a[0];
+				tr->out.aside_len = s->a[1];
 			}
 		}
 		if (step_err == 0)
@@ -306,7 +306,7 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 		res->state = LD_G_FAILED;
 		res->failed_step = (int)(g->first_step + k);
 		res->why = se;
-		tr->rolled_back_any = true;
+		tr->out.rolled_back_any = true;
 		return rollback(tr, &log, e);
 	}
 	res->state = LD_G_OK;
@@ -332,18 +332,18 @@ static size_t plan_ranges(const struct hx_plan *p, struct inj_range *out, size_t
 
 int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 {
-	const struct hx_plan *p = &tr->plan;
+	const struct hx_plan *p = &tr->pl.plan;
 	size_t max = p->n_groups + p->n_steps + 1;
 	struct inj_range *avoid = calloc(max, sizeof(*avoid));
-	tr->groups = calloc(p->n_groups ? p->n_groups : 1, sizeof(*tr->groups));
-	tr->step_ns = calloc(p->n_steps ? p->n_steps : 1, sizeof(*tr->step_ns));
-	if (!avoid || !tr->groups) {
+	tr->out.groups = calloc(p->n_groups ? p->n_groups : 1, sizeof(*tr->out.groups));
+	tr->out.step_ns = calloc(p->n_steps ? p->n_steps : 1, sizeof(*tr->out.step_ns));
+	if (!avoid || !tr->out.groups) {
 		free(avoid);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
-	tr->inj.fail_at = tr->fail_syscall;
-	tr->inj.fail_n = tr->fail_count;
-	int r = inj_scratch_setup(&tr->inj, &tr->vmas, avoid, plan_ranges(p, avoid, max), e);
+	tr->inj.fail_at = tr->test.fail_syscall;
+	tr->inj.fail_n = tr->test.fail_count;
+	int r = inj_scratch_setup(&tr->inj, &tr->pl.vmas, avoid, plan_ranges(p, avoid, max), e);
 	free(avoid);
 #ifdef HUGEXEC_TESTING
 	/* Test builds: hold the target mid-injection so a test can signal it. */
@@ -353,8 +353,8 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 #endif
 	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
-		tr->groups[i].failed_step = -1;
-		if (g->alt_of >= 0 && tr->groups[g->alt_of].state != LD_G_FAILED)
+		tr->out.groups[i].failed_step = -1;
+		if (g->alt_of >= 0 && tr->out.groups[g->alt_of].state != LD_G_FAILED)
 			continue; /* an earlier way worked, or never came up */
 		r = run_group(tr, i, e);
 	}
@@ -364,7 +364,7 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 	 * else: say so, but the text is in place and verified. */
 	struct hx_err te;
 	if (inj_scratch_teardown(&tr->inj, &te) < 0)
-		tr->scratch_left = tr->inj.data_page ? tr->inj.data_page : tr->inj.code_page;
+		tr->out.scratch_left = tr->inj.data_page ? tr->inj.data_page : tr->inj.code_page;
 	/* Even when the injection broke off, groups that completed stay
 	 * completed: find out what is in place, for the report and perf map. */
 	int c = ld_collect_results(tr, r == 0 ? e : &te);

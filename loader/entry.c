@@ -134,12 +134,12 @@ static int read_image(struct ld_tracer *tr, struct user_regs_struct *regs, struc
 	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
 	if ((r = hx_read_file(path, 1 << 16, &auxv, &len)) < 0)
 		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
-	tr->interp_base = 0;
-	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->entry);
-	if (ld_auxv_get((uint8_t *)auxv, len, AT_BASE, &tr->interp_base) < 0)
-		tr->interp_base = 0; /* static: no interpreter */
-	if (ld_auxv_get((uint8_t *)auxv, len, AT_SYSINFO_EHDR, &tr->vdso) < 0)
-		tr->vdso = 0;
+	tr->stop.interp_base = 0;
+	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->stop.entry);
+	if (ld_auxv_get((uint8_t *)auxv, len, AT_BASE, &tr->stop.interp_base) < 0)
+		tr->stop.interp_base = 0; /* static: no interpreter */
+	if (ld_auxv_get((uint8_t *)auxv, len, AT_SYSINFO_EHDR, &tr->stop.vdso) < 0)
+		tr->stop.vdso = 0;
 	free(auxv);
 	if (r < 0)
 		return hx_fail(e, r, "no AT_ENTRY in %s", path);
@@ -149,11 +149,11 @@ static int read_image(struct ld_tracer *tr, struct user_regs_struct *regs, struc
 /* The last resort (see the top): DR0 = entry, execute. */
 static int arm_hw(struct ld_tracer *tr)
 {
-	int r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->entry);
+	int r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(0), (void *)tr->stop.entry);
 	if (r == 0)
 		r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), (void *)DR7_L0);
 	if (r == 0)
-		tr->bp = LD_BP_HW;
+		tr->stop.bp = LD_BP_HW;
 	return r;
 }
 
@@ -200,7 +200,7 @@ static int entry_slot(struct ld_tracer *tr, uint64_t rsp, uint64_t *slot)
 		uint64_t v;
 		if (stack_word(sr, a + 8, &v) < 0)
 			break;
-		if (w == AT_ENTRY && v == tr->entry) {
+		if (w == AT_ENTRY && v == tr->stop.entry) {
 			*slot = a + 8;
 			r = 0;
 			break;
@@ -219,25 +219,25 @@ static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 	int r = ld_settle_before(tr, e);
 	if (r < 0)
 		return r;
-	if (tr->force_stop == LD_BP_NONE && entry_slot(tr, rsp, &slot) == 0) {
+	if (tr->test.force_stop == LD_BP_NONE && entry_slot(tr, rsp, &slot) == 0) {
 		if ((r = ld_settle_expect(tr, SIGSEGV, e)) < 0)
 			return r;
 		if (inj_poke(&tr->inj, slot, &fault, sizeof(fault)) == 0) {
-			tr->bp = LD_BP_FAULT;
-			tr->bp_slot = slot;
+			tr->stop.bp = LD_BP_FAULT;
+			tr->stop.bp_slot = slot;
 			return 0;
 		}
 	}
 	if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
 		return r;
 	ld_settle_keep_page(tr);
-	r = tr->force_stop == LD_BP_HW ? -EPERM : inj_peek(&tr->inj, tr->entry, &tr->bp_byte, 1);
-	if (r == 0 && (r = inj_poke(&tr->inj, tr->entry, &int3, 1)) == 0) {
-		tr->bp = LD_BP_INT3;
+	r = tr->test.force_stop == LD_BP_HW ? -EPERM : inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
+	if (r == 0 && (r = inj_poke(&tr->inj, tr->stop.entry, &int3, 1)) == 0) {
+		tr->stop.bp = LD_BP_INT3;
 		return 0;
 	}
 	if (arm_hw(tr) == 0) {
-		snprintf(tr->settle.note, sizeof(tr->settle.note), "an int3 could not be written (%s): "
+		snprintf(tr->stop.settle.note, sizeof(tr->stop.settle.note), "an int3 could not be written (%s): "
 			 "one of the 4 hardware breakpoint slots stays taken until the program execs",
 			 strerror(-r));
 		return 0;
@@ -248,14 +248,14 @@ static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 static int disarm(struct ld_tracer *tr)
 {
 	int r = 0;
-	if (tr->bp == LD_BP_HW)
+	if (tr->stop.bp == LD_BP_HW)
 		r = ld_pt(tr, PTRACE_POKEUSER, (void *)dr_offset(7), NULL);
-	else if (tr->bp == LD_BP_FAULT)
-		r = inj_poke(&tr->inj, tr->bp_slot, &tr->entry, sizeof(tr->entry));
-	else if (tr->bp == LD_BP_INT3)
-		r = inj_poke(&tr->inj, tr->entry, &tr->bp_byte, 1);
+	else if (tr->stop.bp == LD_BP_FAULT)
+		r = inj_poke(&tr->inj, tr->stop.bp_slot, &tr->stop.entry, sizeof(tr->stop.entry));
+	else if (tr->stop.bp == LD_BP_INT3)
+		r = inj_poke(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
 	if (r == 0)
-		tr->bp = LD_BP_NONE;
+		tr->stop.bp = LD_BP_NONE;
 	return r;
 }
 
@@ -268,15 +268,15 @@ static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 	*hit = false;
 	if (r < 0)
 		return r;
-	if (tr->bp == LD_BP_HW && regs.rip == tr->entry) {
+	if (tr->stop.bp == LD_BP_HW && regs.rip == tr->stop.entry) {
 		*hit = true;
-	} else if (tr->bp == LD_BP_FAULT && regs.rip == LD_FAULT_PC) {
-		regs.rip = tr->entry;
+	} else if (tr->stop.bp == LD_BP_FAULT && regs.rip == LD_FAULT_PC) {
+		regs.rip = tr->stop.entry;
 		if ((r = ld_pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
 			return r;
 		*hit = true;
-	} else if (tr->bp == LD_BP_INT3 && regs.rip == tr->entry + 1) {
-		regs.rip = tr->entry;
+	} else if (tr->stop.bp == LD_BP_INT3 && regs.rip == tr->stop.entry + 1) {
+		regs.rip = tr->stop.entry;
 		if ((r = ld_pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
 			return r;
 		*hit = true;
@@ -298,10 +298,10 @@ static int to_execve_exit(struct ld_tracer *tr, struct hx_err *e)
 			struct user_regs_struct regs;
 			if ((r = ld_pt(tr, PTRACE_GETREGS, NULL, &regs)) < 0)
 				break;
-			if (regs.rip != tr->entry)
+			if (regs.rip != tr->stop.entry)
 				return hx_fail(e, -EPROTO, "the program left its execve at %#llx, not at "
 					       "its entry point %#llx", regs.rip,
-					       (unsigned long long)tr->entry);
+					       (unsigned long long)tr->stop.entry);
 			return 0;
 		}
 		r = ld_pass_through(tr, &s, PTRACE_SYSCALL);
@@ -317,7 +317,7 @@ static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 		struct inj_stop s;
 		if ((r = wait_stop(tr, &s, e)) < 0)
 			return r;
-		if (s.kind == INJ_STOP_SIGNAL && s.sig == (tr->bp == LD_BP_FAULT ? SIGSEGV : SIGTRAP)) {
+		if (s.kind == INJ_STOP_SIGNAL && s.sig == (tr->stop.bp == LD_BP_FAULT ? SIGSEGV : SIGTRAP)) {
 			bool hit;
 			if ((r = at_breakpoint(tr, &hit)) < 0)
 				break;
@@ -326,7 +326,7 @@ static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 		}
 		if (s.kind == INJ_STOP_EXEC) {
 			/* exec flushes debug registers; an int3 went with the old image */
-			tr->bp = LD_BP_NONE;
+			tr->stop.bp = LD_BP_NONE;
 			return 1;
 		}
 		r = ld_pass_through(tr, &s, PTRACE_CONT);
@@ -345,12 +345,12 @@ static int run_to_entry(struct ld_tracer *tr, struct hx_err *e)
 		inj_close(&tr->inj);  /* and /proc/PID/mem, opened before, to its old memory */
 		if ((r = read_image(tr, &regs, e)) < 0)
 			return r;
-		tr->stopped_by = LD_BP_NONE;
-		if (regs.rip == tr->entry)
+		tr->stop.stopped_by = LD_BP_NONE;
+		if (regs.rip == tr->stop.entry)
 			return to_execve_exit(tr, e);
 		if ((r = arm(tr, regs.rsp, e)) < 0)
 			return r;
-		tr->stopped_by = tr->bp;
+		tr->stop.stopped_by = tr->stop.bp;
 		if ((r = run_armed(tr, e)) <= 0)
 			return r;
 	}
@@ -358,7 +358,7 @@ static int run_to_entry(struct ld_tracer *tr, struct hx_err *e)
 
 const char *ld_entry_how(const struct ld_tracer *tr)
 {
-	switch (tr->stopped_by) {
+	switch (tr->stop.stopped_by) {
 	case LD_BP_FAULT: return "AT_ENTRY redirected to a fault";
 	case LD_BP_INT3: return "an int3 at the entry";
 	case LD_BP_HW: return "a debug register";
@@ -375,6 +375,6 @@ int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
 	if (r == 0)
 		r = ld_settle_after(tr, e);
 	if (r == 0)
-		tr->t_entry_ns = hx_now_ns();
+		tr->t.entry_ns = hx_now_ns();
 	return r;
 }

@@ -187,7 +187,7 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
  * the tracer's own setting (inherited from the same parent) stands. */
 int ld_facts_mdwe(struct ld_tracer *tr, struct hx_err *e)
 {
-	if (inj_use_vdso(&tr->inj, &tr->vmas) < 0)
+	if (inj_use_vdso(&tr->inj, &tr->pl.vmas) < 0)
 		return 0;
 	const uint64_t a[6] = {PR_GET_MDWE, 0, 0, 0, 0, 0};
 	int64_t res;
@@ -195,6 +195,6 @@ int ld_facts_mdwe(struct ld_tracer *tr, struct hx_err *e)
 	if (r < 0)
 		return r;
 	if (res > 0 && (res & PR_MDWE_REFUSE_EXEC_GAIN))
-		tr->facts.target_flags |= HX_TGT_MDWE;
+		tr->pl.facts.target_flags |= HX_TGT_MDWE;
 	return 0;
 }

@@ -23,8 +23,8 @@ bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o)
 
 static bool have_file(const struct ld_tracer *tr, const struct hx_vma *v)
 {
-	for (size_t i = 0; i < tr->n_files; i++)
-		if (hx_vma_of_file(v, tr->files[i].dev_major, tr->files[i].dev_minor, tr->files[i].inode))
+	for (size_t i = 0; i < tr->pl.n_files; i++)
+		if (hx_vma_of_file(v, tr->pl.files[i].dev_major, tr->pl.files[i].dev_minor, tr->pl.files[i].inode))
 			return true;
 	return false;
 }
@@ -54,9 +54,9 @@ static int open_mapped(pid_t pid, const struct hx_vma *v)
 
 int ld_files_open(struct ld_tracer *tr)
 {
-	const struct hx_vmas *m = &tr->vmas;
-	tr->files = calloc(m->n ? m->n : 1, sizeof(*tr->files));
-	if (!tr->files)
+	const struct hx_vmas *m = &tr->pl.vmas;
+	tr->pl.files = calloc(m->n ? m->n : 1, sizeof(*tr->pl.files));
+	if (!tr->pl.files)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct hx_vma *v = &m->v[i];
@@ -65,7 +65,7 @@ int ld_files_open(struct ld_tracer *tr)
 		int fd = open_mapped(tr->pid, v);
 		if (fd < 0)
 			continue; /* the helper will say this mapping was left alone */
-		tr->files[tr->n_files++] = (struct ld_file){v->dev_major, v->dev_minor, v->inode, fd};
+		tr->pl.files[tr->pl.n_files++] = (struct ld_file){v->dev_major, v->dev_minor, v->inode, fd};
 	}
 	return 0;
 }
@@ -83,10 +83,10 @@ void ld_profile_open(struct ld_tracer *tr)
 			  : !S_ISREG(st.st_mode) ? "not a regular file"
 			  : (uint64_t)st.st_size > PROF_FILE_MAX ? "too large" : NULL;
 	if (why) {
-		snprintf(tr->warn, sizeof(tr->warn), "warning: profile %s: %s; not used", path, why);
+		snprintf(tr->pl.warn, sizeof(tr->pl.warn), "warning: profile %s: %s; not used", path, why);
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	tr->profile_fd = fd;
+	tr->pl.profile_fd = fd;
 }

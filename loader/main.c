@@ -119,13 +119,13 @@ static void test_hooks(struct ld_tracer *tr)
 	const char *k = getenv("HUGEXEC_TEST_FAIL_SYSCALL");
 	/* "K": fail injected call K; "K,N": and the N - 1 calls after it */
 	char *end = NULL;
-	tr->fail_syscall = k ? strtoul(k, &end, 10) : 0;
-	tr->fail_count = end && *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
-	tr->debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
-	tr->verify_full = true; /* the tests can afford to compare every byte */
+	tr->test.fail_syscall = k ? strtoul(k, &end, 10) : 0;
+	tr->test.fail_count = end && *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
+	tr->test.debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
+	tr->test.verify_full = true; /* the tests can afford to compare every byte */
 	/* the entry stop's fallbacks, which a normal system never needs */
 	const char *stop = getenv("HUGEXEC_TEST_ENTRY_STOP");
-	tr->force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3
+	tr->test.force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3
 					    : strcmp(stop, "hw") == 0 ? LD_BP_HW : LD_BP_NONE;
 #else
 	(void)tr;
@@ -185,7 +185,7 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 	const struct ld_opts *o = tr->o;
 	struct hx_err e = {0};
 	char why[700];
-	tr->t_done_ns = hx_now_ns();
+	tr->t.done_ns = hx_now_ns();
 	const char *failure = broke ? broke->msg : ld_first_failure(tr, why, sizeof(why));
 	if (o->verbose >= 2) /* the plan itself was shown before it ran */
 		ld_report_regions(stderr, name, tr);
@@ -200,19 +200,19 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		note(o, name, "%s; stopped there, the rest of the text stays on 4 KB pages", failure);
 	else if (failure) /* with -v, why the summary's two sizes differ */
 		note(o, name, "%s; that text stays on 4 KB pages", failure);
-	if (tr->scratch_left)
+	if (tr->out.scratch_left)
 		note(o, name, "could not unmap hugexec's 4 KB scratch page at %#llx; it stays",
-		     (unsigned long long)tr->scratch_left);
-	if (tr->aside_len) {
+		     (unsigned long long)tr->out.scratch_left);
+	if (tr->out.aside_len) {
 		char sz[32];
 		note(o, name, "could not unmap the old text (%s at %#llx) after the swap; it stays "
-		     "mapped there, unused", ld_size(tr->aside_len, sz, sizeof(sz)),
-		     (unsigned long long)tr->aside_addr);
+		     "mapped there, unused", ld_size(tr->out.aside_len, sz, sizeof(sz)),
+		     (unsigned long long)tr->out.aside_addr);
 	}
 	/* the perf map's staleness test needs the process's start time: read
 	 * while the PID is surely still the program's (held), only if used */
 	if (o->perf_map && ld_perfmap_wanted(tr))
-		ld_facts_started(tr->pid, &tr->facts);
+		ld_facts_started(tr->pid, &tr->pl.facts);
 	if (ld_release(tr, &e) == -ENOTRECOVERABLE)
 		return give_up(tr, name, &e);
 	/* The program runs on; now, off its critical path, the perf map. What
@@ -261,10 +261,10 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		char sn[300];
 		if (r == 0 && o->verbose >= 2)
 			note(o, shown_name(tr, cmd, sn, sizeof(sn)), "stopped at the entry point by "
-			     "%s%s%s", ld_entry_how(tr), tr->settle.note[0] ? "; " : "", tr->settle.note);
+			     "%s%s%s", ld_entry_how(tr), tr->stop.settle.note[0] ? "; " : "", tr->stop.settle.note);
 		if (r == 0)
 			r = ld_plan_get(tr, e);
-		if (r < 0 || tr->have_plan || !o->follow_ms || o->dry_run)
+		if (r < 0 || tr->pl.have_plan || !o->follow_ms || o->dry_run)
 			return r;
 		/* said now, while the program waits at its entry: after it
 		 * runs, our lines would land among its own output */
@@ -275,7 +275,7 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		uint32_t ms = until > now ? (uint32_t)((until - now + 999999) / 1000000) : 0;
 		if (o->verbose && ms)
 			note(o, shown_name(tr, cmd, nm, sizeof(nm)), "nothing to remap: %s; following it "
-			     "for %.1f s in case it execs another program", tr->none_why, ms / 1000.0);
+			     "for %.1f s in case it execs another program", tr->pl.none_why, ms / 1000.0);
 		if (!ms)
 			return 0;
 		r = ld_follow_exec(tr, ms, e);
@@ -315,26 +315,26 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 		fail_open(&tr, name, &e);
 		goto out;
 	}
-	if (tr.have_plan && (o->dry_run || o->verbose >= 2)) {
-		ld_report_plan(stderr, name, &tr.plan);
-		ld_report_notes(stderr, name, &tr.plan);
+	if (tr.pl.have_plan && (o->dry_run || o->verbose >= 2)) {
+		ld_report_plan(stderr, name, &tr.pl.plan);
+		ld_report_notes(stderr, name, &tr.pl.plan);
 	}
 	/* warnings (a stale or unreadable profile) are said without -v */
-	if (tr.warn[0])
-		note(o, name, "%s", tr.warn);
-	if (tr.have_plan && tr.plan.warn_str != HX_NO_STR && !o->quiet)
-		ld_report_lines(stderr, name, "", hx_plan_str(&tr.plan, tr.plan.warn_str));
-	if (tr.have_plan && tr.plan.n_groups == 0 && tr.plan.reason_str != HX_NO_STR) {
+	if (tr.pl.warn[0])
+		note(o, name, "%s", tr.pl.warn);
+	if (tr.pl.have_plan && tr.pl.plan.warn_str != HX_NO_STR && !o->quiet)
+		ld_report_lines(stderr, name, "", hx_plan_str(&tr.pl.plan, tr.pl.plan.warn_str));
+	if (tr.pl.have_plan && tr.pl.plan.n_groups == 0 && tr.pl.plan.reason_str != HX_NO_STR) {
 		/* text qualified, but there is no way to huge pages for it */
-		hx_fail(&e, -ENOMEM, "%s", hx_plan_str(&tr.plan, tr.plan.reason_str));
+		hx_fail(&e, -ENOMEM, "%s", hx_plan_str(&tr.pl.plan, tr.pl.plan.reason_str));
 		fail_open(&tr, name, &e);
 		goto out;
 	}
-	if (o->dry_run || !tr.have_plan || tr.plan.n_groups == 0) {
+	if (o->dry_run || !tr.pl.have_plan || tr.pl.plan.n_groups == 0) {
 		/* nothing to do: -v and --dry-run still answer "what happened?" */
-		if (!tr.have_plan && (o->verbose || o->dry_run))
-			note(o, name, "nothing to remap: %s", tr.none_why[0] ? tr.none_why : "no plan");
-		else if (tr.plan.n_groups == 0 && o->verbose == 1 && !o->dry_run)
+		if (!tr.pl.have_plan && (o->verbose || o->dry_run))
+			note(o, name, "nothing to remap: %s", tr.pl.none_why[0] ? tr.pl.none_why : "no plan");
+		else if (tr.pl.plan.n_groups == 0 && o->verbose == 1 && !o->dry_run)
 			note(o, name, "nothing to remap: every executable mapping was left alone "
 			     "(-vv says why)");
 		if (ld_release(&tr, &e) == -ENOTRECOVERABLE)

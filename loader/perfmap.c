@@ -264,9 +264,9 @@ static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **b
 		   struct ld_pm_report *rep)
 {
 	size_t len = 0;
-	for (size_t i = 0; i < tr->n_regions; i++) {
-		const struct ld_region_result *r = &tr->regions[i];
-		const char *path = hx_plan_str(&tr->plan, r->path_str), *text = NULL;
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
+		const char *path = hx_plan_str(&tr->pl.plan, r->path_str), *text = NULL;
 		if (!is_copy(r))
 			continue;
 		for (uint32_t g = 0; g < p->n_groups && !text; g++)
@@ -288,8 +288,8 @@ static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **b
 
 bool ld_perfmap_wanted(const struct ld_tracer *tr)
 {
-	for (size_t i = 0; i < tr->n_regions; i++)
-		if (is_copy(&tr->regions[i]))
+	for (size_t i = 0; i < tr->out.n_regions; i++)
+		if (is_copy(&tr->out.regions[i]))
 			return true;
 	return false; /* file-backed text keeps its name: perf needs no map */
 }
@@ -304,7 +304,7 @@ void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_re
 	struct hx_err e = {0};
 	int r = ld_request_build(tr, HX_REQ_PERF_MAP, &rq, &e);
 	if (r == 0) {
-		r = ld_helper_run(&rq, tr->files, tr->n_files, &p, &e);
+		r = ld_helper_run(&rq, tr->pl.files, tr->pl.n_files, &p, &e);
 		hx_request_free(&rq);
 	}
 	if (r < 0) {
@@ -317,7 +317,7 @@ void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_re
 	hx_plan_free(&p);
 	if (r < 0)
 		say(rep, LD_PM_ALWAYS, "out of memory");
-	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, text, &tr->facts.owner, rep) == 1)
+	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, text, &tr->pl.facts.owner, rep) == 1)
 		say(rep, LD_PM_VV, "%zu symbols in %s/perf-%d.map", lines, dir, (int)tr->pid);
 	free(text);
 }

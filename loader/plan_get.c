@@ -32,17 +32,17 @@ static int read_smaps(struct ld_tracer *tr, struct hx_err *e)
 	char path[64];
 	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)tr->pid);
-	int r = hx_read_file(path, 256u << 20, &tr->vmas_text, &len);
+	int r = hx_read_file(path, 256u << 20, &tr->pl.vmas_text, &len);
 	if (r < 0)
 		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
-	if ((r = hx_vmas_parse(tr->vmas_text, len, &tr->vmas)) < 0)
+	if ((r = hx_vmas_parse(tr->pl.vmas_text, len, &tr->pl.vmas)) < 0)
 		return hx_fail(e, r, "parsing %s: %s", path, strerror(-r));
 	return 0;
 }
 
 /* Is there any mapping worth a helper? (maps, not smaps: cheap, and most
  * short commands stop here, costing only the stops.) If not, say why in
- * tr->none_why: the options, or the sizes. */
+ * tr->pl.none_why: the options, or the sizes. */
 static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 {
 	struct hx_vmas maps;
@@ -62,11 +62,11 @@ static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 	hx_vmas_free(&maps);
 	char a[32], b[32];
 	if (r == 0 && !*any && whole)
-		snprintf(tr->none_why, sizeof(tr->none_why), "no executable mapping reaches "
+		snprintf(tr->pl.none_why, sizeof(tr->pl.none_why), "no executable mapping reaches "
 			 "--min-size=%s (the largest with a whole 2 MB page: %s)",
 			 ld_size(tr->o->min_size, a, sizeof(a)), ld_size(whole, b, sizeof(b)));
 	else if (r == 0 && !*any)
-		snprintf(tr->none_why, sizeof(tr->none_why), "no executable mapping holds a whole "
+		snprintf(tr->pl.none_why, sizeof(tr->pl.none_why), "no executable mapping holds a whole "
 			 "2 MB page (the largest: %s)", ld_size(largest, a, sizeof(a)));
 	return r;
 }
@@ -77,46 +77,46 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 	int r = worth_it(tr, &any, e);
 	if (r < 0 || !any)
 		return r; /* nothing large enough: no plan, no helper */
-	ld_facts_gather(tr->pid, &tr->facts);
-	if (tr->facts.threads != 1)
-		return hx_fail(e, -EBUSY, tr->facts.threads
+	ld_facts_gather(tr->pid, &tr->pl.facts);
+	if (tr->pl.facts.threads != 1)
+		return hx_fail(e, -EBUSY, tr->pl.facts.threads
 			       ? "%u threads are running at the entry point; text is never moved "
 				 "under a running thread"
 			       : "cannot tell how many threads run (%u): text is never moved under "
-				 "a running thread", tr->facts.threads);
-	if (tr->facts.vm_sharers > 0)
+				 "a running thread", tr->pl.facts.threads);
+	if (tr->pl.facts.vm_sharers > 0)
 		return hx_fail(e, -EBUSY, "%d other process%s its memory (made with clone(CLONE_VM) "
 			       "before the entry point): text is never moved under a running thread",
-			       tr->facts.vm_sharers, tr->facts.vm_sharers == 1 ? " shares" : "es share");
-	if (tr->facts.vm_sharers < 0)
+			       tr->pl.facts.vm_sharers, tr->pl.facts.vm_sharers == 1 ? " shares" : "es share");
+	if (tr->pl.facts.vm_sharers < 0)
 		return hx_fail(e, -EBUSY, "it has a child process, and whether that one shares its "
 			       "memory cannot be told (no kcmp): text is never moved under a running "
 			       "thread");
 	if ((r = inj_save(&tr->inj, e)) < 0 || (r = read_smaps(tr, e)) < 0)
 		return r;
-	if (tr->facts.seccomp && (r = ld_seccomp_check(tr, e)) < 0)
+	if (tr->pl.facts.seccomp && (r = ld_seccomp_check(tr, e)) < 0)
 		return r;
 	if ((r = ld_facts_mdwe(tr, e)) < 0)
 		return r;
 	if ((r = ld_files_open(tr)) < 0)
 		return hx_fail(e, r, "out of memory");
-	if (tr->o->profile && tr->profile_fd < 0)
+	if (tr->o->profile && tr->pl.profile_fd < 0)
 		ld_profile_open(tr);
-	tr->facts.stack_rlimit = ld_stack_rlimit(tr->pid);
+	tr->pl.facts.stack_rlimit = ld_stack_rlimit(tr->pid);
 	struct hx_request rq;
 	/* no perf map symbols yet: they are read after the program runs on */
 	if ((r = ld_request_build(tr, 0, &rq, e)) < 0)
 		return r;
-	r = ld_helper_run(&rq, tr->files, tr->n_files, &tr->plan, e);
+	r = ld_helper_run(&rq, tr->pl.files, tr->pl.n_files, &tr->pl.plan, e);
 	hx_request_free(&rq);
 	if (r < 0)
 		return r;
-	tr->have_plan = true;
+	tr->pl.have_plan = true;
 	ld_test_plan_corrupt(tr); /* test builds only */
-	struct ld_plan_limits lim = {.hugetlb_free = tr->facts.hugetlb_free,
-				     .stack_rlimit = tr->facts.stack_rlimit,
+	struct ld_plan_limits lim = {.hugetlb_free = tr->pl.facts.hugetlb_free,
+				     .stack_rlimit = tr->pl.facts.stack_rlimit,
 				     .edge_windows = tr->o->align == HX_ALIGN_AGGRESSIVE};
-	r = ld_plan_check(&tr->plan, &tr->vmas, tr->pid, &lim, e);
-	tr->t_plan_ns = hx_now_ns();
+	r = ld_plan_check(&tr->pl.plan, &tr->pl.vmas, tr->pid, &lim, e);
+	tr->t.plan_ns = hx_now_ns();
 	return r;
 }

@@ -16,27 +16,27 @@ void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o)
 {
 	memset(tr, 0, sizeof(*tr));
 	tr->pid = pid;
-	tr->profile_fd = -1;
+	tr->pl.profile_fd = -1;
 	tr->o = o;
 	inj_init(&tr->inj, pid, &hx_sysops_real);
-	hx_plan_init(&tr->plan, pid);
+	hx_plan_init(&tr->pl.plan, pid);
 }
 
 void ld_tracer_free(struct ld_tracer *tr)
 {
-	for (size_t i = 0; i < tr->n_files; i++)
-		close(tr->files[i].fd);
-	if (tr->profile_fd >= 0)
-		close(tr->profile_fd);
-	free(tr->files);
-	free(tr->settle.copy);
-	hx_vmas_free(&tr->vmas);
-	free(tr->vmas_text);
-	hx_plan_free(&tr->plan);
-	ld_filters_free(&tr->filters);
-	free(tr->groups);
-	free(tr->step_ns);
-	free(tr->regions);
+	for (size_t i = 0; i < tr->pl.n_files; i++)
+		close(tr->pl.files[i].fd);
+	if (tr->pl.profile_fd >= 0)
+		close(tr->pl.profile_fd);
+	free(tr->pl.files);
+	free(tr->stop.settle.copy);
+	hx_vmas_free(&tr->pl.vmas);
+	free(tr->pl.vmas_text);
+	hx_plan_free(&tr->pl.plan);
+	ld_filters_free(&tr->pl.filters);
+	free(tr->out.groups);
+	free(tr->out.step_ns);
+	free(tr->out.regions);
 	inj_close(&tr->inj);
 	memset(tr, 0, sizeof(*tr));
 }
@@ -54,7 +54,7 @@ int ld_release(struct ld_tracer *tr, struct hx_err *e)
 int ld_exit_target(struct ld_tracer *tr, int status, struct hx_err *e)
 {
 	struct hx_vmas maps = {0};
-	const struct hx_vmas *m = &tr->vmas;
+	const struct hx_vmas *m = &tr->pl.vmas;
 	if (m->n == 0) {
 		int r = hx_vmas_read(tr->pid, false, &maps, e);
 		if (r < 0)

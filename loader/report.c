@@ -127,11 +127,11 @@ void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p)
 void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned)
 {
 	*huge = *planned = 0;
-	for (size_t i = 0; i < tr->n_regions; i++) {
-		*huge += tr->regions[i].huge_bytes;
-		*planned += tr->regions[i].len;
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		*huge += tr->out.regions[i].huge_bytes;
+		*planned += tr->out.regions[i].len;
 	}
-	*planned += tr->plan.left_bytes; /* qualified, no way to huge pages */
+	*planned += tr->pl.plan.left_bytes; /* qualified, no way to huge pages */
 }
 
 /* "thp 16 MB, file 4 MB" */
@@ -141,9 +141,9 @@ static void by_backing(const struct ld_tracer *tr, char *buf, size_t size)
 	buf[0] = '\0';
 	for (uint32_t b = HX_BACK_FILE; b < HX_BACK_COUNT; b++) {
 		uint64_t sum = 0;
-		for (size_t i = 0; i < tr->n_regions; i++)
-			if (tr->regions[i].backing == b)
-				sum += tr->regions[i].huge_bytes;
+		for (size_t i = 0; i < tr->out.n_regions; i++)
+			if (tr->out.regions[i].backing == b)
+				sum += tr->out.regions[i].huge_bytes;
 		if (!sum || w >= size)
 			continue;
 		char sz[32];
@@ -154,13 +154,13 @@ static void by_backing(const struct ld_tracer *tr, char *buf, size_t size)
 
 const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 {
-	for (size_t i = 0; i < tr->n_regions; i++) {
-		const struct ld_region_result *r = &tr->regions[i];
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
 		if (r->backing != HX_BACK_NONE && r->huge_bytes < r->len) {
 			/* THP windows that would not collapse stay small */
 			char path[300], a[32], b[32];
 			snprintf(buf, size, "%s: only %s of %s on 2 MB pages (%s)",
-				 ld_printable(hx_plan_str(&tr->plan, r->path_str), path, sizeof(path)),
+				 ld_printable(hx_plan_str(&tr->pl.plan, r->path_str), path, sizeof(path)),
 				 ld_size(r->huge_bytes, a, sizeof(a)), ld_size(r->len, b, sizeof(b)),
 				 hx_backing_name(r->backing));
 			return buf;
@@ -168,22 +168,22 @@ const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 		if (r->backing != HX_BACK_NONE)
 			continue;
 		snprintf(buf, size, "a region stayed on 4 KB pages");
-		for (uint32_t g = 0; g < tr->plan.n_groups; g++)
-			if (tr->plan.groups[g].addr == tr->regions[i].addr &&
-			    tr->groups[g].state == LD_G_FAILED) {
+		for (uint32_t g = 0; g < tr->pl.plan.n_groups; g++)
+			if (tr->pl.plan.groups[g].addr == tr->out.regions[i].addr &&
+			    tr->out.groups[g].state == LD_G_FAILED) {
 				char path[300];
 				snprintf(buf, size, "%s: %s: %s",
-					 ld_printable(hx_plan_str(&tr->plan, tr->regions[i].path_str),
+					 ld_printable(hx_plan_str(&tr->pl.plan, tr->out.regions[i].path_str),
 						      path, sizeof(path)),
-					 hx_backing_name(tr->plan.groups[g].backing), tr->groups[g].why.msg);
+					 hx_backing_name(tr->pl.plan.groups[g].backing), tr->out.groups[g].why.msg);
 			}
 		return buf;
 	}
-	if (tr->plan.left_bytes) {
+	if (tr->pl.plan.left_bytes) {
 		char sz[32];
 		snprintf(buf, size, "%s of the text got no 2 MB pages: %s",
-			 ld_size(tr->plan.left_bytes, sz, sizeof(sz)),
-			 tr->plan.reason_str != HX_NO_STR ? hx_plan_str(&tr->plan, tr->plan.reason_str)
+			 ld_size(tr->pl.plan.left_bytes, sz, sizeof(sz)),
+			 tr->pl.plan.reason_str != HX_NO_STR ? hx_plan_str(&tr->pl.plan, tr->pl.plan.reason_str)
 							  : "no way to huge pages");
 		return buf;
 	}
@@ -193,8 +193,8 @@ const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 double ld_profile_share(const struct ld_tracer *tr)
 {
 	double share = 0;
-	for (size_t i = 0; i < tr->n_regions; i++) {
-		const struct ld_region_result *r = &tr->regions[i];
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
 		share += (double)r->heat / HX_HEAT_ALL * ((double)r->huge_bytes / (double)r->len);
 	}
 	return share;
@@ -206,16 +206,16 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 	uint64_t huge, planned;
 	ld_totals(tr, &huge, &planned);
 	by_backing(tr, how, sizeof(how));
-	double ms = (double)(tr->t_done_ns - tr->t_entry_ns) / 1e6;
+	double ms = (double)(tr->t.done_ns - tr->t.entry_ns) / 1e6;
 	uint64_t edges = 0;
-	for (size_t i = 0; i < tr->n_regions; i++)
-		edges += tr->regions[i].edge ? tr->regions[i].huge_bytes : 0;
+	for (size_t i = 0; i < tr->out.n_regions; i++)
+		edges += tr->out.regions[i].edge ? tr->out.regions[i].huge_bytes : 0;
 	char more[192] = "", sz3[32];
 	if (edges)
 		snprintf(more, sizeof(more), ", %s more from --align=aggressive",
 			 ld_size(edges, sz3, sizeof(sz3)));
 	/* --profile, when it was used: how much of it runs on 2 MB pages now */
-	if (tr->profile_fd >= 0 && tr->plan.warn_str == HX_NO_STR) {
+	if (tr->pl.profile_fd >= 0 && tr->pl.plan.warn_str == HX_NO_STR) {
 		size_t w = strlen(more);
 		snprintf(more + w, sizeof(more) - w, ", %.1f%% of the profile's samples",
 			 ld_profile_share(tr) * 100.0);
@@ -223,42 +223,42 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s%s, %zu region%s, "
 		"%lu syscalls, %.1f ms\n", ld_printable(name, nm, sizeof(nm)),
 		ld_size(huge, sz1, sizeof(sz1)), ld_size(planned, sz2, sizeof(sz2)),
-		how[0] ? " (" : "", how, how[0] ? ")" : "", more, tr->n_regions,
-		tr->n_regions == 1 ? "" : "s", tr->inj.n_syscalls, ms);
+		how[0] ? " (" : "", how, how[0] ? ")" : "", more, tr->out.n_regions,
+		tr->out.n_regions == 1 ? "" : "s", tr->inj.n_syscalls, ms);
 }
 
 void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr)
 {
 	char nm[256], path[512], sz1[32], sz2[32];
 	ld_printable(name, nm, sizeof(nm));
-	for (size_t i = 0; i < tr->n_regions; i++) {
-		const struct ld_region_result *r = &tr->regions[i];
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
 		fprintf(out, "hugexec: %s: %s %#llx %s: %s on 2 MB pages (%s)\n", nm,
-			ld_printable(hx_plan_str(&tr->plan, r->path_str), path, sizeof(path)),
+			ld_printable(hx_plan_str(&tr->pl.plan, r->path_str), path, sizeof(path)),
 			(unsigned long long)r->addr, ld_size(r->len, sz1, sizeof(sz1)),
 			ld_size(r->huge_bytes, sz2, sizeof(sz2)), hx_backing_name(r->backing));
 	}
-	double plan_ms = (double)(tr->t_plan_ns - tr->t_entry_ns) / 1e6;
+	double plan_ms = (double)(tr->t.plan_ns - tr->t.entry_ns) / 1e6;
 	fprintf(out, "hugexec: %s: time: %.1f ms to plan and validate", nm, plan_ms);
-	for (uint32_t g = 0; g < tr->plan.n_groups && tr->groups && tr->step_ns; g++) {
-		if (tr->groups[g].state == LD_G_NOT_RUN)
+	for (uint32_t g = 0; g < tr->pl.plan.n_groups && tr->out.groups && tr->out.step_ns; g++) {
+		if (tr->out.groups[g].state == LD_G_NOT_RUN)
 			continue;
-		const struct hx_plan_group *pg = &tr->plan.groups[g];
+		const struct hx_plan_group *pg = &tr->pl.plan.groups[g];
 		uint64_t sum = 0;
 		for (uint32_t k = 0; k < pg->n_steps; k++)
-			sum += tr->step_ns[pg->first_step + k];
+			sum += tr->out.step_ns[pg->first_step + k];
 		fprintf(out, "; group %u %.1f ms (", g, (double)sum / 1e6);
 		for (uint32_t k = 0; k < pg->n_steps; k++) /* the steps that cost something */
-			if (tr->step_ns[pg->first_step + k] >= 500000)
+			if (tr->out.step_ns[pg->first_step + k] >= 500000)
 				fprintf(out, "%s%s %.1f", k ? " " : "",
-					hx_op_name(tr->plan.steps[pg->first_step + k].op),
-					(double)tr->step_ns[pg->first_step + k] / 1e6);
+					hx_op_name(tr->pl.plan.steps[pg->first_step + k].op),
+					(double)tr->out.step_ns[pg->first_step + k] / 1e6);
 		fputc(')', out);
 	}
 	fputc('\n', out);
-	for (uint32_t g = 0; g < tr->plan.n_groups && tr->groups; g++)
-		if (tr->groups[g].state == LD_G_FAILED)
+	for (uint32_t g = 0; g < tr->pl.plan.n_groups && tr->out.groups; g++)
+		if (tr->out.groups[g].state == LD_G_FAILED)
 			fprintf(out, "hugexec: %s: group %u (%s) rolled back at step %d: %s\n", nm, g,
-				hx_backing_name(tr->plan.groups[g].backing), tr->groups[g].failed_step,
-				tr->groups[g].why.msg);
+				hx_backing_name(tr->pl.plan.groups[g].backing), tr->out.groups[g].failed_step,
+				tr->out.groups[g].why.msg);
 }

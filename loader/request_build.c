@@ -27,31 +27,31 @@ int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_reque
 	memset(rq, 0, sizeof(*rq));
 	rq->h.pid = tr->pid;
 	rq->h.backing_mode = o->backing;
-	rq->h.entry = tr->entry;
-	rq->h.interp_base = tr->interp_base;
+	rq->h.entry = tr->stop.entry;
+	rq->h.interp_base = tr->stop.interp_base;
 	rq->h.min_size = o->min_size;
-	rq->h.hugetlb_free = tr->facts.hugetlb_free;
+	rq->h.hugetlb_free = tr->pl.facts.hugetlb_free;
 	rq->h.align = o->align;
-	rq->h.target_flags = tr->facts.target_flags;
-	rq->h.thp_mode = tr->facts.thp_mode;
-	rq->h.options = HX_REQ_LIBRARIES | extra | (tr->debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
-	rq->h.n_files = (uint32_t)tr->n_files;
-	rq->files = calloc(tr->n_files ? tr->n_files : 1, sizeof(*rq->files));
-	rq->maps = strdup(tr->vmas_text ? tr->vmas_text : "");
+	rq->h.target_flags = tr->pl.facts.target_flags;
+	rq->h.thp_mode = tr->pl.facts.thp_mode;
+	rq->h.options = HX_REQ_LIBRARIES | extra | (tr->test.debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
+	rq->h.n_files = (uint32_t)tr->pl.n_files;
+	rq->files = calloc(tr->pl.n_files ? tr->pl.n_files : 1, sizeof(*rq->files));
+	rq->maps = strdup(tr->pl.vmas_text ? tr->pl.vmas_text : "");
 	rq->only = strdup(o->only ? o->only : "");
 	rq->exclude = strdup(o->exclude ? o->exclude : "");
-	rq->h.stack_rlimit = tr->facts.stack_rlimit;
+	rq->h.stack_rlimit = tr->pl.facts.stack_rlimit;
 	/* the perf map run asks for the same plan (its groups are matched to
 	 * the regions), so with the same profile: it decides the windows */
-	bool prof = tr->profile_fd >= 0 && lseek(tr->profile_fd, 0, SEEK_SET) == 0;
-	rq->h.profile_fd = prof ? tr->profile_fd : -1;
+	bool prof = tr->pl.profile_fd >= 0 && lseek(tr->pl.profile_fd, 0, SEEK_SET) == 0;
+	rq->h.profile_fd = prof ? tr->pl.profile_fd : -1;
 	rq->profile_name = strdup(prof ? o->profile : "");
 	if (!rq->files || !rq->maps || !rq->only || !rq->exclude || !rq->profile_name) {
 		hx_request_free(rq);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < tr->n_files; i++)
-		rq->files[i] = (struct hx_req_file){tr->files[i].dev_major, tr->files[i].dev_minor,
-						    tr->files[i].inode, tr->files[i].fd, 0};
+	for (size_t i = 0; i < tr->pl.n_files; i++)
+		rq->files[i] = (struct hx_req_file){tr->pl.files[i].dev_major, tr->pl.files[i].dev_minor,
+						    tr->pl.files[i].inode, tr->pl.files[i].fd, 0};
 	return 0;
 }

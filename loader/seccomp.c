@@ -16,8 +16,8 @@
 static bool permit(void *ctx, long nr, const uint64_t args[6], uint64_t pc)
 {
 	const struct ld_tracer *tr = ctx;
-	return tr->probed ? ld_probe_permits(tr->probe_bits, nr, args)
-			  : ld_filters_allow(&tr->filters, nr, args, pc);
+	return tr->pl.probed ? ld_probe_permits(tr->pl.probe_bits, nr, args)
+			  : ld_filters_allow(&tr->pl.filters, nr, args, pc);
 }
 
 static bool allowed(struct ld_tracer *tr, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -43,21 +43,21 @@ static long own_filters(void)
 int ld_seccomp_check(struct ld_tracer *tr, struct hx_err *e)
 {
 	long mine = own_filters();
-	if (mine > 0 && mine == tr->facts.seccomp_filters) {
-		tr->probe_bits = ld_probe_all();
-		tr->probed = true;
+	if (mine > 0 && mine == tr->pl.facts.seccomp_filters) {
+		tr->pl.probe_bits = ld_probe_all();
+		tr->pl.probed = true;
 		/* our own reads and writes of its memory are calls too */
-		tr->inj.no_vm = !(tr->probe_bits & LD_P_SELF_COPY) || !(tr->probe_bits & LD_P_VM_WRITE);
-		if (tr->inj.no_vm && !(tr->probe_bits & LD_P_PROCMEM))
+		tr->inj.no_vm = !(tr->pl.probe_bits & LD_P_SELF_COPY) || !(tr->pl.probe_bits & LD_P_VM_WRITE);
+		if (tr->inj.no_vm && !(tr->pl.probe_bits & LD_P_PROCMEM))
 			return hx_fail(e, -EPERM, "the seccomp filter forbids every way to read the "
 				       "program's memory");
 	} else if (mine == 0) {
-		if (ld_filters_read(tr->pid, &tr->filters, e) < 0)
+		if (ld_filters_read(tr->pid, &tr->pl.filters, e) < 0)
 			return hx_wrap(e, "the program runs under seccomp");
 	} else {
 		return hx_fail(e, -EPERM, "the program added seccomp filters of its own (%ld, "
 			       "hugexec runs under %ld); cannot tell what they allow",
-			       tr->facts.seccomp_filters, mine);
+			       tr->pl.facts.seccomp_filters, mine);
 	}
 	const uint64_t a = 0x7f0000000000, l = HX_HUGE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
 	const uint64_t rw = PROT_READ | PROT_WRITE, rx = PROT_READ | PROT_EXEC;
@@ -78,11 +78,11 @@ int ld_seccomp_check(struct ld_tracer *tr, struct hx_err *e)
 	if (!rw_path && !rx_path)
 		return hx_fail(e, -EPERM, "the program's seccomp filter forbids building new text");
 	if (!mprot)
-		tr->facts.target_flags |= HX_TGT_NO_MPROTECT_EXEC;
+		tr->pl.facts.target_flags |= HX_TGT_NO_MPROTECT_EXEC;
 	if (!self_copy)
-		tr->facts.target_flags |= HX_TGT_NO_SELF_COPY;
+		tr->pl.facts.target_flags |= HX_TGT_NO_SELF_COPY;
 	if (!file_read)
-		tr->facts.target_flags |= HX_TGT_NO_FILE_READ;
+		tr->pl.facts.target_flags |= HX_TGT_NO_FILE_READ;
 	tr->inj.permit = permit;
 	tr->inj.permit_ctx = tr;
 	return 0;

@@ -11,7 +11,7 @@
 
 #include "tracer.h"
 
-/* 0, with HX_TGT_* limits noted in tr->facts.target_flags and tr->inj's
+/* 0, with HX_TGT_* limits noted in tr->pl.facts.target_flags and tr->inj's
  * permit hook set; -EPERM (e says why) when no way is open. */
 int ld_seccomp_check(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 

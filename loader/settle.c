@@ -51,13 +51,13 @@ static bool page_is_files(pid_t pid, uint64_t addr)
 
 void ld_settle_forget(struct ld_tracer *tr)
 {
-	free(tr->settle.copy);
-	memset(&tr->settle, 0, sizeof(tr->settle));
+	free(tr->stop.settle.copy);
+	memset(&tr->stop.settle, 0, sizeof(tr->stop.settle));
 }
 
 int ld_settle_before(struct ld_tracer *tr, struct hx_err *e)
 {
-	struct ld_settle *s = &tr->settle;
+	struct ld_settle *s = &tr->stop.settle;
 	char path[64], *text;
 	ld_settle_forget(tr);
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tr->pid);
@@ -74,7 +74,7 @@ int ld_settle_before(struct ld_tracer *tr, struct hx_err *e)
 
 int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e)
 {
-	struct ld_settle *s = &tr->settle;
+	struct ld_settle *s = &tr->stop.settle;
 	s->sig = sig;
 	if ((s->ignored & SIG_BIT(sig)) && s->seccomp)
 		return hx_fail(e, -EPERM, "%s is ignored and the program runs under seccomp: "
@@ -85,8 +85,8 @@ int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e)
 
 void ld_settle_keep_page(struct ld_tracer *tr)
 {
-	struct ld_settle *s = &tr->settle;
-	s->page = tr->entry & ~(uint64_t)(HX_PAGE - 1);
+	struct ld_settle *s = &tr->stop.settle;
+	s->page = tr->stop.entry & ~(uint64_t)(HX_PAGE - 1);
 	if (page_is_files(tr->pid, s->page) && (s->copy = malloc(HX_PAGE)) != NULL &&
 	    inj_peek(&tr->inj, s->page, s->copy, HX_PAGE) < 0) {
 		free(s->copy);
@@ -98,8 +98,8 @@ void ld_settle_keep_page(struct ld_tracer *tr)
 static bool page_unchanged(struct ld_tracer *tr)
 {
 	uint8_t *now = malloc(HX_PAGE);
-	bool same = now && inj_peek(&tr->inj, tr->settle.page, now, HX_PAGE) == 0 &&
-		    memcmp(now, tr->settle.copy, HX_PAGE) == 0;
+	bool same = now && inj_peek(&tr->inj, tr->stop.settle.page, now, HX_PAGE) == 0 &&
+		    memcmp(now, tr->stop.settle.copy, HX_PAGE) == 0;
 	free(now);
 	return same;
 }
@@ -117,7 +117,7 @@ static int ignore_again(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
 		r = inj_poke(&tr->inj, at, act, sizeof(act));
 	if (r < 0)
 		return hx_fail(e, r, "writing to the program's stack: %s", strerror(-r));
-	const uint64_t a[6] = {(uint64_t)tr->settle.sig, at, 0, sizeof(uint64_t), 0, 0};
+	const uint64_t a[6] = {(uint64_t)tr->stop.settle.sig, at, 0, sizeof(uint64_t), 0, 0};
 	r = inj_syscall(&tr->inj, SYS_rt_sigaction, a, ret, e);
 	int r2 = inj_poke(&tr->inj, at, saved, sizeof(saved));
 	if (r == 0 && r2 < 0)
@@ -129,9 +129,9 @@ static int ignore_again(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
  * reading the maps (this runs at every launch): the vDSO's first pages. */
 static int vdso_syscall(struct ld_tracer *tr)
 {
-	if (!tr->vdso)
+	if (!tr->stop.vdso)
 		return -ENOENT;
-	struct hx_vma v = {.start = tr->vdso, .end = tr->vdso + HX_PAGE, .kind = HX_VMA_VDSO};
+	struct hx_vma v = {.start = tr->stop.vdso, .end = tr->stop.vdso + HX_PAGE, .kind = HX_VMA_VDSO};
 	struct hx_vmas m = {.v = &v, .n = 1};
 	for (int page = 0; page < 2; page++, v.start += HX_PAGE, v.end += HX_PAGE)
 		if (inj_use_vdso(&tr->inj, &m) == 0)
@@ -141,7 +141,7 @@ static int vdso_syscall(struct ld_tracer *tr)
 
 static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 {
-	struct ld_settle *s = &tr->settle;
+	struct ld_settle *s = &tr->stop.settle;
 	int64_t ret = 0;
 	int r = vdso_syscall(tr);
 	if (r < 0)
@@ -178,7 +178,7 @@ static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 
 int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 {
-	struct ld_settle *s = &tr->settle;
+	struct ld_settle *s = &tr->stop.settle;
 	int r;
 	if (!s->noted || !s->sig)
 		return 0; /* no breakpoint: the program started at its entry */

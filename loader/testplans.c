@@ -12,16 +12,16 @@
 void ld_test_plan_corrupt(struct ld_tracer *tr)
 {
 	const char *kind = getenv("HUGEXEC_TEST_EVIL_PLAN");
-	struct hx_plan *p = &tr->plan;
+	struct hx_plan *p = &tr->pl.plan;
 	if (!kind || p->n_groups == 0)
 		return;
 	for (uint32_t i = 0; i < p->n_steps; i++) {
 		struct hx_plan_step *s = &p->steps[i];
 		if (strcmp(kind, "munmap-stack") == 0 && s->op == HX_OP_MUNMAP) {
-			for (size_t k = 0; k < tr->vmas.n; k++)
-				if (tr->vmas.v[k].kind == HX_VMA_STACK) {
-					s->a[0] = tr->vmas.v[k].start;
-					s->a[1] = tr->vmas.v[k].end - tr->vmas.v[k].start;
+			for (size_t k = 0; k < tr->pl.vmas.n; k++)
+				if (tr->pl.vmas.v[k].kind == HX_VMA_STACK) {
+					s->a[0] = tr->pl.vmas.v[k].start;
+					s->a[1] = tr->pl.vmas.v[k].end - tr->pl.vmas.v[k].start;
 				}
 		}
 		if (strcmp(kind, "mprotect-rwx") == 0 && s->op == HX_OP_MPROTECT)
@@ -42,9 +42,9 @@ void ld_test_plan_corrupt(struct ld_tracer *tr)
 		for (uint32_t i = 0; i < p->n_groups; i++) {
 			struct hx_plan_group *g = &p->groups[i];
 			uint64_t top = 0;
-			for (size_t k = 0; k < tr->vmas.n; k++)
-				if (tr->vmas.v[k].kind == HX_VMA_STACK)
-					top = tr->vmas.v[k].start;
+			for (size_t k = 0; k < tr->pl.vmas.n; k++)
+				if (tr->pl.vmas.v[k].kind == HX_VMA_STACK)
+					top = tr->pl.vmas.v[k].start;
 			uint64_t ns = ((top - g->len) & ~((2ull << 20) - 1)) - (2ull << 20);
 			for (uint32_t k = 0; g->staging && k < g->n_steps; k++) {
 				uint64_t *a0 = &p->steps[g->first_step + k].a[0];

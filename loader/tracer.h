@@ -101,10 +101,8 @@ struct ld_settle {
 	char note[160];          /* what stayed changed, for -vv ("" nothing) */
 };
 
-struct ld_tracer {
-	pid_t pid;
-	const struct ld_opts *o;
-	struct inj_target inj;
+/* The entry stop (entry.c, settle.c). */
+struct ld_stop {
 	uint64_t entry, interp_base;
 	uint64_t vdso;              /* AT_SYSINFO_EHDR, 0 if none */
 	enum ld_bp bp;
@@ -112,7 +110,10 @@ struct ld_tracer {
 	uint64_t bp_slot;           /* LD_BP_FAULT: where AT_ENTRY's value sits on the stack */
 	enum ld_bp stopped_by;      /* how the last entry stop was made */
 	struct ld_settle settle;
-	uint64_t t_entry_ns, t_done_ns;
+};
+
+/* What planning gathers (plan_get.c, facts.c, files.c, seccomp.c). */
+struct ld_planning {
 	struct hx_vmas vmas;        /* smaps at the entry stop */
 	char *vmas_text;            /* the same, as read (for the helper) */
 	struct ld_facts facts;
@@ -123,23 +124,47 @@ struct ld_tracer {
 	struct hx_plan plan;
 	bool have_plan;
 	char none_why[200];              /* no plan: why no mapping qualified */
-	unsigned followed;               /* execs followed from a wrapper (follow.c) */
 	struct ld_filters filters;       /* the target's seccomp filters, when readable */
 	uint32_t probe_bits;             /* else what probing showed (probe.h) */
 	bool probed;
+};
+
+/* What running the plan did (apply.c, verify.c; report.c tells it). */
+struct ld_outcome {
 	struct ld_group_result *groups;  /* one per plan group */
 	uint64_t *step_ns;               /* how long each plan step took (-vv) */
-	uint64_t t_plan_ns;              /* entry stop to plan validated */
 	struct ld_region_result *regions;
 	size_t n_regions;
 	bool rolled_back_any;
 	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
-	unsigned long fail_syscall;      /* test builds: HUGEXEC_TEST_FAIL_SYSCALL */
-	unsigned long fail_count;
 	uint64_t aside_addr, aside_len;  /* old text that could not be unmapped (it stays) */
-	bool debug_escape;               /* test builds: HUGEXEC_TEST_HELPER_ESCAPE */
+};
+
+struct ld_times {
+	uint64_t entry_ns;               /* at the entry stop */
+	uint64_t plan_ns;                /* plan validated */
+	uint64_t done_ns;                /* plan run */
+};
+
+/* Test builds only (main.c's test_hooks reads HUGEXEC_TEST_*). */
+struct ld_test_switches {
+	unsigned long fail_syscall;      /* HUGEXEC_TEST_FAIL_SYSCALL=K[,N] */
+	unsigned long fail_count;
+	bool debug_escape;               /* HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */
-	enum ld_bp force_stop;           /* test builds: HUGEXEC_TEST_ENTRY_STOP */
+	enum ld_bp force_stop;           /* HUGEXEC_TEST_ENTRY_STOP */
+};
+
+struct ld_tracer {
+	pid_t pid;
+	const struct ld_opts *o;
+	struct inj_target inj;
+	unsigned followed;               /* execs followed from a wrapper (follow.c) */
+	struct ld_stop stop;
+	struct ld_planning pl;
+	struct ld_outcome out;
+	struct ld_times t;
+	struct ld_test_switches test;
 };
 
 void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o);

@@ -82,12 +82,12 @@ int ld_verify_bytes(struct inj_target *t, uint64_t a, uint64_t b, uint64_t len, 
 /* The group of gi's chain that succeeded, or -1. */
 static int chain_winner(const struct ld_tracer *tr, uint32_t root)
 {
-	const struct hx_plan *p = &tr->plan;
+	const struct hx_plan *p = &tr->pl.plan;
 	int cur = (int)root;
 	for (uint32_t i = root; i < p->n_groups; i++) {
 		if (i != root && p->groups[i].alt_of != cur)
 			continue;
-		if (tr->groups[i].state == LD_G_OK)
+		if (tr->out.groups[i].state == LD_G_OK)
 			return (int)i;
 		cur = (int)i;
 	}
@@ -96,22 +96,22 @@ static int chain_winner(const struct ld_tracer *tr, uint32_t root)
 
 int ld_collect_results(struct ld_tracer *tr, struct hx_err *e)
 {
-	const struct hx_plan *p = &tr->plan;
+	const struct hx_plan *p = &tr->pl.plan;
 	struct hx_vmas m;
 	int r = hx_vmas_read(tr->pid, true, &m, e);
 	if (r < 0)
 		return r;
-	tr->regions = calloc(p->n_groups ? p->n_groups : 1, sizeof(*tr->regions));
-	if (!tr->regions) {
+	tr->out.regions = calloc(p->n_groups ? p->n_groups : 1, sizeof(*tr->out.regions));
+	if (!tr->out.regions) {
 		hx_vmas_free(&m);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
-	tr->n_regions = 0;
+	tr->out.n_regions = 0;
 	for (uint32_t i = 0; i < p->n_groups; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
 		if (g->alt_of >= 0)
 			continue;
-		struct ld_region_result *rr = &tr->regions[tr->n_regions++];
+		struct ld_region_result *rr = &tr->out.regions[tr->out.n_regions++];
 		int w = chain_winner(tr, i);
 		rr->addr = g->addr;
 		rr->len = g->len;

@@ -28,7 +28,7 @@ uint64_t ld_huge_bytes_in(const struct hx_vmas *m, uint64_t addr, uint64_t len);
 int ld_verify_bytes(struct inj_target *t, uint64_t a, uint64_t b, uint64_t len, bool full,
 		    struct hx_err *e);
 
-/* Fill tr->regions from a fresh smaps and the group results. */
+/* Fill tr->out.regions from a fresh smaps and the group results. */
 int ld_collect_results(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 
 #endif

@@ -23,23 +23,23 @@ static void test_first_failure_partial(void **state)
 	(void)state;
 	struct ld_tracer tr;
 	memset(&tr, 0, sizeof(tr));
-	hx_plan_init(&tr.plan, 1);
+	hx_plan_init(&tr.pl.plan, 1);
 	uint32_t path;
-	assert_int_equal(hx_plan_add_string(&tr.plan, "/usr/sbin/x", &path), 0);
+	assert_int_equal(hx_plan_add_string(&tr.pl.plan, "/usr/sbin/x", &path), 0);
 	struct ld_region_result r[2] = {
 		{.addr = 0x200000, .len = 8u << 20, .backing = HX_BACK_FILE, .huge_bytes = 8u << 20,
 		 .path_str = path},
 		{.addr = 0x1000000, .len = 8u << 20, .backing = HX_BACK_THP, .huge_bytes = 6u << 20,
 		 .path_str = path},
 	};
-	tr.regions = r;
-	tr.n_regions = 1;
+	tr.out.regions = r;
+	tr.out.n_regions = 1;
 	char buf[200];
 	assert_null(ld_first_failure(&tr, buf, sizeof(buf)));
-	tr.n_regions = 2;
+	tr.out.n_regions = 2;
 	assert_string_equal(ld_first_failure(&tr, buf, sizeof(buf)),
 			    "/usr/sbin/x: only 6 MB of 8 MB on 2 MB pages (thp)");
-	hx_plan_free(&tr.plan);
+	hx_plan_free(&tr.pl.plan);
 }
 
 /* Text that qualified but got no group (a hugetlb pool too small under
@@ -49,19 +49,19 @@ static void test_first_failure_left_out(void **state)
 	(void)state;
 	struct ld_tracer tr;
 	memset(&tr, 0, sizeof(tr));
-	hx_plan_init(&tr.plan, 1);
-	assert_int_equal(hx_plan_add_string(&tr.plan, "--backing=hugetlb needs 15 free hugetlb "
-					     "pages, 5 are free", &tr.plan.reason_str), 0);
+	hx_plan_init(&tr.pl.plan, 1);
+	assert_int_equal(hx_plan_add_string(&tr.pl.plan, "--backing=hugetlb needs 15 free hugetlb "
+					     "pages, 5 are free", &tr.pl.plan.reason_str), 0);
 	char buf[200];
 	assert_null(ld_first_failure(&tr, buf, sizeof(buf)));
-	tr.plan.left_bytes = 20u << 20;
+	tr.pl.plan.left_bytes = 20u << 20;
 	assert_string_equal(ld_first_failure(&tr, buf, sizeof(buf)),
 			    "20 MB of the text got no 2 MB pages: --backing=hugetlb needs 15 free "
 			    "hugetlb pages, 5 are free");
 	uint64_t huge, planned;
 	ld_totals(&tr, &huge, &planned);
 	assert_int_equal(planned, 20u << 20); /* counted against all of it */
-	hx_plan_free(&tr.plan);
+	hx_plan_free(&tr.pl.plan);
 }
 
 static void test_report_formatting(void **state)

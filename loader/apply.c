@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "tracer.h"
+#include "apply.h"
 #include "verify.h"
 #include "../common/kernel.h"
 

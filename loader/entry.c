@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include "settle.h"
+#include "entry.h"
 #include "tracer.h"
 #include "../inject/stopclass.h"
 

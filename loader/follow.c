@@ -24,6 +24,8 @@
  */
 #define _GNU_SOURCE
 #include "resolve.h"
+#include "entry.h"
+#include "follow.h"
 #include "tracer.h"
 
 #include <errno.h>

@@ -12,6 +12,11 @@
  */
 #define _GNU_SOURCE
 #include "../record/profile_cli.h"
+#include "apply.h"
+#include "entry.h"
+#include "follow.h"
+#include "plan_get.h"
+#include "release.h"
 #include "../record/record.h"
 #include "../common/cli.h"
 #include "facts.h"

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "facts.h"
+#include "plan_get.h"
 #include "files.h"
 #include "helperproc.h"
 #include "report.h"

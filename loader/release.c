@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "tracer.h"
+#include "release.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "settle.h"
+#include "entry.h"
 
 #include <errno.h>
 #include <fcntl.h>

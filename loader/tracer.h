@@ -13,6 +13,9 @@
  *   ld_exit_target()       --strict: make the target exit with a status
  * Each phase leaves the target stopped on failure, so the caller chooses
  * between letting it go (fail open) and --strict. Only main.c prints.
+ * This header holds the state the phases share; each phase's functions are
+ * declared in its own header (entry.h, follow.h, plan_get.h, apply.h,
+ * release.h).
  * Must never: detach with a breakpoint armed or registers borrowed.
  */
 #ifndef LD_TRACER_H
@@ -170,49 +173,7 @@ struct ld_tracer {
 void ld_tracer_init(struct ld_tracer *tr, pid_t pid, const struct ld_opts *o);
 void ld_tracer_free(struct ld_tracer *tr);
 
-/* entry.c */
-int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
-/* ptrace on the target: 0 or -errno. */
-int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data);
-/* Let a stop that is not ours go on as if we were not there, resuming
- * with how (PTRACE_CONT, or PTRACE_SYSCALL to stop at the next call). */
-int ld_pass_through(struct ld_tracer *tr, const struct inj_stop *s, int how) HX_WUR;
-int ld_entry_run(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
-/* How the last entry stop was made, for -vv. */
-const char *ld_entry_how(const struct ld_tracer *tr);
-/* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
-int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
-
 /* The exit status --strict gives a program that must not run. */
 #define LD_EXIT_STRICT 125
-
-/* follow.c: at the entry stop of a program with nothing to remap, wait
- * (at most ms, see ld_follow_ms) for it to exec another. Returns 0 at the new
- * image's exec stop; -ESRCH if the program ended (or exec'd from a thread
- * we do not trace); -EAGAIN if it could not be followed and is still
- * stopped where it was; -ETIMEDOUT when time ran out: it runs on, still
- * attached, and the tracer must exit without touching it again (the
- * kernel then detaches it without waking it); -EPERM at the entry of an
- * exec that must run untraced, -ECANCELED when --strict turned that exec
- * into exit_group(125): both still stopped there, for the caller to say
- * why and then ld_follow_let_go() (said after, a line could come after the
- * program's exit was reported to its parent); other errors after it was
- * let go or with ptrace failing (the tracer then exits too). */
-int ld_follow_exec(struct ld_tracer *tr, uint32_t ms, struct hx_err *e) HX_WUR;
-/* Detach at the exec ld_follow_exec() stopped before (-EPERM, -ECANCELED). */
-int ld_follow_let_go(struct ld_tracer *tr);
-/* How long ld_follow_exec waits, in ms: --follow-exec, or its default. */
-uint32_t ld_follow_ms(const struct ld_opts *o);
-
-/* plan_get.c: also saves the target's state (inj_save) once it is clear
- * that there is work to do. */
-int ld_plan_get(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
-
-/* apply.c */
-int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
-
-/* release.c */
-int ld_release(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
-int ld_exit_target(struct ld_tracer *tr, int status, struct hx_err *e) HX_WUR;
 
 #endif

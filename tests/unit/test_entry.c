@@ -4,6 +4,7 @@
 #include "../../loader/facts.h"
 #include "../../loader/report.h"
 #include "../../loader/resolve.h"
+#include "../../loader/entry.h"
 #include "../../loader/tracer.h"
 
 #include <errno.h>

@@ -1,0 +1,14 @@
+/*
+ * apply.h - run the validated plan, group by group, with rollback, and
+ * verify (apply.c, verify.c).
+ */
+#ifndef LD_APPLY_H
+#define LD_APPLY_H
+
+#include "tracer.h"
+
+/* 0, or the error that stopped it: -ENOTRECOVERABLE when the original
+ * text could not be put back (the caller must not let the program run). */
+int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+
+#endif

@@ -54,7 +54,7 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
             $(B)/progs/residue $(B)/progs/residue-big $(B)/progs/residue-static $(B)/progs/uprobe \
-            $(B)/progs/sud $(B)/progs/clonevm
+            $(B)/progs/sud $(B)/progs/clonevm $(B)/progs/forkctor
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
@@ -153,6 +153,14 @@ $(B)/progs/libclonevm.so: tests/tools/clonelib.c
 $(B)/progs/clonevm: tests/tools/clonevm.c $(B)/progs/sig.S $(B)/progs/libclonevm.so
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -o $@ tests/tools/clonevm.c $(B)/progs/sig.S -L$(B)/progs -lclonevm -Wl,-rpath,'$$ORIGIN'
+
+# a library constructor that forks before the entry point
+$(B)/progs/libforkctor.so: tests/tools/forklib.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $<
+$(B)/progs/forkctor: tests/tools/forkctor.c $(B)/progs/sig.S $(B)/progs/libforkctor.so
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -o $@ tests/tools/forkctor.c $(B)/progs/sig.S -L$(B)/progs -lforkctor -Wl,-rpath,'$$ORIGIN'
 
 # writes its own perf map, like node --perf-basic-prof, with 4 MB of text
 $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S

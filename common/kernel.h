@@ -38,6 +38,7 @@
 #define PR_SYS_DISPATCH_OFF 0
 #define PR_SYS_DISPATCH_ON 1
 #endif
+#define HX_PR_SYS_DISPATCH_INCLUSIVE_ON 2 /* 6.17: dispatch calls *from* the range */
 /* Syscall User Dispatch seen and set through ptrace (6.4); <linux/ptrace.h>
  * of older machines lacks it. */
 #define HX_PTRACE_SET_SUD_CONFIG 0x4210

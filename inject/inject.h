@@ -52,6 +52,7 @@ struct inj_target {
 	int resend_sig;                /* a synchronous-kind signal someone sent meanwhile */
 	struct hx_sud_config sud;      /* Syscall User Dispatch, as found */
 	bool sud_off;                  /* it was on: switched off while we inject */
+	bool keep_sud;                 /* test builds: leave it on (as a kernel before 6.4) */
 	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
 	unsigned long fail_at;         /* test builds: fail syscalls fail_at.. */
 	unsigned long fail_n;          /* ..and the fail_n - 1 after it */
@@ -75,6 +76,10 @@ struct inj_target {
 /* ptrace(req) on the target through its sysops: 0 or -errno (a request
  * that returns data in its result, PEEK*, is not for this). */
 int inj_pt(struct inj_target *t, int req, void *addr, void *data);
+
+/* The Syscall User Dispatch setting to give PTRACE_SET_SYSCALL_USER_DISPATCH
+ * _CONFIG to put back what its GET returned (pure, for tests). */
+struct hx_sud_config inj_sud_to_set(const struct hx_sud_config *got);
 
 /* Initialise t for pid (stopped); nothing is read yet. */
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops);

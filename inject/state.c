@@ -40,6 +40,19 @@ int inj_pt(struct inj_target *t, int req, void *addr, void *data)
 	return 0;
 }
 
+struct hx_sud_config inj_sud_to_set(const struct hx_sud_config *got)
+{
+	struct hx_sud_config c = *got;
+	/* 6.17's inclusive mode is kept as an exclusive range that wraps
+	 * (offset + len, -len): the kernel takes it back only as itself */
+	if (c.mode == PR_SYS_DISPATCH_ON && c.len && c.offset + c.len < c.offset) {
+		c.mode = HX_PR_SYS_DISPATCH_INCLUSIVE_ON;
+		c.offset = got->offset + got->len;
+		c.len = -got->len;
+	}
+	return c;
+}
+
 int inj_save(struct inj_target *t, struct hx_err *e)
 {
 	int r;
@@ -57,8 +70,8 @@ int inj_save(struct inj_target *t, struct hx_err *e)
 	 * handler: off while we inject, as it was after (6.4 can say; an older
 	 * kernel's SIGSYS shows as a refused call) */
 	t->sud_off = false;
-	if (inj_pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud) == 0 &&
-	    t->sud.mode == PR_SYS_DISPATCH_ON) {
+	if (!t->keep_sud && inj_pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud) == 0 &&
+	    t->sud.mode != PR_SYS_DISPATCH_OFF) {
 		struct hx_sud_config off = {.mode = PR_SYS_DISPATCH_OFF}; /* the rest 0, or EINVAL */
 		if ((r = inj_pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(off), &off)) < 0) {
 			(void)inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask);
@@ -83,8 +96,8 @@ int inj_restore(struct inj_target *t, struct hx_err *e)
 	    (r = inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return hx_fail(e, r, "restoring the target's state: %s", strerror(-r));
 	if (t->sud_off) {
-		struct hx_sud_config now;
-		if ((r = inj_pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(t->sud), &t->sud)) < 0 ||
+		struct hx_sud_config now, back = inj_sud_to_set(&t->sud);
+		if ((r = inj_pt(t, HX_PTRACE_SET_SUD_CONFIG, (void *)sizeof(back), &back)) < 0 ||
 		    (r = inj_pt(t, HX_PTRACE_GET_SUD_CONFIG, (void *)sizeof(now), &now)) < 0)
 			return hx_fail(e, r, "switching Syscall User Dispatch back on: %s",
 				       strerror(-r));

@@ -8,18 +8,18 @@
  *  - A program without an interpreter (static, static-PIE, most Go) starts
  *    at AT_ENTRY: one PTRACE_SYSCALL takes it from the exec event to the
  *    exit of its execve, at the entry, with no breakpoint and no signal.
- *  - Otherwise its interpreter (ld.so, musl's) reads AT_ENTRY from the
- *    auxiliary vector on the new stack and jumps there when it is done. At
- *    the exec event we change that stack word to an address that is never
- *    mapped (LD_FAULT_PC, below mmap_min_addr): the jump faults, the
- *    tracer sees a SIGSEGV at exactly that address, puts the word back and
- *    sets rip to the real entry. No byte of text is written. (The kernel's
- *    own copy, /proc/PID/auxv, which debuggers read, is never changed.)
- *    settle.c undoes what the forced SIGSEGV did to a blocked or ignored
- *    SIGSEGV.
- *  - If that word cannot be found or written, an int3 at the entry through
- *    /proc/PID/mem, put back at the stop; its page became a private copy,
- *    which settle.c drops again.
+ *  - Otherwise an int3 at the entry through /proc/PID/mem, put back at the
+ *    stop. The kernel delivers it as a forced SIGTRAP and its page became
+ *    a private copy: settle.c puts both back. A process forked before the
+ *    entry point (a library constructor's daemon) has its own copy of that
+ *    page, and gets the byte back before it runs on (disarm_child).
+ *  - If the text cannot be written (proc_mem.force_override), the word of
+ *    the auxiliary vector on the new stack that holds AT_ENTRY, which the
+ *    interpreter jumps to when it is done, is set to an address never
+ *    mapped (LD_FAULT_PC): the jump faults, and at the SIGSEGV with rip =
+ *    LD_FAULT_PC the word is put back and rip set to the entry. (A child
+ *    forked by a constructor then cannot be disarmed: ld.so read the word
+ *    before the constructors ran. Hence second.)
  *  - Only if neither can be written, a debug-register breakpoint. The
  *    kernel keeps it as a perf event on the thread until the next exec,
  *    disabled or not (it has no way to unregister one): a hardware
@@ -39,6 +39,10 @@
 #include "../inject/stopclass.h"
 
 #include <elf.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -220,10 +224,24 @@ static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 	int r = ld_settle_before(tr, e);
 	if (r < 0)
 		return r;
-	if (tr->test.force_stop == LD_BP_NONE && entry_slot(tr, rsp, &slot) == 0) {
+	enum ld_bp force = tr->test.force_stop;
+	if (force == LD_BP_NONE || force == LD_BP_INT3) {
+		if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
+			return r;
+		ld_settle_keep_page(tr);
+		r = inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
+		if (r == 0 && (r = inj_poke(&tr->inj, tr->stop.entry, &int3, 1)) == 0) {
+			tr->stop.bp = LD_BP_INT3;
+			return 0;
+		}
+		ld_settle_forget_page(tr);
+	}
+	/* /proc/PID/mem refuses writes into text (proc_mem.force_override):
+	 * the stack is plain writable memory */
+	if ((force == LD_BP_NONE || force == LD_BP_FAULT) && entry_slot(tr, rsp, &slot) == 0) {
 		if ((r = ld_settle_expect(tr, SIGSEGV, e)) < 0)
 			return r;
-		if (inj_poke(&tr->inj, slot, &fault, sizeof(fault)) == 0) {
+		if ((r = inj_poke(&tr->inj, slot, &fault, sizeof(fault))) == 0) {
 			tr->stop.bp = LD_BP_FAULT;
 			tr->stop.bp_slot = slot;
 			return 0;
@@ -231,12 +249,6 @@ static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 	}
 	if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
 		return r;
-	ld_settle_keep_page(tr);
-	r = tr->test.force_stop == LD_BP_HW ? -EPERM : inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
-	if (r == 0 && (r = inj_poke(&tr->inj, tr->stop.entry, &int3, 1)) == 0) {
-		tr->stop.bp = LD_BP_INT3;
-		return 0;
-	}
 	if (arm_hw(tr) == 0) {
 		snprintf(tr->stop.settle.note, sizeof(tr->stop.settle.note), "an int3 could not be written (%s): "
 			 "one of the 4 hardware breakpoint slots stays taken until the program execs",
@@ -310,14 +322,62 @@ static int to_execve_exit(struct ld_tracer *tr, struct hx_err *e)
 	return hx_fail(e, r, "running to the entry point: %s", strerror(-r));
 }
 
+/* Options while armed: a process forked before the entry point (a library
+ * constructor's daemon, a fork server) inherits the armed stack word or
+ * int3, and must be disarmed before it runs on untraced. */
+#define LD_OPTS_BASE (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
+#define LD_OPTS_ARMED (LD_OPTS_BASE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
+		       PTRACE_O_TRACECLONE)
+
+/* A child the armed program made (auto-attached, in its first stop): if
+ * it has memory of its own (a fork, not a thread or a vfork), put the
+ * entry back in its copy, then let it go. */
+static void disarm_child(struct ld_tracer *tr, int event)
+{
+	unsigned long msg = 0;
+	if (ld_pt(tr, PTRACE_GETEVENTMSG, NULL, &msg) < 0 || msg == 0)
+		return;
+	pid_t child = (pid_t)msg;
+	int st;
+	while (tr->inj.ops->waitpid(child, &st, __WALL) < 0 && errno == EINTR)
+		;
+	/* a clone with SIGCHLD reports as a fork, CLONE_VM or not: ask */
+	long same_vm = event == PTRACE_EVENT_VFORK ? 0
+		       : syscall(SYS_kcmp, tr->pid, child, KCMP_VM, 0, 0);
+	bool own = same_vm > 0 || (same_vm < 0 && event == PTRACE_EVENT_FORK);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
+	int fd = own ? open(path, O_RDWR | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		ssize_t n = tr->stop.bp == LD_BP_FAULT
+				    ? pwrite(fd, &tr->stop.entry, 8, (off_t)tr->stop.bp_slot)
+				    : tr->stop.bp == LD_BP_INT3
+				    ? pwrite(fd, &tr->stop.bp_byte, 1, (off_t)tr->stop.entry) : 0;
+		(void)n; /* if it fails, the child meets the trap: as without us, it dies */
+		close(fd);
+	}
+	errno = 0;
+	(void)tr->inj.ops->ptrace(PTRACE_DETACH, child, NULL, NULL);
+}
+
 /* Returns 0 at the breakpoint, 1 at the exec event of a new image. */
 static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 {
-	int r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
+	bool forks = tr->stop.bp != LD_BP_HW; /* fork does not copy debug registers */
+	int r = forks ? ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_OPTS_ARMED) : 0;
+	if (r == 0)
+		r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
 	while (r == 0) {
 		struct inj_stop s;
 		if ((r = wait_stop(tr, &s, e)) < 0)
 			return r;
+		if (s.kind == INJ_STOP_EVENT && (s.event == PTRACE_EVENT_FORK ||
+						  s.event == PTRACE_EVENT_VFORK ||
+						  s.event == PTRACE_EVENT_CLONE)) {
+			disarm_child(tr, s.event);
+			r = ld_pt(tr, PTRACE_CONT, NULL, NULL);
+			continue;
+		}
 		if (s.kind == INJ_STOP_SIGNAL && s.sig == (tr->stop.bp == LD_BP_FAULT ? SIGSEGV : SIGTRAP)) {
 			bool hit;
 			if ((r = at_breakpoint(tr, &hit)) < 0)
@@ -370,6 +430,9 @@ const char *ld_entry_how(const struct ld_tracer *tr)
 int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
 {
 	int r = run_to_entry(tr, e);
+	/* children are ours to watch only while armed */
+	if (r == 0 && (r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_OPTS_BASE)) < 0)
+		r = hx_fail(e, r, "setting ptrace options: %s", strerror(-r));
 	int d = disarm(tr);
 	if (r == 0 && d < 0)
 		r = hx_fail(e, d, "removing the entry breakpoint: %s", strerror(-d));

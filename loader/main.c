@@ -131,7 +131,8 @@ static void test_hooks(struct ld_tracer *tr)
 	/* the entry stop's fallbacks, which a normal system never needs */
 	const char *stop = getenv("HUGEXEC_TEST_ENTRY_STOP");
 	tr->test.force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3
-					    : strcmp(stop, "hw") == 0 ? LD_BP_HW : LD_BP_NONE;
+			    : strcmp(stop, "fault") == 0 ? LD_BP_FAULT
+			    : strcmp(stop, "hw") == 0 ? LD_BP_HW : LD_BP_NONE;
 #else
 	(void)tr;
 #endif

@@ -84,6 +84,12 @@ int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e)
 	return 0;
 }
 
+void ld_settle_forget_page(struct ld_tracer *tr)
+{
+	free(tr->stop.settle.copy);
+	tr->stop.settle.copy = NULL;
+}
+
 void ld_settle_keep_page(struct ld_tracer *tr)
 {
 	struct ld_settle *s = &tr->stop.settle;

@@ -33,6 +33,9 @@ int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e) HX_WUR;
 /* The int3 fallback: keep the entry page's bytes if they are the file's. */
 void ld_settle_keep_page(struct ld_tracer *tr);
 
+/* The int3 was not written after all: nothing to drop. */
+void ld_settle_forget_page(struct ld_tracer *tr);
+
 /* A new exec: what was noted belongs to the old image. */
 void ld_settle_forget(struct ld_tracer *tr);
 

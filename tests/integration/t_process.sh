@@ -54,4 +54,13 @@ capture cv "$H" -v "$P/clonevm"
 same_run cv_plain cv
 grep -q 'other process shares its memory' "$TMP/cv.err" || fail "clone(CLONE_VM) child not seen: $(cat "$TMP/cv.err")"
 grep -q 'on 2 MB pages' "$TMP/cv.err" && fail "text moved under a process sharing it: $(cat "$TMP/cv.err")"
+
+# A library constructor that forks: the child runs on, untraced, through
+# the entry point hugexec armed in its parent - disarmed in its copy too
+# (it used to die there), with the int3 and with the fault fallback.
+capture fk_plain "$P/forkctor"
+capture fk "$H" -v "$P/forkctor"
+same_run fk_plain fk
+grep -q 'forkctor: child ran main' "$TMP/fk.out" || fail "the child did not run: $(cat "$TMP/fk.out")"
+grep -q 'on 2 MB pages' "$TMP/fk.err" || fail "forkctor not remapped: $(cat "$TMP/fk.err")"
 exit 0

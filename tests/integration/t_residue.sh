@@ -6,7 +6,7 @@
 # context switch of the main thread paid for it: docs/residue.md). Also a
 # program started with SIGSEGV and SIGTRAP ignored and blocked keeps them
 # (the stop raises one of them), with and without a followed exec, and its
-# text is the file's (the int3 fallback's page copy is dropped again).
+# text is the file's (the int3's page copy is dropped again).
 . tests/integration/lib.sh
 
 # stdout through a pipe and stderr to one file, so that fds 1 and 2 read
@@ -45,16 +45,16 @@ for prog in residue residue-static; do
 	grep -q '^sigaction 5 ign' "$TMP/plain_off.out" || fail "the wrapper did not ignore SIGTRAP"
 	report hx_off trap_off "$H" --follow-exec=0 "$P/$prog"
 	same plain_off hx_off
-	# the int3 fallback (used where the stack word cannot be written); the
-	# test build is ASan's, which must not take SIGSEGV for itself
-	report hx_i3 trap_off env ASAN_OPTIONS=handle_segv=0 HUGEXEC_TEST_ENTRY_STOP=int3 "$HT" -vv --follow-exec=0 "$P/$prog"
-	same plain_off hx_i3
-	[ $prog = residue-static ] || grep -q 'stopped at the entry point by an int3' "$TMP/hx_i3.err" ||
-		fail "int3 not used: $(cat "$TMP/hx_i3.err")"
+	# the fault fallback (used where text cannot be written); the test
+	# build is ASan's, which must not take SIGSEGV for itself
+	report hx_ft trap_off env ASAN_OPTIONS=handle_segv=0 HUGEXEC_TEST_ENTRY_STOP=fault "$HT" -vv --follow-exec=0 "$P/$prog"
+	same plain_off hx_ft
+	[ $prog = residue-static ] || grep -q 'stopped at the entry point by AT_ENTRY redirected to a fault' "$TMP/hx_ft.err" ||
+		fail "the fault stop not used: $(cat "$TMP/hx_ft.err")"
 done
-# how each was stopped (-vv): the dynamic one without writing its text
+# how each was stopped (-vv)
 report how "$H" -vv --follow-exec=0 "$P/residue"
-grep -q 'stopped at the entry point by AT_ENTRY redirected to a fault' "$TMP/how.err" || fail "dynamic: $(cat "$TMP/how.err")"
+grep -q 'stopped at the entry point by an int3 at the entry' "$TMP/how.err" || fail "dynamic: $(cat "$TMP/how.err")"
 report how "$H" -vv --follow-exec=0 "$P/residue-static"
 grep -q 'stopped at the entry point by the exit of its execve' "$TMP/how.err" || fail "static: $(cat "$TMP/how.err")"
 bps=$(sed -n 's/^hw-breakpoints //p' "$TMP/plain.out")
@@ -72,7 +72,7 @@ note "hw breakpoints $bps of 4, plainly and under hugexec; SIGTRAP and SIGSEGV k
 
 # The entry page: the int3 made it a private copy; it is the file's again.
 # -vv says so if it could not be, which must not happen here.
-report vv env HUGEXEC_TEST_ENTRY_STOP=int3 "$HT" -vv --follow-exec=0 "$P/residue"
+report vv "$H" -vv --follow-exec=0 "$P/residue"
 grep -q '^text-private-kb 0$' "$TMP/vv.out" || fail "the entry page stayed a private copy: $(grep text-private "$TMP/vv.out"); $(cat "$TMP/vv.err")"
 ! grep -q 'entry page' "$TMP/vv.err" || fail "-vv: $(cat "$TMP/vv.err")"
 # The debug register, the last resort, is said to take a slot (it does)

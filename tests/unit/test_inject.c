@@ -54,9 +54,17 @@ static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
 	case HX_PTRACE_SET_SUD_CONFIG: {
 		struct hx_sud_config c;
 		memcpy(&c, data, sizeof(c));
-		/* the kernel's rule: off means every other field 0 */
+		/* the kernel's rules: off means every other field 0; a range
+		 * may not wrap; inclusive (6.17) is kept as a wrapping range */
 		if (c.mode == PR_SYS_DISPATCH_OFF && (c.offset || c.len || c.selector))
 			break;
+		if (c.mode == PR_SYS_DISPATCH_ON && c.offset && c.offset + c.len <= c.offset)
+			break;
+		if (c.mode == HX_PR_SYS_DISPATCH_INCLUSIVE_ON) {
+			c.mode = PR_SYS_DISPATCH_ON;
+			c.offset += c.len;
+			c.len = -c.len;
+		}
 		tee.sud = c;
 		return 0;
 	}
@@ -155,6 +163,18 @@ static void test_inject_switches_syscall_user_dispatch_off(void **state)
 	tee.sud_supported = true;
 	tee.sud = (struct hx_sud_config){PR_SYS_DISPATCH_ON, 0x7000, 0x7f0000000000, 0x10000};
 	struct hx_sud_config was = tee.sud;
+	inj_init(&t, PID, &fake);
+	assert_int_equal(inj_save(&t, &e), 0);
+	assert_int_equal(tee.sud.mode, PR_SYS_DISPATCH_OFF);
+	assert_int_equal(inj_restore(&t, &e), 0);
+	assert_memory_equal(&tee.sud, &was, sizeof(was));
+	/* inclusive mode (6.17), which GET reports as a wrapping range: put
+	 * back as it was, not refused (that used to cost the program exit 125) */
+	tracee();
+	tee.sud_supported = true;
+	tee.sud = (struct hx_sud_config){PR_SYS_DISPATCH_ON, 0x7000, 0x7f0000100000,
+					 (uint64_t)-0x100000};
+	was = tee.sud;
 	inj_init(&t, PID, &fake);
 	assert_int_equal(inj_save(&t, &e), 0);
 	assert_int_equal(tee.sud.mode, PR_SYS_DISPATCH_OFF);

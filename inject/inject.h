@@ -90,6 +90,11 @@ int inj_save(struct inj_target *t, struct hx_err *e) HX_WUR;
 /* Put back what inj_save() saved and check it took. */
 int inj_restore(struct inj_target *t, struct hx_err *e) HX_WUR;
 
+/* Signals held back while injecting (a stop signal, a synchronous one sent
+ * by someone), made pending again without detaching: for a caller that
+ * lets the target go some other way than inj_detach(). */
+void inj_resend_held(struct inj_target *t);
+
 /* Detach; the stopped target resumes where inj_save() found it. */
 int inj_detach(struct inj_target *t, struct hx_err *e) HX_WUR;
 

@@ -134,13 +134,22 @@ static bool sigcont_pending(pid_t pid)
 	return found;
 }
 
+void inj_resend_held(struct inj_target *t)
+{
+	/* sent while it was unblocked for us, and held back: pending again
+	 * (from us now, as far as its siginfo goes) */
+	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
+		t->resend_sig = 0;
+	if (t->deferred_sig && !sigcont_pending(t->pid) &&
+	    syscall(SYS_tgkill, t->pid, t->pid, t->deferred_sig) == 0)
+		t->deferred_sig = 0;
+}
+
 int inj_detach(struct inj_target *t, struct hx_err *e)
 {
 	int sig = t->deferred_sig;
 	if (sig && sigcont_pending(t->pid))
 		sig = 0;
-	/* sent while it was unblocked for us, and held back: pending again
-	 * (from us now, as far as its siginfo goes) */
 	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
 		t->resend_sig = 0;
 	int r = inj_pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);

@@ -39,6 +39,7 @@
 #include "../inject/stopclass.h"
 
 #include <elf.h>
+#include <sys/personality.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
 #include <sys/syscall.h>
@@ -216,6 +217,19 @@ static int entry_slot(struct ld_tracer *tr, uint64_t rsp, uint64_t *slot)
 	return r;
 }
 
+/* MMAP_PAGE_ZERO (setarch -Z, as root) maps page 0 at exec: a jump to
+ * LD_FAULT_PC would run whatever is there. Unknown counts as mapped. */
+static bool page_zero_mapped(pid_t pid)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), "/proc/%d/personality", (int)pid);
+	if (hx_read_file(path, 64, &text, NULL) < 0)
+		return true;
+	unsigned long pers = strtoul(text, NULL, 16);
+	free(text);
+	return (pers & MMAP_PAGE_ZERO) != 0;
+}
+
 static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 {
 	static const uint8_t int3 = 0xcc;
@@ -225,6 +239,11 @@ static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 	if (r < 0)
 		return r;
 	enum ld_bp force = tr->test.force_stop;
+	/* Under seccomp nothing may be injected at the stop, so the int3's
+	 * private page could not be dropped again, and its text would count as
+	 * changed by someone else (never copied): the fault first there. */
+	if (force == LD_BP_NONE && tr->stop.settle.seccomp)
+		force = LD_BP_FAULT;
 	if (force == LD_BP_NONE || force == LD_BP_INT3) {
 		if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
 			return r;
@@ -238,12 +257,22 @@ static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
 	}
 	/* /proc/PID/mem refuses writes into text (proc_mem.force_override):
 	 * the stack is plain writable memory */
-	if ((force == LD_BP_NONE || force == LD_BP_FAULT) && entry_slot(tr, rsp, &slot) == 0) {
+	if (force != LD_BP_INT3 && force != LD_BP_HW && !page_zero_mapped(tr->pid) &&
+	    entry_slot(tr, rsp, &slot) == 0) {
 		if ((r = ld_settle_expect(tr, SIGSEGV, e)) < 0)
 			return r;
 		if ((r = inj_poke(&tr->inj, slot, &fault, sizeof(fault))) == 0) {
 			tr->stop.bp = LD_BP_FAULT;
 			tr->stop.bp_slot = slot;
+			return 0;
+		}
+	}
+	if (force == LD_BP_FAULT && !tr->test.force_stop) { /* seccomp, and no fault stop */
+		if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
+			return r;
+		r = inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
+		if (r == 0 && (r = inj_poke(&tr->inj, tr->stop.entry, &int3, 1)) == 0) {
+			tr->stop.bp = LD_BP_INT3;
 			return 0;
 		}
 	}
@@ -272,6 +301,14 @@ static int disarm(struct ld_tracer *tr)
 	return r;
 }
 
+/* The SIGSEGV of the jump to LD_FAULT_PC: an unmapped-address fault there. */
+static bool fault_is_ours(struct ld_tracer *tr)
+{
+	siginfo_t si;
+	return ld_pt(tr, PTRACE_GETSIGINFO, NULL, &si) == 0 && si.si_code == SEGV_MAPERR &&
+	       (uint64_t)(uintptr_t)si.si_addr == LD_FAULT_PC;
+}
+
 /* Is this SIGTRAP our breakpoint? Then leave the registers as if the
  * entry instruction had not been reached yet. */
 static int at_breakpoint(struct ld_tracer *tr, bool *hit)
@@ -283,7 +320,7 @@ static int at_breakpoint(struct ld_tracer *tr, bool *hit)
 		return r;
 	if (tr->stop.bp == LD_BP_HW && regs.rip == tr->stop.entry) {
 		*hit = true;
-	} else if (tr->stop.bp == LD_BP_FAULT && regs.rip == LD_FAULT_PC) {
+	} else if (tr->stop.bp == LD_BP_FAULT && regs.rip == LD_FAULT_PC && fault_is_ours(tr)) {
 		regs.rip = tr->stop.entry;
 		if ((r = ld_pt(tr, PTRACE_SETREGS, NULL, &regs)) < 0)
 			return r;

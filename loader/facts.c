@@ -113,6 +113,44 @@ void ld_facts_started(pid_t pid, struct ld_facts *f)
 	f->owner.started_ns = process_start(pid);
 }
 
+/* No CONFIG_PROC_CHILDREN: the children of pid, by their parent field in
+ * /proc/N/stat, as a "children" file would list them (NULL: no memory). */
+static char *children_by_scan(pid_t pid)
+{
+	DIR *d = opendir("/proc");
+	size_t cap = 256, len = 0;
+	char *out = d ? malloc(cap) : NULL;
+	struct dirent *de;
+	while (out && (de = readdir(d)) != NULL) {
+		char path[300], *stat;
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (hx_read_file(path, 4096, &stat, NULL) < 0)
+			continue;
+		const char *paren = strrchr(stat, ')');
+		long ppid = paren ? strtol(paren + 3, NULL, 10) : 0;
+		free(stat);
+		if (ppid != pid)
+			continue;
+		if (len + strlen(de->d_name) + 2 > cap) {
+			char *more = realloc(out, cap *= 2);
+			if (!more) {
+				free(out);
+				out = NULL;
+				break;
+			}
+			out = more;
+		}
+		len += (size_t)sprintf(out + len, "%s ", de->d_name);
+	}
+	if (out)
+		out[len] = 0;
+	if (d)
+		closedir(d);
+	return out;
+}
+
 /* Processes that share pid's memory without being its threads: children
  * made with clone(CLONE_VM) (or vfork) by a constructor, which run the
  * same text. Found among the children of each of its threads with
@@ -130,8 +168,11 @@ static int vm_sharers(pid_t pid)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, de->d_name);
-		if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
-			continue; /* no CONFIG_PROC_CHILDREN: nothing to look at */
+		if (hx_read_file(path, 1 << 16, &text, NULL) < 0 &&
+		    (text = children_by_scan(pid)) == NULL) {
+			n = -1; /* cannot list them */
+			break;
+		}
 		for (char *s = text, *end; n >= 0 && *s; s = end) {
 			long child = strtol(s, &end, 10);
 			if (end == s)

@@ -150,6 +150,30 @@ static long tracer_of_self(void)
 	return hx_self_status("TracerPid", 10, &pid) == 0 ? (long)pid : 0;
 }
 
+/* The vfork child: it runs on our memory while we wait, so it works in a
+ * frame of its own (never inlined into ld_launch's, whose slots it must
+ * not reuse) and writes nothing of ours. It forks the tracer, tells us its
+ * PID and exits. Returns 0 only in the tracer, once attached. */
+__attribute__((noinline)) static int intermediate(pid_t me, int up_r, int up_w, int down_r,
+						  int down_w)
+{
+	pid_t t = fork();
+	if (t == 0) {
+		close(up_r);
+		close(down_w);
+		/* hugexec may have been started with 0, 1 or 2 closed (the
+		 * program must see them closed too), so our pipes may sit
+		 * there: move them up before reopening 0 and 1. */
+		up_w = above_stdio(up_w);
+		down_r = above_stdio(down_r);
+		become_tracer();
+		if (tracer_attach(me, up_w, down_r) == 0)
+			return 0;
+	}
+	write_int(up_w, t > 0 ? t : -errno);
+	_exit(0);
+}
+
 int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 {
 	int up[2], down[2];
@@ -173,23 +197,11 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 	bool chld_pending = sig_pending(SIGCHLD);
 	pid_t child = vfork();
 	if (child == 0) {
-		pid_t t = fork();
-		if (t == 0) {
-			close(up[0]);
-			close(down[1]);
-			/* hugexec may have been started with 0, 1 or 2 closed (the
-			 * program must see them closed too), so our pipes may sit
-			 * there: move them up before reopening 0 and 1. */
-			up[1] = above_stdio(up[1]);
-			down[0] = above_stdio(down[0]);
-			become_tracer();
-			if (tracer_attach(me, up[1], down[0]) == 0) {
-				*role = LD_ROLE_TRACER;
-				return 0;
-			}
+		if (intermediate(me, up[0], up[1], down[0], down[1]) == 0) {
+			*role = LD_ROLE_TRACER; /* the tracer, in memory of its own */
+			return 0;
 		}
-		write_int(up[1], t > 0 ? t : -errno);
-		_exit(0);
+		_exit(0); /* not reached */
 	}
 	close(up[1]);
 	close(down[0]);

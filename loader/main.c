@@ -128,6 +128,8 @@ static void test_hooks(struct ld_tracer *tr)
 	tr->test.fail_count = end && *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
 	tr->test.debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
 	tr->test.verify_full = true; /* the tests can afford to compare every byte */
+	/* as a kernel before 6.4, which cannot switch Syscall User Dispatch off */
+	tr->inj.keep_sud = getenv("HUGEXEC_TEST_KEEP_SUD") != NULL;
 	/* the entry stop's fallbacks, which a normal system never needs */
 	const char *stop = getenv("HUGEXEC_TEST_ENTRY_STOP");
 	tr->test.force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3

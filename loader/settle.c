@@ -77,6 +77,9 @@ int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e)
 {
 	struct ld_settle *s = &tr->stop.settle;
 	s->sig = sig;
+	if ((s->ignored & SIG_BIT(sig)) && !tr->stop.vdso)
+		return hx_fail(e, -ENOENT, "%s is ignored and the program has no vDSO to ignore it "
+			       "again from: stopping it would reset it for good", sigabbrev_np(sig));
 	if ((s->ignored & SIG_BIT(sig)) && s->seccomp)
 		return hx_fail(e, -EPERM, "%s is ignored and the program runs under seccomp: "
 			       "stopping it at its entry point would reset %s for good",
@@ -146,7 +149,22 @@ static int vdso_syscall(struct ld_tracer *tr)
 	return -ENOENT;
 }
 
-static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
+/* The signal state of pid now. */
+static int status_now(pid_t pid, uint64_t *blk, uint64_t *ign, uint64_t *cgt, bool *seccomp)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
+		return -EIO;
+	const char *c = hx_status_value(text, "SigCgt");
+	int r = c ? ld_settle_parse_status(text, blk, ign, seccomp) : -EINVAL;
+	if (r == 0)
+		*cgt = strtoull(c, NULL, 16);
+	free(text);
+	return r;
+}
+
+static int inject(struct ld_tracer *tr, bool ignore, bool drop_page, struct hx_err *e)
 {
 	struct ld_settle *s = &tr->stop.settle;
 	int64_t ret = 0;
@@ -157,8 +175,7 @@ static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 		return r;
 	/* the plan's calls are counted (and fault-injected) from 1 as before */
 	unsigned long counted = tr->inj.n_syscalls;
-	bool ignored = s->ignored & SIG_BIT(s->sig);
-	if (ignored && (r = ignore_again(tr, &ret, e)) == 0 && ret < 0)
+	if (ignore && (r = ignore_again(tr, &ret, e)) == 0 && ret < 0)
 		r = hx_fail(e, (int)ret, "ignoring %s again: %s", sigabbrev_np(s->sig),
 			    strerror((int)-ret));
 	if (r == 0 && drop_page) {
@@ -177,9 +194,12 @@ static int inject(struct ld_tracer *tr, bool drop_page, struct hx_err *e)
 	}
 	/* Restored: these registers belong to this stop only. A later release
 	 * (after the program ran on, followed to another exec) must not put
-	 * them back. */
-	if (r2 == 0)
+	 * them back. Signals held back meanwhile go now: no inj_detach() may
+	 * follow (a wrapper is followed with PTRACE_CONT). */
+	if (r2 == 0) {
 		tr->inj.saved = false;
+		inj_resend_held(&tr->inj);
+	}
 	return r;
 }
 
@@ -189,7 +209,21 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 	int r;
 	if (!s->noted || !s->sig)
 		return 0; /* no breakpoint: the program started at its entry */
-	if (s->blocked & SIG_BIT(s->sig)) {
+	bool was_blocked = s->blocked & SIG_BIT(s->sig), was_ignored = s->ignored & SIG_BIT(s->sig);
+	bool drop_page = s->copy && page_unchanged(tr);
+	if (!was_blocked && !was_ignored && !drop_page)
+		return 0; /* the usual case: nothing to read again */
+	/* As things are now: only what the forced signal left (SIG_DFL,
+	 * unblocked) is put back; a handler a constructor installed, or a
+	 * mask it changed, stays. A filter installed since forbids injecting. */
+	uint64_t now_blk = 0, now_ign = 0, now_cgt = 0;
+	bool now_seccomp = true;
+	if (status_now(tr->pid, &now_blk, &now_ign, &now_cgt, &now_seccomp) < 0)
+		return hx_fail(e, -EIO, "cannot read the program's signal state at its entry point");
+	bool dfl = !((now_ign | now_cgt) & SIG_BIT(s->sig));
+	was_blocked = was_blocked && dfl && !(now_blk & SIG_BIT(s->sig));
+	was_ignored = was_ignored && dfl;
+	if (was_blocked) {
 		uint64_t mask;
 		if ((r = ld_pt(tr, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0 ||
 		    (mask |= SIG_BIT(s->sig),
@@ -197,8 +231,7 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 			return hx_fail(e, r, "blocking %s again: %s", sigabbrev_np(s->sig),
 				       strerror(-r));
 	}
-	bool drop_page = s->copy && page_unchanged(tr);
-	if (drop_page && s->seccomp) {
+	if (drop_page && now_seccomp) {
 		snprintf(s->note, sizeof(s->note), "the entry page stays a private copy of the "
 			 "file's: the program runs under seccomp");
 		drop_page = false;
@@ -206,7 +239,10 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 		snprintf(s->note, sizeof(s->note), "the entry page was changed before the entry "
 			 "point (text relocations, a uprobe): it stays as it is");
 	}
-	if (!(s->ignored & SIG_BIT(s->sig)) && !drop_page)
+	if (was_ignored && now_seccomp)
+		return hx_fail(e, -EPERM, "a seccomp filter installed before the entry point forbids "
+			       "ignoring %s again", sigabbrev_np(s->sig));
+	if (!was_ignored && !drop_page)
 		return 0;
-	return inject(tr, drop_page, e);
+	return inject(tr, was_ignored, drop_page, e);
 }

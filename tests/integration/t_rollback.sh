@@ -51,16 +51,22 @@ fi
 # mapped where the message says; the program runs on its new text anyway.
 capture cbase "$P/bigtext-pie" --calls 1000
 n=$(norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 10 2>&1 >/dev/null | sed -n 's/.*, \([0-9]*\) syscalls,.*/\1/p')
-found=0 k=1
+found=0 k=1 small=0
 while [ $k -le "${n:-0}" ]; do
 	HUGEXEC_TEST_FAIL_SYSCALL=$k,2 capture c norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 1000
+	grep -q 'rolled back\|running it unmodified\|on 2 MB pages (thp' "$TMP/c.err" || small=$((small + 1))
 	if grep -q 'could not unmap the old text' "$TMP/c.err"; then
 		found=$((found + 1)) kc=$k
 		same_run cbase c
 	fi
 	k=$((k + 1))
 done
-[ $found = 1 ] || fail "the failed commit was said for $found values of K (1..$n)"
+# (a run whose memory gave no huge page never reaches its commit)
+[ $found = 1 ] || [ $found = 0 -a $small -gt 0 ] ||
+	fail "the failed commit was said for $found values of K (1..$n)"
+if [ $found = 0 ]; then
+	note "no run reached its commit (THP refused $small times): the failed commit is not tested"
+else
 # once only: the retry unmaps it, nothing to say
 HUGEXEC_TEST_FAIL_SYSCALL=$kc capture c1 norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 1000
 grep -q 'could not unmap' "$TMP/c1.err" && fail "not retried: $(cat "$TMP/c1.err")"
@@ -74,6 +80,7 @@ addr=$(sed -n 's/.*could not unmap the old text ([^)]* at 0x\([0-9a-f]*\)).*/\1/
 [ -n "$addr" ] && grep -q "^$addr-" /proc/$cpid/maps || fail "the old text is not at 0x$addr: $(cat "$TMP/c2.err")"
 kill $cpid; wait $cpid 2>/dev/null
 note "a failed commit (K=$kc of $n): retried, and said when it fails twice"
+fi
 
 # --strict turns a rolled-back region into exit 125 before the program runs
 HUGEXEC_TEST_FAIL_SYSCALL=2 capture s "$HT" --strict --backing=thp "$P/bigtext-pie" --calls 2000

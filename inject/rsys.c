@@ -39,11 +39,12 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 		if (r < 0)
 			return hx_fail(e, r == -ESRCH ? -ESRCH : r, "resuming the target: %s",
 				       strerror(-r));
-		int status;
+		int status, tries = 0;
 		pid_t w;
-		do
+		do /* a failure that is not its end: once more (its stop still comes) */
 			w = t->ops->waitpid(t->pid, &status, __WALL);
-		while (w < 0 && errno == EINTR);
+		while (w < 0 && (errno == EINTR ||
+				 (errno != ECHILD && errno != ESRCH && tries++ < 1)));
 		if (w < 0)
 			return hx_fail(e, -errno, "waiting for the target: %s", strerror(errno));
 		struct inj_stop s = inj_classify(status);
@@ -75,6 +76,17 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 	}
 }
 
+/* The registers at a syscall stop; a failure that is not the target's end
+ * is tried once more: with the call half done, the caller could not tell
+ * which half (entry or exit) the target stands in. */
+static int regs_of(struct inj_target *t, struct user_regs_struct *at)
+{
+	int err = inj_pt(t, PTRACE_GETREGS, NULL, at);
+	if (err < 0 && err != -ESRCH)
+		err = inj_pt(t, PTRACE_GETREGS, NULL, at);
+	return err;
+}
+
 int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
 		struct hx_err *e)
 {
@@ -104,7 +116,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;
 	struct user_regs_struct at;
-	if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
+	if ((err = regs_of(t, &at)) < 0)
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	if (at.orig_rax != (unsigned long long)nr || at.rip != t->syscall_pc + 2)
 		return hx_fail(e, -EPROTO, "syscall entry at %#llx with nr %lld, expected %#llx/%ld",
@@ -112,7 +124,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 			       (unsigned long long)t->syscall_pc + 2, nr);
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;
-	if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
+	if ((err = regs_of(t, &at)) < 0)
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	*ret = (int64_t)at.rax;
 	return 0;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
@@ -83,6 +84,31 @@ int inj_save(struct inj_target *t, struct hx_err *e)
 	return 0;
 }
 
+/* After a wait that failed (the injection broke), the target may still be
+ * on its way into the stop we resumed it towards: collect that stop (it
+ * comes within microseconds; one second at most) so that ptrace works on
+ * it again. */
+static void collect_stop(struct inj_target *t)
+{
+	for (int i = 0; i < 1000; i++) {
+		int st;
+		pid_t w = t->ops->waitpid(t->pid, &st, __WALL | WNOHANG);
+		if (w == t->pid || (w < 0 && errno != EINTR && errno != EIO))
+			return;
+		usleep(1000);
+	}
+}
+
+static int put_back(struct inj_target *t)
+{
+	int r;
+	if ((r = inj_pt(t, PTRACE_SETREGS, NULL, &t->regs)) < 0 ||
+	    (r = inj_pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
+	    (r = inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
+		return r;
+	return 0;
+}
+
 int inj_restore(struct inj_target *t, struct hx_err *e)
 {
 	struct user_regs_struct regs;
@@ -91,9 +117,11 @@ int inj_restore(struct inj_target *t, struct hx_err *e)
 	int r;
 	if (!t->saved)
 		return 0;
-	if ((r = inj_pt(t, PTRACE_SETREGS, NULL, &t->regs)) < 0 ||
-	    (r = inj_pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
-	    (r = inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
+	if ((r = put_back(t)) < 0) {
+		collect_stop(t); /* once more, in the stop it was heading for */
+		r = put_back(t);
+	}
+	if (r < 0)
 		return hx_fail(e, r, "restoring the target's state: %s", strerror(-r));
 	if (t->sud_off) {
 		struct hx_sud_config now, back = inj_sud_to_set(&t->sud);
@@ -153,6 +181,14 @@ int inj_detach(struct inj_target *t, struct hx_err *e)
 	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
 		t->resend_sig = 0;
 	int r = inj_pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
+	if (r < 0) {
+		/* PTRACE_O_EXITKILL would kill it when we exit still attached:
+		 * in its stop (collected if a wait failed), off, then once more
+		 * (if that fails too, our exit lets it go) */
+		collect_stop(t);
+		(void)inj_pt(t, PTRACE_SETOPTIONS, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD);
+		r = inj_pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
+	}
 	if (r < 0)
 		return hx_fail(e, r, "detaching: %s", strerror(-r));
 	return 0;

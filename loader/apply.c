@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "tracer.h"
 #include "apply.h"
+#include "testhooks.h"
 #include "verify.h"
 #include "../common/kernel.h"
 
@@ -346,12 +347,7 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 	tr->inj.fail_n = tr->test.fail_count;
 	int r = inj_scratch_setup(&tr->inj, &tr->pl.vmas, avoid, plan_ranges(p, avoid, max), e);
 	free(avoid);
-#ifdef HUGEXEC_TESTING
-	/* Test builds: hold the target mid-injection so a test can signal it. */
-	const char *pause = getenv("HUGEXEC_TEST_PAUSE_MS");
-	if (pause)
-		usleep((useconds_t)strtoul(pause, NULL, 10) * 1000);
-#endif
+	ld_test_pause(); /* test builds: hold it here, for a test to signal it */
 	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
 		tr->out.groups[i].failed_step = -1;

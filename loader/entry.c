@@ -74,11 +74,11 @@ int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data)
 
 static int wait_stop(struct ld_tracer *tr, struct inj_stop *s, struct hx_err *e)
 {
-	int status;
+	int status, tries = 0;
 	pid_t w;
-	do
+	do /* a failure that is not the program's end: once more (its stop still comes) */
 		w = tr->inj.ops->waitpid(tr->pid, &status, __WALL);
-	while (w < 0 && errno == EINTR);
+	while (w < 0 && (errno == EINTR || (errno != ECHILD && errno != ESRCH && tries++ < 1)));
 	if (w < 0)
 		return hx_fail(e, -errno, "waiting for the program: %s", strerror(errno));
 	*s = inj_classify(status);
@@ -417,8 +417,11 @@ static int run_armed(struct ld_tracer *tr, struct hx_err *e)
 		}
 		if (s.kind == INJ_STOP_SIGNAL && s.sig == (tr->stop.bp == LD_BP_FAULT ? SIGSEGV : SIGTRAP)) {
 			bool hit;
-			if ((r = at_breakpoint(tr, &hit)) < 0)
-				break;
+			if ((r = at_breakpoint(tr, &hit)) < 0 && (r = at_breakpoint(tr, &hit)) < 0)
+				/* maybe ours, with rip past the int3 or at LD_FAULT_PC:
+				 * it must not run on from there */
+				return hx_fail(e, -ENOTRECOVERABLE, "reading the registers at the "
+					       "entry point: %s", strerror(-r));
 			if (hit)
 				return 0;
 		}
@@ -471,7 +474,11 @@ int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
 	if (r == 0 && (r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_OPTS_BASE)) < 0)
 		r = hx_fail(e, r, "setting ptrace options: %s", strerror(-r));
 	int d = disarm(tr);
-	if (r == 0 && d < 0)
+	if (d < 0 && r != -ESRCH)
+		d = disarm(tr); /* once more: an int3 left in the text kills it */
+	if (d < 0 && r != -ESRCH && tr->stop.bp == LD_BP_INT3) /* (gone: nothing to protect) */
+		r = hx_fail(e, -ENOTRECOVERABLE, "removing the entry breakpoint: %s", strerror(-d));
+	else if (r == 0 && d < 0)
 		r = hx_fail(e, d, "removing the entry breakpoint: %s", strerror(-d));
 	if (r == 0)
 		r = ld_settle_after(tr, e);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "helperproc.h"
+#include "testhooks.h"
 #include "../common/child.h"
 #include "../helper/helper.h"
 
@@ -53,27 +54,8 @@ int ld_helper_run(const struct hx_request *req, const struct ld_file *files, siz
 	r = hx_child_run(&c, &pb, &pb_len, e);
 	free(keep);
 	free(rq);
-#ifdef HUGEXEC_TESTING
-	/* Test builds: a compromised helper's message, damaged in transit. */
-	const char *evil = getenv("HUGEXEC_TEST_EVIL_PLAN");
-	if (r == 0 && evil && strcmp(evil, "truncate") == 0 && pb_len > 10)
-		pb_len -= 10;
-	if (r == 0 && evil && strcmp(evil, "oversize") == 0) {
-		uint8_t *nb = realloc(pb, pb_len + 100);
-		if (nb) {
-			memset(nb + pb_len, 0xff, 100);
-			pb = nb;
-			pb_len += 100;
-		}
-	}
-	if (r == 0 && evil && strcmp(evil, "execve") == 0 && pb_len > sizeof(struct hx_plan_header) +
-		    sizeof(struct hx_plan_group) * ((struct hx_plan_header *)pb)->n_groups + 4) {
-		size_t at = sizeof(struct hx_plan_header) +
-			    sizeof(struct hx_plan_group) * ((struct hx_plan_header *)pb)->n_groups;
-		uint32_t op = 59; /* __NR_execve, not a step the vocabulary knows */
-		memcpy(pb + at, &op, sizeof(op));
-	}
-#endif
+	if (r == 0)
+		ld_test_damage_plan(&pb, &pb_len); /* test builds: a message damaged in transit */
 	if (r == 0)
 		r = hx_plan_decode(pb, pb_len, plan, e);
 	free(pb);

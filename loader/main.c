@@ -25,6 +25,7 @@
 #include "report.h"
 #include "resolve.h"
 #include "status.h"
+#include "testhooks.h"
 #include "tracer.h"
 
 #include <errno.h>
@@ -117,28 +118,6 @@ static int untraced(const struct ld_opts *o, char **cmd, const char *path, const
 	return run(path, cmd);
 }
 
-/* Test builds only: fault injection switches, read by the tracer. */
-static void test_hooks(struct ld_tracer *tr)
-{
-#ifdef HUGEXEC_TESTING
-	const char *k = getenv("HUGEXEC_TEST_FAIL_SYSCALL");
-	/* "K": fail injected call K; "K,N": and the N - 1 calls after it */
-	char *end = NULL;
-	tr->test.fail_syscall = k ? strtoul(k, &end, 10) : 0;
-	tr->test.fail_count = end && *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
-	tr->test.debug_escape = getenv("HUGEXEC_TEST_HELPER_ESCAPE") != NULL;
-	tr->test.verify_full = true; /* the tests can afford to compare every byte */
-	/* as a kernel before 6.4, which cannot switch Syscall User Dispatch off */
-	tr->inj.keep_sud = getenv("HUGEXEC_TEST_KEEP_SUD") != NULL;
-	/* the entry stop's fallbacks, which a normal system never needs */
-	const char *stop = getenv("HUGEXEC_TEST_ENTRY_STOP");
-	tr->test.force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3
-			    : strcmp(stop, "fault") == 0 ? LD_BP_FAULT
-			    : strcmp(stop, "hw") == 0 ? LD_BP_HW : LD_BP_NONE;
-#else
-	(void)tr;
-#endif
-}
 
 /* The target cannot be trusted to run: make it exit, kill it if need be. */
 static int give_up(struct ld_tracer *tr, const char *name, const struct hx_err *e)
@@ -314,11 +293,15 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	struct hx_err e = {0};
 	char nm[300];
 	ld_tracer_init(&tr, pid, o);
-	test_hooks(&tr);
+	ld_test_hooks_read(&tr); /* test builds only */
 	int r = plan_with_follow(&tr, cmd, &e);
 	const char *name = shown_name(&tr, cmd, nm, sizeof(nm));
 	if (r == -ESRCH || r == 1) /* CMD is gone (its exec failed, it ended), or let go */
 		goto out;
+	if (r == -ENOTRECOVERABLE) { /* stopped where it cannot run on */
+		give_up(&tr, name, &e);
+		goto out;
+	}
 	if (r < 0) {
 		fail_open(&tr, name, &e);
 		goto out;
@@ -406,11 +389,8 @@ int main(int argc, char **argv)
 		return run(path, cmd);
 	char buf[512];
 	const char *why = ld_precheck(path, geteuid() == 0, buf, sizeof(buf));
-#ifdef HUGEXEC_TESTING
-	/* the tracer's own checks, for programs the precheck cannot judge */
-	if (getenv("HUGEXEC_TEST_NO_PRECHECK"))
+	if (ld_test_no_precheck()) /* test builds: the tracer's own checks instead */
 		why = NULL;
-#endif
 	if (why)
 		return untraced(&o, cmd, path, why);
 	enum ld_role role;

@@ -17,7 +17,7 @@
 #include "report.h"
 #include "request_build.h"
 #include "seccomp.h"
-#include "testplans.h"
+#include "testhooks.h"
 #include "tracer.h"
 #include "validate.h"
 

@@ -53,7 +53,7 @@ capture cbase "$P/bigtext-pie" --calls 1000
 n=$(norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 10 2>&1 >/dev/null | sed -n 's/.*, \([0-9]*\) syscalls,.*/\1/p')
 found=0 k=1 small=0
 while [ $k -le "${n:-0}" ]; do
-	HUGEXEC_TEST_FAIL_SYSCALL=$k,2 capture c norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 1000
+	HUGEXEC_TEST_FAIL_SYSCALL=$k,2 capture c norand "$HT" -v --no-perf-map --backing=thp "$P/bigtext-pie" --calls 1000
 	grep -q 'rolled back\|running it unmodified\|on 2 MB pages (thp' "$TMP/c.err" || small=$((small + 1))
 	if grep -q 'could not unmap the old text' "$TMP/c.err"; then
 		found=$((found + 1)) kc=$k
@@ -96,7 +96,8 @@ for kind in ptrace:160:2 waitpid:40:1 vm:30:1; do
 	last=${kind#*:} step=${last#*:} last=${last%%:*} kind=${kind%%:*}
 	k=1 runs=0 killed=0
 	while [ $k -le "$last" ]; do
-		HUGEXEC_TEST_FAIL_OP=$kind:$k capture op norand "$HT" -v --backing=thp "$P/bigtext-pie" --calls 1000
+		HUGEXEC_TEST_FAIL_OP=$kind:$k capture op norand "$HT" -v --no-perf-map --backing=thp \
+			"$P/bigtext-pie" --calls 1000
 		rc=$(cat "$TMP/op.rc")
 		if [ "$rc" = 125 ] || [ "$rc" = 137 ]; then
 			grep -q 'could not restore the program' "$TMP/op.err" && [ ! -s "$TMP/op.out" ] ||

@@ -25,7 +25,22 @@ perf_maps_cleanup() {
 		[ -d "/proc/$p" ] || rm -f "$f"
 	done
 }
-trap 'eval "$cleanup_hooks"; perf_maps_cleanup; rm -rf "$TMP"' EXIT
+# tracers still writing a perf map after their program ended (up to 3 s):
+# a map written after the cleanup would stay, and meet a later program
+# with the same PID (pid_max may be 32768)
+tracers_done() {
+	n=0
+	while [ $n -lt 30 ]; do
+		busy=
+		for d in /proc/[0-9]*; do
+			[ "$(cat "$d/comm" 2>/dev/null)" = hugexec ] || continue
+			tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -e "$P/" -e "$TMP/" && busy=1 && break
+		done
+		[ -z "$busy" ] && return 0
+		sleep 0.1; n=$((n + 1))
+	done
+}
+trap 'eval "$cleanup_hooks"; tracers_done; perf_maps_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 is_root() { [ "$(id -u)" = 0 ]; }

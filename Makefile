@@ -138,29 +138,17 @@ $(B)/progs/residue-static: tests/tools/residue.c
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -static -o $@ $<
 
-# Syscall User Dispatch from a constructor, with 4 MB of text to remap
-$(B)/progs/libsud.so: tests/tools/sudlib.c
+# programs whose library acts in its constructor, before the entry point,
+# with 4 MB of text to remap: Syscall User Dispatch (sud), a process sharing
+# its memory (clonevm), a fork (forkctor); PROG.c and its libPROG.so from
+# PROGlib.c
+CTOR_PROGS := $(B)/progs/sud $(B)/progs/clonevm $(B)/progs/forkctor
+$(B)/progs/lib%.so: tests/tools/%lib.c
 	$(call say,CC,$@)
 	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $<
-$(B)/progs/sud: tests/tools/sud.c $(B)/progs/sig.S $(B)/progs/libsud.so
+$(CTOR_PROGS): $(B)/progs/%: tests/tools/%.c $(B)/progs/sig.S $(B)/progs/lib%.so
 	$(call say,CC,$@)
-	$(Q)$(CC) -O2 -g -o $@ tests/tools/sud.c $(B)/progs/sig.S -L$(B)/progs -lsud -Wl,-rpath,'$$ORIGIN'
-
-# a process sharing its memory, made by a library constructor
-$(B)/progs/libclonevm.so: tests/tools/clonelib.c
-	$(call say,CC,$@)
-	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $<
-$(B)/progs/clonevm: tests/tools/clonevm.c $(B)/progs/sig.S $(B)/progs/libclonevm.so
-	$(call say,CC,$@)
-	$(Q)$(CC) -O2 -g -o $@ tests/tools/clonevm.c $(B)/progs/sig.S -L$(B)/progs -lclonevm -Wl,-rpath,'$$ORIGIN'
-
-# a library constructor that forks before the entry point
-$(B)/progs/libforkctor.so: tests/tools/forklib.c
-	$(call say,CC,$@)
-	$(Q)$(CC) -shared -fPIC -O2 -g -o $@ $<
-$(B)/progs/forkctor: tests/tools/forkctor.c $(B)/progs/sig.S $(B)/progs/libforkctor.so
-	$(call say,CC,$@)
-	$(Q)$(CC) -O2 -g -o $@ tests/tools/forkctor.c $(B)/progs/sig.S -L$(B)/progs -lforkctor -Wl,-rpath,'$$ORIGIN'
+	$(Q)$(CC) -O2 -g -o $@ $< $(B)/progs/sig.S -L$(B)/progs -l$* -Wl,-rpath,'$$ORIGIN'
 
 # writes its own perf map, like node --perf-basic-prof, with 4 MB of text
 $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S

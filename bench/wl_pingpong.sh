@@ -40,13 +40,13 @@ wl_pingpong() {
 pp_run() {
 	local cs=$1 cfg=$2 round=$3 out=$WORK/pp.out err=$WORK/pp.err ok=1; shift 3
 	taskset -c 0 "$@" >"$out" 2>"$err"
-	local line; line=$(grep '^pingpong:' "$out")
+	local line; line=$(sed -n 's/^pingpong: //p' "$out")
 	[ -n "$line" ] || { ok=0; log "pingpong: $cs/$cfg: no result: $(head -c 200 "$err")"; }
-	local huge; huge=$(kv huge_kb "${line#pingpong: }")
+	local huge; huge=$(kv huge_kb "$line")
 	if [ "$cs" = "main, text remapped" ] && [ "$cfg" = hugexec ] && [ "${huge:-0}" = 0 ]; then
 		ok=0; log "pingpong: $cs/$cfg: text not on 2 MB pages: $(hx_why "$err")"
 	fi
 	record workload=pingpong "case=$cs" "config=$cfg" "round=$round" "ok=$ok" \
-		"m_rt_ns=$(kv rt_ns "${line#pingpong: }")" "m_best_ns=$(kv best_ns "${line#pingpong: }")" \
+		"m_rt_ns=$(kv rt_ns "$line")" "m_best_ns=$(kv best_ns "$line")" \
 		"huge_kb=${huge:-}" "hugexec=$(hx_line "$err")"
 }

@@ -87,13 +87,21 @@ static bool fits(uint64_t off, uint64_t len, uint64_t size)
 	return off <= size && len <= size - off;
 }
 
-/* Scan one PT_NOTE segment for NT_GNU_BUILD_ID. */
-static void read_build_id(Elf *elf, const GElf_Phdr *ph, struct hp_elf *out)
+/* A small segment's bytes (at most 1 MB, inside the file) as libelf's
+ * type, or NULL. */
+static Elf_Data *segment_data(Elf *elf, const GElf_Phdr *ph, const struct hp_elf *out,
+			      Elf_Type type)
 {
 	if (!fits(ph->p_offset, ph->p_filesz, out->file_size) || ph->p_filesz == 0 ||
 	    ph->p_filesz > (1u << 20))
-		return;
-	Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+		return NULL;
+	return elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, type);
+}
+
+/* Scan one PT_NOTE segment for NT_GNU_BUILD_ID. */
+static void read_build_id(Elf *elf, const GElf_Phdr *ph, struct hp_elf *out)
+{
+	Elf_Data *d = segment_data(elf, ph, out, ELF_T_NHDR);
 	if (!d)
 		return;
 	size_t off = 0, name_off, desc_off;
@@ -115,10 +123,7 @@ static void read_build_id(Elf *elf, const GElf_Phdr *ph, struct hp_elf *out)
 /* DT_TEXTREL, or DF_TEXTREL in DT_FLAGS, in the PT_DYNAMIC segment. */
 static void read_textrel(Elf *elf, const GElf_Phdr *ph, struct hp_elf *out)
 {
-	if (!fits(ph->p_offset, ph->p_filesz, out->file_size) || ph->p_filesz == 0 ||
-	    ph->p_filesz > (1u << 20))
-		return;
-	Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_DYN);
+	Elf_Data *d = segment_data(elf, ph, out, ELF_T_DYN);
 	if (!d)
 		return;
 	size_t n = d->d_size / sizeof(Elf64_Dyn);

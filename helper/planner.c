@@ -164,13 +164,19 @@ struct budget {
 };
 
 /* Why a region gets no group at all (also the plan's reason). */
-/* path: NULL for the main executable, which the loader's message names */
+/* Why a region got no group. path: NULL for the main executable, which the
+ * loader's message names; copies: false when its text may not be copied. */
 static void no_way(const struct hx_req_header *rq, const char *path, const struct budget *b,
-		   char *why, size_t size)
+		   bool copies, char *why, size_t size)
 {
 	char who[4100] = "";
 	if (path)
 		snprintf(who, sizeof(who), "%s: ", path);
+	if (!copies) {
+		snprintf(why, size, "%stext changed in memory, not by the program (a uprobe?), is "
+			 "never copied, and the file's own pages cannot serve", who);
+		return;
+	}
 	const char *thp = (rq->target_flags & HX_TGT_THP_DISABLED)
 				  ? "transparent huge pages are disabled for this process"
 				  : "this kernel has no transparent huge pages";
@@ -267,12 +273,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	if (c->prev >= 0)
 		return 0;
 	char why[4600];
-	if (!copies)
-		snprintf(why, sizeof(why), "%s%stext changed in memory, not by the program (a "
-			 "uprobe?), is never copied, and the file's own pages cannot serve",
-			 r->main_exe ? "" : v->path, r->main_exe ? "" : ": ");
-	else
-		no_way(rq, r->main_exe ? NULL : v->path, b, why, sizeof(why));
+	no_way(rq, r->main_exe ? NULL : v->path, b, copies, why, sizeof(why));
 	p->left_bytes += r->len; /* said, and a failure for --strict */
 	if (p->reason_str == HX_NO_STR && (err = hx_plan_add_string(p, why, &p->reason_str)) < 0)
 		return err;

@@ -81,6 +81,11 @@ int inj_pt(struct inj_target *t, int req, void *addr, void *data);
  * _CONFIG to put back what its GET returned (pure, for tests). */
 struct hx_sud_config inj_sud_to_set(const struct hx_sud_config *got);
 
+/* waitpid(__WALL) for the target's next stop: 0 with *status, or -errno.
+ * A failure other than its end (ECHILD, ESRCH) is tried once more: the
+ * stop it was resumed towards still comes. */
+int inj_wait(struct inj_target *t, int *status);
+
 /* Initialise t for pid (stopped); nothing is read yet. */
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops);
 
@@ -101,6 +106,10 @@ int inj_detach(struct inj_target *t, struct hx_err *e) HX_WUR;
 /* Borrow a syscall instruction in the vDSO (never remapped) for calls made
  * before the plan is known. -ENOENT if the vDSO has none. */
 int inj_use_vdso(struct inj_target *t, const struct hx_vmas *m) HX_WUR;
+
+/* The same without the maps: the first syscall instruction in the pages
+ * from start (AT_SYSINFO_EHDR, the vDSO). -ENOENT if none. */
+int inj_use_syscall_in(struct inj_target *t, uint64_t start, size_t pages) HX_WUR;
 
 /* Find a syscall instruction that stays valid while the plan runs (in the
  * vDSO, else in an executable mapping outside avoid[]), or write one into a

@@ -39,14 +39,9 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 		if (r < 0)
 			return hx_fail(e, r == -ESRCH ? -ESRCH : r, "resuming the target: %s",
 				       strerror(-r));
-		int status, tries = 0;
-		pid_t w;
-		do /* a failure that is not its end: once more (its stop still comes) */
-			w = t->ops->waitpid(t->pid, &status, __WALL);
-		while (w < 0 && (errno == EINTR ||
-				 (errno != ECHILD && errno != ESRCH && tries++ < 1)));
-		if (w < 0)
-			return hx_fail(e, -errno, "waiting for the target: %s", strerror(errno));
+		int status;
+		if ((r = inj_wait(t, &status)) < 0)
+			return hx_fail(e, r, "waiting for the target: %s", strerror(-r));
 		struct inj_stop s = inj_classify(status);
 		switch (s.kind) {
 		case INJ_STOP_SYSCALL:

@@ -80,6 +80,16 @@ static int find_gadget(struct inj_target *t, const struct hx_vmas *m, const stru
 	return -ENOENT;
 }
 
+int inj_use_syscall_in(struct inj_target *t, uint64_t start, size_t pages)
+{
+	for (size_t i = 0; i < pages; i++) { /* page by page: the last may be gone */
+		struct hx_vma v = {.start = start + i * HX_PAGE, .end = start + (i + 1) * HX_PAGE};
+		if (scan(t, &v, &t->syscall_pc) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
 int inj_use_vdso(struct inj_target *t, const struct hx_vmas *m)
 {
 	for (size_t i = 0; i < m->n; i++)

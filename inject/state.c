@@ -33,6 +33,16 @@ void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
 	t->mem_fd = -1;
 }
 
+int inj_wait(struct inj_target *t, int *status)
+{
+	int tries = 0;
+	pid_t w;
+	do /* a failure that is not its end: once more (its stop still comes) */
+		w = t->ops->waitpid(t->pid, status, __WALL);
+	while (w < 0 && (errno == EINTR || (errno != ECHILD && errno != ESRCH && tries++ < 1)));
+	return w < 0 ? -errno : 0;
+}
+
 int inj_pt(struct inj_target *t, int req, void *addr, void *data)
 {
 	errno = 0;
@@ -162,12 +172,17 @@ static bool sigcont_pending(pid_t pid)
 	return found;
 }
 
-void inj_resend_held(struct inj_target *t)
+/* A synchronous-kind signal sent while it was unblocked for us, and held
+ * back: pending again (from us now, as far as its siginfo goes). */
+static void resend(struct inj_target *t)
 {
-	/* sent while it was unblocked for us, and held back: pending again
-	 * (from us now, as far as its siginfo goes) */
 	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
 		t->resend_sig = 0;
+}
+
+void inj_resend_held(struct inj_target *t)
+{
+	resend(t);
 	if (t->deferred_sig && !sigcont_pending(t->pid) &&
 	    syscall(SYS_tgkill, t->pid, t->pid, t->deferred_sig) == 0)
 		t->deferred_sig = 0;
@@ -178,8 +193,7 @@ int inj_detach(struct inj_target *t, struct hx_err *e)
 	int sig = t->deferred_sig;
 	if (sig && sigcont_pending(t->pid))
 		sig = 0;
-	if (t->resend_sig && syscall(SYS_tgkill, t->pid, t->pid, t->resend_sig) == 0)
-		t->resend_sig = 0;
+	resend(t);
 	int r = inj_pt(t, PTRACE_DETACH, NULL, (void *)(long)sig);
 	if (r < 0) {
 		/* PTRACE_O_EXITKILL would kill it when we exit still attached:

@@ -33,26 +33,27 @@
  * instruction before the stop.
  */
 #define _GNU_SOURCE
-#include "settle.h"
 #include "entry.h"
+#include "launch.h"
+#include "settle.h"
 #include "tracer.h"
 #include "../inject/stopclass.h"
 
 #include <elf.h>
-#include <sys/personality.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define USER_CS_64 0x33  /* x86-64 code segment; 0x23 is the 32-bit one */
 #define DR7_L0 0x1ul     /* enable DR0, execute breakpoint, length 1 */
@@ -74,13 +75,10 @@ int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data)
 
 static int wait_stop(struct ld_tracer *tr, struct inj_stop *s, struct hx_err *e)
 {
-	int status, tries = 0;
-	pid_t w;
-	do /* a failure that is not the program's end: once more (its stop still comes) */
-		w = tr->inj.ops->waitpid(tr->pid, &status, __WALL);
-	while (w < 0 && (errno == EINTR || (errno != ECHILD && errno != ESRCH && tries++ < 1)));
-	if (w < 0)
-		return hx_fail(e, -errno, "waiting for the program: %s", strerror(errno));
+	int status;
+	int r = inj_wait(&tr->inj, &status);
+	if (r < 0)
+		return hx_fail(e, r, "waiting for the program: %s", strerror(-r));
 	*s = inj_classify(status);
 	if (s->kind == INJ_STOP_EXITED || s->kind == INJ_STOP_KILLED)
 		return -ESRCH;
@@ -230,61 +228,82 @@ static bool page_zero_mapped(pid_t pid)
 	return (pers & MMAP_PAGE_ZERO) != 0;
 }
 
-static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
+/* Each way to stop at the entry: 1 armed, 0 not possible here, <0 a
+ * reason not to stop at all (e says why; nothing was changed). */
+static int try_int3(struct ld_tracer *tr, struct hx_err *e)
 {
 	static const uint8_t int3 = 0xcc;
+	int r = ld_settle_expect(tr, SIGTRAP, e);
+	if (r < 0)
+		return r;
+	ld_settle_keep_page(tr);
+	if (inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1) == 0 &&
+	    inj_poke(&tr->inj, tr->stop.entry, &int3, 1) == 0) {
+		tr->stop.bp = LD_BP_INT3;
+		return 1;
+	}
+	ld_settle_forget_page(tr);
+	return 0;
+}
+
+/* /proc/PID/mem refuses writes into text (proc_mem.force_override): the
+ * stack is plain writable memory. */
+static int try_fault(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
+{
 	static const uint64_t fault = LD_FAULT_PC;
 	uint64_t slot = 0;
+	if (page_zero_mapped(tr->pid) || entry_slot(tr, rsp, &slot) < 0)
+		return 0;
+	int r = ld_settle_expect(tr, SIGSEGV, e);
+	if (r < 0)
+		return r;
+	if (inj_poke(&tr->inj, slot, &fault, sizeof(fault)) < 0)
+		return 0;
+	tr->stop.bp = LD_BP_FAULT;
+	tr->stop.bp_slot = slot;
+	return 1;
+}
+
+static int try_hw(struct ld_tracer *tr, struct hx_err *e)
+{
+	int r = ld_settle_expect(tr, SIGTRAP, e);
+	if (r < 0)
+		return r;
+	if (arm_hw(tr) < 0)
+		return 0;
+	snprintf(tr->stop.settle.note, sizeof(tr->stop.settle.note), "the entry stop is a debug "
+		 "register (no int3 could be written): one of the 4 hardware breakpoint slots stays "
+		 "taken until the program execs");
+	return 1;
+}
+
+static int arm(struct ld_tracer *tr, uint64_t rsp, struct hx_err *e)
+{
 	int r = ld_settle_before(tr, e);
 	if (r < 0)
 		return r;
-	enum ld_bp force = tr->test.force_stop;
-	/* Under seccomp nothing may be injected at the stop, so the int3's
-	 * private page could not be dropped again, and its text would count as
-	 * changed by someone else (never copied): the fault first there. */
-	if (force == LD_BP_NONE && tr->stop.settle.seccomp)
-		force = LD_BP_FAULT;
-	if (force == LD_BP_NONE || force == LD_BP_INT3) {
-		if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
-			return r;
-		ld_settle_keep_page(tr);
-		r = inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
-		if (r == 0 && (r = inj_poke(&tr->inj, tr->stop.entry, &int3, 1)) == 0) {
-			tr->stop.bp = LD_BP_INT3;
-			return 0;
-		}
-		ld_settle_forget_page(tr);
+	/* in order of preference; under seccomp nothing may be injected at the
+	 * stop, so the int3's private page could not be dropped again and its
+	 * text would count as changed by someone else (never copied): the
+	 * fault first there. A test build may force one (then the last resort
+	 * after it). */
+	enum ld_bp order[3] = {LD_BP_INT3, LD_BP_FAULT, LD_BP_HW};
+	if (tr->stop.settle.seccomp) {
+		order[0] = LD_BP_FAULT;
+		order[1] = LD_BP_INT3;
 	}
-	/* /proc/PID/mem refuses writes into text (proc_mem.force_override):
-	 * the stack is plain writable memory */
-	if (force != LD_BP_INT3 && force != LD_BP_HW && !page_zero_mapped(tr->pid) &&
-	    entry_slot(tr, rsp, &slot) == 0) {
-		if ((r = ld_settle_expect(tr, SIGSEGV, e)) < 0)
-			return r;
-		if ((r = inj_poke(&tr->inj, slot, &fault, sizeof(fault))) == 0) {
-			tr->stop.bp = LD_BP_FAULT;
-			tr->stop.bp_slot = slot;
-			return 0;
-		}
+	if (tr->test.force_stop != LD_BP_NONE) {
+		order[0] = tr->test.force_stop;
+		order[1] = LD_BP_HW;
 	}
-	if (force == LD_BP_FAULT && !tr->test.force_stop) { /* seccomp, and no fault stop */
-		if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
-			return r;
-		r = inj_peek(&tr->inj, tr->stop.entry, &tr->stop.bp_byte, 1);
-		if (r == 0 && (r = inj_poke(&tr->inj, tr->stop.entry, &int3, 1)) == 0) {
-			tr->stop.bp = LD_BP_INT3;
-			return 0;
-		}
+	for (size_t i = 0; i < HX_ARRAY_LEN(order); i++) {
+		r = order[i] == LD_BP_INT3 ? try_int3(tr, e)
+		    : order[i] == LD_BP_FAULT ? try_fault(tr, rsp, e) : try_hw(tr, e);
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
-	if ((r = ld_settle_expect(tr, SIGTRAP, e)) < 0)
-		return r;
-	if (arm_hw(tr) == 0) {
-		snprintf(tr->stop.settle.note, sizeof(tr->stop.settle.note), "an int3 could not be written (%s): "
-			 "one of the 4 hardware breakpoint slots stays taken until the program execs",
-			 strerror(-r));
-		return 0;
-	}
-	return hx_fail(e, r, "setting a breakpoint at the entry point: %s", strerror(-r));
+	return hx_fail(e, -EPERM, "no way to stop at the entry point: neither its text, its stack "
+		       "nor its debug registers can be written");
 }
 
 static int disarm(struct ld_tracer *tr)
@@ -362,8 +381,7 @@ static int to_execve_exit(struct ld_tracer *tr, struct hx_err *e)
 /* Options while armed: a process forked before the entry point (a library
  * constructor's daemon, a fork server) inherits the armed stack word or
  * int3, and must be disarmed before it runs on untraced. */
-#define LD_OPTS_BASE (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
-#define LD_OPTS_ARMED (LD_OPTS_BASE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
+#define LD_OPTS_ARMED (LD_PTRACE_OPTIONS | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
 		       PTRACE_O_TRACECLONE)
 
 /* A child the armed program made (auto-attached, in its first stop): if
@@ -382,15 +400,16 @@ static void disarm_child(struct ld_tracer *tr, int event)
 	long same_vm = event == PTRACE_EVENT_VFORK ? 0
 		       : syscall(SYS_kcmp, tr->pid, child, KCMP_VM, 0, 0);
 	bool own = same_vm > 0 || (same_vm < 0 && event == PTRACE_EVENT_FORK);
+	/* Only the int3 can be taken back: with the fault stop, ld.so read the
+	 * armed word before the constructors ran (see the top). */
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
-	int fd = own ? open(path, O_RDWR | O_CLOEXEC) : -1;
+	int fd = own && tr->stop.bp == LD_BP_INT3 ? open(path, O_RDWR | O_CLOEXEC) : -1;
 	if (fd >= 0) {
-		ssize_t n = tr->stop.bp == LD_BP_FAULT
-				    ? pwrite(fd, &tr->stop.entry, 8, (off_t)tr->stop.bp_slot)
-				    : tr->stop.bp == LD_BP_INT3
-				    ? pwrite(fd, &tr->stop.bp_byte, 1, (off_t)tr->stop.entry) : 0;
-		(void)n; /* if it fails, the child meets the trap: as without us, it dies */
+		/* if this fails the child meets the int3 and dies of it: there is
+		 * nothing else to do for it */
+		ssize_t n = pwrite(fd, &tr->stop.bp_byte, 1, (off_t)tr->stop.entry);
+		(void)n;
 		close(fd);
 	}
 	errno = 0;
@@ -471,15 +490,15 @@ int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
 {
 	int r = run_to_entry(tr, e);
 	/* children are ours to watch only while armed */
-	if (r == 0 && (r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_OPTS_BASE)) < 0)
+	if (r == 0 && (r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_PTRACE_OPTIONS)) < 0)
 		r = hx_fail(e, r, "setting ptrace options: %s", strerror(-r));
 	int d = disarm(tr);
 	if (d < 0 && r != -ESRCH)
 		d = disarm(tr); /* once more: an int3 left in the text kills it */
-	if (d < 0 && r != -ESRCH && tr->stop.bp == LD_BP_INT3) /* (gone: nothing to protect) */
-		r = hx_fail(e, -ENOTRECOVERABLE, "removing the entry breakpoint: %s", strerror(-d));
-	else if (r == 0 && d < 0)
-		r = hx_fail(e, d, "removing the entry breakpoint: %s", strerror(-d));
+	/* (a program that is gone has nothing left to protect) */
+	if (d < 0 && r != -ESRCH && (r == 0 || tr->stop.bp == LD_BP_INT3))
+		r = hx_fail(e, tr->stop.bp == LD_BP_INT3 ? -ENOTRECOVERABLE : d,
+			    "removing the entry breakpoint: %s", strerror(-d));
 	if (r == 0)
 		r = ld_settle_after(tr, e);
 	if (r == 0)

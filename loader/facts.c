@@ -163,13 +163,15 @@ static int vm_sharers(pid_t pid)
 	if (!d)
 		return -1;
 	int n = 0;
+	bool scanned = false;
 	struct dirent *de;
-	while (n >= 0 && (de = readdir(d)) != NULL) {
+	while (n >= 0 && !scanned && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, de->d_name);
+		/* without the file: all of the process's children at once */
 		if (hx_read_file(path, 1 << 16, &text, NULL) < 0 &&
-		    (text = children_by_scan(pid)) == NULL) {
+		    (scanned = true, text = children_by_scan(pid)) == NULL) {
 			n = -1; /* cannot list them */
 			break;
 		}
@@ -203,7 +205,8 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 	f->threads = 0; /* unknown: treated as "not exactly one" */
 	if (hx_read_file(path, 1 << 16, &text, NULL) == 0) {
 		f->threads = (unsigned)status_field(text, "Threads", 0);
-		f->vm_sharers = vm_sharers(pid);
+		/* (more than one thread is refused before this counts) */
+		f->vm_sharers = f->threads == 1 ? vm_sharers(pid) : 0;
 		f->seccomp = status_field(text, "Seccomp", 0) == 2;
 		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */

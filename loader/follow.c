@@ -23,6 +23,7 @@
  * the program stopped longer than one stop takes, or drop a signal.
  */
 #define _GNU_SOURCE
+#include "launch.h"
 #include "resolve.h"
 #include "entry.h"
 #include "follow.h"
@@ -51,7 +52,7 @@
 
 static int set_options(struct ld_tracer *tr, bool exitkill)
 {
-	long o = PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | (exitkill ? PTRACE_O_EXITKILL : 0);
+	long o = LD_PTRACE_OPTIONS & ~(exitkill ? 0 : PTRACE_O_EXITKILL);
 	return ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)o);
 }
 

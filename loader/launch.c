@@ -65,19 +65,17 @@ static void take_back(int sig)
  * pending set we were given. */
 static ssize_t write_go(int fd)
 {
-	sigset_t pipe_only, old, pending;
+	sigset_t pipe_only, old;
 	sigemptyset(&pipe_only);
 	sigaddset(&pipe_only, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_only, &old);
-	bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	bool was_pending = sig_pending(SIGPIPE);
 	ssize_t r;
 	do
 		r = write(fd, "g", 1);
 	while (r < 0 && errno == EINTR);
-	if (r < 0 && !was_pending) {
-		const struct timespec now = {0, 0};
-		(void)sigtimedwait(&pipe_only, NULL, &now);
-	}
+	if (r < 0 && !was_pending)
+		take_back(SIGPIPE);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
@@ -100,8 +98,7 @@ static int tracer_attach(pid_t target, int up, int down)
 	while (r < 0 && errno == EINTR);
 	if (r != 1)
 		_exit(0); /* the target gave up on us */
-	long opts = PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
-	int res = ptrace(PTRACE_SEIZE, target, NULL, (void *)opts) == 0 ? 0 : -errno;
+	int res = ptrace(PTRACE_SEIZE, target, NULL, (void *)(long)LD_PTRACE_OPTIONS) == 0 ? 0 : -errno;
 	write_int(up, res);
 	close(up);
 	close(down);

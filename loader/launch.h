@@ -13,6 +13,7 @@
 #define LD_LAUNCH_H
 
 #include "../common/hx.h"
+#include <sys/ptrace.h>
 #include <sys/types.h>
 
 enum ld_role {
@@ -23,5 +24,10 @@ enum ld_role {
 /* On return: in the target, 0 = traced (exec next) or -errno = not traced
  * (e->msg says why; exec untraced); in the tracer, 0 with *role set. */
 int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e) HX_WUR;
+
+/* The tracer's ptrace options from the attach on: exec events, syscall
+ * stops told from signals, and the target killed if the tracer dies while
+ * it holds it (entry.c and follow.c change them for a while). */
+#define LD_PTRACE_OPTIONS (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
 
 #endif

@@ -11,22 +11,22 @@
  * signal dispositions and mask, PID, parent, exit status.
  */
 #define _GNU_SOURCE
-#include "../record/profile_cli.h"
 #include "apply.h"
 #include "entry.h"
-#include "follow.h"
-#include "plan_get.h"
-#include "release.h"
-#include "../record/record.h"
-#include "../common/cli.h"
 #include "facts.h"
+#include "follow.h"
 #include "launch.h"
 #include "perfmap.h"
+#include "plan_get.h"
+#include "release.h"
 #include "report.h"
 #include "resolve.h"
 #include "status.h"
 #include "testhooks.h"
 #include "tracer.h"
+#include "../common/cli.h"
+#include "../record/profile_cli.h"
+#include "../record/record.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,7 +117,6 @@ static int untraced(const struct ld_opts *o, char **cmd, const char *path, const
 	note(o, cmd[0], "%s; running it unmodified", why);
 	return run(path, cmd);
 }
-
 
 /* The target cannot be trusted to run: make it exit, kill it if need be. */
 static int give_up(struct ld_tracer *tr, const char *name, const struct hx_err *e)
@@ -246,9 +245,10 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		if (r == 0)
 			r = ld_entry_run(tr, e);
 		char sn[300];
+		const char *left = tr->stop.settle.note; /* what the stop could not put back */
 		if (r == 0 && o->verbose >= 2)
 			note(o, shown_name(tr, cmd, sn, sizeof(sn)), "stopped at the entry point by "
-			     "%s%s%s", ld_entry_how(tr), tr->stop.settle.note[0] ? "; " : "", tr->stop.settle.note);
+			     "%s%s%s", ld_entry_how(tr), left[0] ? "; " : "", left);
 		if (r == 0)
 			r = ld_plan_get(tr, e);
 		if (r < 0 || tr->pl.have_plan || !o->follow_ms || o->dry_run)

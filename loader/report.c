@@ -181,10 +181,11 @@ const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 	}
 	if (tr->pl.plan.left_bytes) {
 		char sz[32];
+		const struct hx_plan *p = &tr->pl.plan;
 		snprintf(buf, size, "%s of the text got no 2 MB pages: %s",
-			 ld_size(tr->pl.plan.left_bytes, sz, sizeof(sz)),
-			 tr->pl.plan.reason_str != HX_NO_STR ? hx_plan_str(&tr->pl.plan, tr->pl.plan.reason_str)
-							  : "no way to huge pages");
+			 ld_size(p->left_bytes, sz, sizeof(sz)),
+			 p->reason_str != HX_NO_STR ? hx_plan_str(p, p->reason_str)
+						    : "no way to huge pages");
 		return buf;
 	}
 	return NULL;

@@ -56,19 +56,29 @@ void ld_settle_forget(struct ld_tracer *tr)
 	memset(&tr->stop.settle, 0, sizeof(tr->stop.settle));
 }
 
+/* pid's signal state from /proc/PID/status; caught (SigCgt) if wanted. */
+static int read_status(pid_t pid, uint64_t *blk, uint64_t *ign, uint64_t *caught, bool *seccomp)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int r = hx_read_file(path, 1 << 16, &text, NULL);
+	if (r < 0)
+		return r;
+	const char *c = hx_status_value(text, "SigCgt");
+	r = ld_settle_parse_status(text, blk, ign, seccomp);
+	if (r == 0 && caught)
+		r = c ? (*caught = strtoull(c, NULL, 16), 0) : -EINVAL;
+	free(text);
+	return r;
+}
+
 int ld_settle_before(struct ld_tracer *tr, struct hx_err *e)
 {
 	struct ld_settle *s = &tr->stop.settle;
-	char path[64], *text;
 	ld_settle_forget(tr);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tr->pid);
-	int r = hx_read_file(path, 1 << 16, &text, NULL);
+	int r = read_status(tr->pid, &s->blocked, &s->ignored, NULL, &s->seccomp);
 	if (r < 0)
-		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
-	r = ld_settle_parse_status(text, &s->blocked, &s->ignored, &s->seccomp);
-	free(text);
-	if (r < 0)
-		return hx_fail(e, r, "no signal fields in %s", path);
+		return hx_fail(e, r, "reading the program's signal state: %s", strerror(-r));
 	s->noted = true;
 	return 0;
 }
@@ -139,29 +149,7 @@ static int ignore_again(struct ld_tracer *tr, int64_t *ret, struct hx_err *e)
  * reading the maps (this runs at every launch): the vDSO's first pages. */
 static int vdso_syscall(struct ld_tracer *tr)
 {
-	if (!tr->stop.vdso)
-		return -ENOENT;
-	struct hx_vma v = {.start = tr->stop.vdso, .end = tr->stop.vdso + HX_PAGE, .kind = HX_VMA_VDSO};
-	struct hx_vmas m = {.v = &v, .n = 1};
-	for (int page = 0; page < 2; page++, v.start += HX_PAGE, v.end += HX_PAGE)
-		if (inj_use_vdso(&tr->inj, &m) == 0)
-			return 0;
-	return -ENOENT;
-}
-
-/* The signal state of pid now. */
-static int status_now(pid_t pid, uint64_t *blk, uint64_t *ign, uint64_t *cgt, bool *seccomp)
-{
-	char path[64], *text;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
-		return -EIO;
-	const char *c = hx_status_value(text, "SigCgt");
-	int r = c ? ld_settle_parse_status(text, blk, ign, seccomp) : -EINVAL;
-	if (r == 0)
-		*cgt = strtoull(c, NULL, 16);
-	free(text);
-	return r;
+	return tr->stop.vdso ? inj_use_syscall_in(&tr->inj, tr->stop.vdso, 2) : -ENOENT;
 }
 
 static int inject(struct ld_tracer *tr, bool ignore, bool drop_page, struct hx_err *e)
@@ -212,13 +200,13 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 	bool was_blocked = s->blocked & SIG_BIT(s->sig), was_ignored = s->ignored & SIG_BIT(s->sig);
 	bool drop_page = s->copy && page_unchanged(tr);
 	if (!was_blocked && !was_ignored && !drop_page)
-		return 0; /* the usual case: nothing to read again */
+		return 0; /* nothing to put back */
 	/* As things are now: only what the forced signal left (SIG_DFL,
 	 * unblocked) is put back; a handler a constructor installed, or a
 	 * mask it changed, stays. A filter installed since forbids injecting. */
 	uint64_t now_blk = 0, now_ign = 0, now_cgt = 0;
 	bool now_seccomp = true;
-	if (status_now(tr->pid, &now_blk, &now_ign, &now_cgt, &now_seccomp) < 0)
+	if (read_status(tr->pid, &now_blk, &now_ign, &now_cgt, &now_seccomp) < 0)
 		return hx_fail(e, -EIO, "cannot read the program's signal state at its entry point");
 	bool dfl = !((now_ign | now_cgt) & SIG_BIT(s->sig));
 	was_blocked = was_blocked && dfl && !(now_blk & SIG_BIT(s->sig));

@@ -113,28 +113,32 @@ static bool image_holds(const struct hx_vmas *m, const struct hx_vma *f, const s
 	return f->start >= f->offset && v->start >= base && v->end <= end;
 }
 
+/* From m->v[i] through the copies right beside it (a region and its
+ * --align=aggressive windows lie side by side), below it (down) or above,
+ * to the first file mapping; NULL if the run ends before one. */
+static const struct hx_vma *file_beside(const struct hx_vmas *m, size_t i, bool down)
+{
+	for (size_t j = i;;) {
+		if (down ? j == 0 : j + 1 >= m->n)
+			return NULL;
+		size_t k = down ? j - 1 : j + 1;
+		const struct hx_vma *w = &m->v[k];
+		if (down ? w->end != m->v[j].start : w->start != m->v[j].end)
+			return NULL;
+		if (real_file(w))
+			return w;
+		if (!copy_kind(w))
+			return NULL;
+		j = k;
+	}
+}
+
 const char *ld_status_owner(const struct hx_vmas *m, size_t i)
 {
-	const struct hx_vma *v = &m->v[i];
-	/* through the copies next to it (a region and its --align=aggressive
-	 * windows lie side by side) to the first file mapping either way */
-	for (int dir = -1; dir <= 1; dir += 2) {
-		size_t j = i;
-		for (;;) {
-			if ((dir < 0 && j == 0) || (dir > 0 && j + 1 >= m->n))
-				break;
-			const struct hx_vma *here = &m->v[j], *w = &m->v[dir < 0 ? j - 1 : j + 1];
-			if (dir < 0 ? w->end != here->start : w->start != here->end)
-				break;
-			if (real_file(w)) {
-				if (image_holds(m, w, v))
-					return w->path;
-				break;
-			}
-			if (!copy_kind(w))
-				break;
-			j = dir < 0 ? j - 1 : j + 1;
-		}
+	for (int down = 1; down >= 0; down--) {
+		const struct hx_vma *f = file_beside(m, i, down);
+		if (f && image_holds(m, f, &m->v[i]))
+			return f->path;
 	}
 	return NULL;
 }

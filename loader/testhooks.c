@@ -19,65 +19,45 @@ static struct {
 	unsigned long at, n;
 } fail_op;
 
+/* The K-th call of this kind fails with EIO (errno set, true). */
 static bool fails(int kind)
 {
-	return fail_op.kind == kind && ++fail_op.n == fail_op.at;
+	if (fail_op.kind != kind || ++fail_op.n != fail_op.at)
+		return false;
+	errno = EIO;
+	return true;
 }
 
 static long t_ptrace(int req, pid_t pid, void *addr, void *data)
 {
-	if (fails(1)) {
-		errno = EIO;
-		return -1;
-	}
-	return hx_sysops_real.ptrace(req, pid, addr, data);
+	return fails(1) ? -1 : hx_sysops_real.ptrace(req, pid, addr, data);
 }
 
 static pid_t t_waitpid(pid_t pid, int *status, int options)
 {
-	if (fails(2)) {
-		errno = EIO;
-		return -1;
-	}
-	return hx_sysops_real.waitpid(pid, status, options);
+	return fails(2) ? -1 : hx_sysops_real.waitpid(pid, status, options);
 }
 
 static ssize_t t_readv(pid_t pid, const struct iovec *l, unsigned long ln, const struct iovec *r,
 		       unsigned long rn, unsigned long flags)
 {
-	if (fails(3)) {
-		errno = EIO;
-		return -1;
-	}
-	return hx_sysops_real.vm_readv(pid, l, ln, r, rn, flags);
+	return fails(3) ? -1 : hx_sysops_real.vm_readv(pid, l, ln, r, rn, flags);
 }
 
 static ssize_t t_writev(pid_t pid, const struct iovec *l, unsigned long ln, const struct iovec *r,
 			unsigned long rn, unsigned long flags)
 {
-	if (fails(3)) {
-		errno = EIO;
-		return -1;
-	}
-	return hx_sysops_real.vm_writev(pid, l, ln, r, rn, flags);
+	return fails(3) ? -1 : hx_sysops_real.vm_writev(pid, l, ln, r, rn, flags);
 }
 
 static ssize_t t_pread(int fd, void *buf, size_t n, off_t off)
 {
-	if (fails(3)) {
-		errno = EIO;
-		return -1;
-	}
-	return hx_sysops_real.pread(fd, buf, n, off);
+	return fails(3) ? -1 : hx_sysops_real.pread(fd, buf, n, off);
 }
 
 static ssize_t t_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	if (fails(3)) {
-		errno = EIO;
-		return -1;
-	}
-	return hx_sysops_real.pwrite(fd, buf, n, off);
+	return fails(3) ? -1 : hx_sysops_real.pwrite(fd, buf, n, off);
 }
 
 static const struct hx_sysops failing = {t_ptrace, t_waitpid, t_readv, t_writev, t_pread, t_pwrite};

@@ -28,18 +28,7 @@ perf_maps_cleanup() {
 # tracers still writing a perf map after their program ended (up to 3 s):
 # a map written after the cleanup would stay, and meet a later program
 # with the same PID (pid_max may be 32768)
-tracers_done() {
-	n=0
-	while [ $n -lt 30 ]; do
-		busy=
-		for d in /proc/[0-9]*; do
-			[ "$(cat "$d/comm" 2>/dev/null)" = hugexec ] || continue
-			tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -e "$P/" -e "$TMP/" && busy=1 && break
-		done
-		[ -z "$busy" ] && return 0
-		sleep 0.1; n=$((n + 1))
-	done
-}
+tracers_done() { n=0; while [ $n -lt 30 ] && tracer_of "$P/" "$TMP/"; do sleep 0.1; n=$((n + 1)); done; }
 trap 'eval "$cleanup_hooks"; tracers_done; perf_maps_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
@@ -104,18 +93,24 @@ wait_released() {
 # lines, after the program has been let go, possibly after it exited.
 wait_tracers() {
 	n=0
-	while [ $n -lt 300 ]; do
-		busy=
-		for d in /proc/[0-9]*; do
-			[ "$(cat "$d/comm" 2>/dev/null)" = hugexec ] || continue
-			tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -- "$1" && busy=1 && break
-		done
-		[ -z "$busy" ] && return 0
+	while [ $n -lt 300 ] && tracer_of "$1"; do
 		sleep 0.1; n=$((n + 1))
 	done
-	fail "a hugexec tracer of $1 is still running after 30 s"
+	[ $n -lt 300 ] || fail "a hugexec tracer of $1 is still running after 30 s"
 }
 
+# Is a hugexec tracer running for a program whose command line mentions
+# one of the arguments?
+tracer_of() {
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = hugexec ] || continue
+		c=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null)
+		for pat in "$@"; do
+			case $c in *"$pat"*) return 0 ;; esac
+		done
+	done
+	return 1
+}
 thp_mode() { sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; }
 
 need_thp() {

@@ -1,6 +1,6 @@
 /*
  * clonevm.c - a program whose library's constructor made a process sharing
- * its memory (clonelib.c), with 4 MB of generated text for hugexec to
+ * its memory (clonevmlib.c), with 4 MB of generated text for hugexec to
  * remap (t_process.sh). main stops that process and waits for it.
  * Prints "clonevm: started=B reaped=B", exits 0.
  */

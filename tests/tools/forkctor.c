@@ -1,6 +1,6 @@
 /*
  * forkctor.c - a program whose library forked in its constructor
- * (forklib.c), with 4 MB of generated text for hugexec to remap
+ * (forkctorlib.c), with 4 MB of generated text for hugexec to remap
  * (t_process.sh). The child prints "forkctor: child ran main" and exits 0;
  * the parent waits for it and prints its wait status. Exits 0.
  */

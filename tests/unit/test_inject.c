@@ -138,14 +138,21 @@ static void add_stop(int status, int code)
 
 #define STOPPED(sig) (((sig) << 8) | 0x7f)
 
+/* A fresh tracee, its state saved for an injection. */
+static void saved(struct inj_target *t)
+{
+	struct hx_err e = {0};
+	tracee();
+	inj_init(t, PID, &fake);
+	assert_int_equal(inj_save(t, &e), 0);
+}
+
 static void test_inject_mask_keeps_synchronous_signals_open(void **state)
 {
 	(void)state;
 	struct inj_target t;
 	struct hx_err e = {0};
-	tracee();
-	inj_init(&t, PID, &fake);
-	assert_int_equal(inj_save(&t, &e), 0);
+	saved(&t);
 	/* everything blocked but the signals the kernel may force on our calls */
 	assert_int_equal(tee.mask, ~(uint64_t)INJ_SYNC_SIGNALS);
 	assert_false(tee.mask & SIG_BIT(SIGSYS));
@@ -181,9 +188,7 @@ static void test_inject_switches_syscall_user_dispatch_off(void **state)
 	assert_int_equal(inj_restore(&t, &e), 0);
 	assert_memory_equal(&tee.sud, &was, sizeof(was));
 	/* an older kernel cannot say: nothing to switch, no failure */
-	tracee();
-	inj_init(&t, PID, &fake);
-	assert_int_equal(inj_save(&t, &e), 0);
+	saved(&t);
 	assert_int_equal(inj_restore(&t, &e), 0);
 }
 
@@ -192,9 +197,7 @@ static void test_inject_signal_sent_meanwhile_is_held_for_detach(void **state)
 	(void)state;
 	struct inj_target t;
 	struct hx_err e = {0};
-	tracee();
-	inj_init(&t, PID, &fake);
-	assert_int_equal(inj_save(&t, &e), 0);
+	saved(&t);
 	t.syscall_pc = 0x1000;
 	/* someone kill()s it with SIGSEGV, then our call enters and leaves */
 	add_stop(STOPPED(SIGSEGV), SI_USER);
@@ -212,9 +215,7 @@ static void test_inject_signal_raised_by_our_call_fails_it(void **state)
 	(void)state;
 	struct inj_target t;
 	struct hx_err e = {0};
-	tracee();
-	inj_init(&t, PID, &fake);
-	assert_int_equal(inj_save(&t, &e), 0);
+	saved(&t);
 	t.syscall_pc = 0x1000;
 	/* a seccomp RET_TRAP or Syscall User Dispatch: SIGSYS from the kernel */
 	add_stop(STOPPED(SIGSYS), 1 /* SYS_SECCOMP */);

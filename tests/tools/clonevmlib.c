@@ -1,5 +1,5 @@
 /*
- * clonelib.c - libclonevm.so for clonevm.c: its constructor, run by ld.so
+ * clonevmlib.c - libclonevm.so for clonevm.c: its constructor, run by ld.so
  * before the program's entry point, starts a process that shares the
  * program's memory (clone(CLONE_VM) without CLONE_THREAD: not a thread, so
  * not in /proc/PID/task) and runs until main tells it to stop. hugexec must

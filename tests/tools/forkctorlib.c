@@ -1,5 +1,5 @@
 /*
- * forklib.c - libforkctor.so for forkctor.c: its constructor, run by ld.so
+ * forkctorlib.c - libforkctor.so for forkctor.c: its constructor, run by ld.so
  * before the program's entry point, forks (as a daemonizing library or a
  * fork server does); the child goes on through ld.so to the entry point
  * and main, untraced. Whatever hugexec armed for its entry stop is in the

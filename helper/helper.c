@@ -10,7 +10,7 @@
 #define _GNU_SOURCE
 #include "helper.h"
 #include "../common/elfinfo.h"
-#include "elfsyms.h"
+#include "../common/elfsyms.h"
 #include "planner.h"
 #include "../profile/profile.h"
 #include "../common/sandbox.h"
@@ -59,9 +59,9 @@ static int read_request(int fd, struct hx_request *req, struct hx_err *e)
 	return r;
 }
 
-static int read_symbols(const struct hp_input *in, size_t file, struct hp_symtab *out)
+static int read_symbols(const struct hp_input *in, size_t file, struct hx_elfsyms *out)
 {
-	return hp_symtab_read(in->fds[file], out);
+	return hx_elfsyms_read(in->fds[file], out);
 }
 
 static int plan_from(const struct hx_request *req, struct hx_plan *plan, struct hx_err *e)

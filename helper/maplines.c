@@ -12,7 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "maplines.h"
-#include "elfsyms.h"
+#include "../common/elfsyms.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,21 +47,25 @@ static int load_bias(const struct hp_elf *e, const struct hx_vma *v, int64_t *bi
 	return -ENOENT;
 }
 
-/* The header line (HX_PERFMAP_*), then one line per symbol of t that
+/* The header line (HX_PERFMAP_*), then one line per function of t that
  * overlaps [a, a+l) once moved by bias. */
-static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64_t l, char **out)
+static int lines_for(const struct hx_elfsyms *t, int64_t bias, uint64_t a, uint64_t l, char **out)
 {
 	size_t cap = 4096, w = 0;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	w = (size_t)snprintf(buf, cap, "%s", t->n == 0 ? HX_PERFMAP_NONE
-					     : t->full ? HX_PERFMAP_SYMTAB : HX_PERFMAP_DYNSYM);
-	for (size_t i = 0; i < t->n; i++) {
-		uint64_t at = t->v[i].value + (uint64_t)bias;
-		if (!hx_overlaps(a, l, at, t->v[i].size))
+	w = (size_t)snprintf(buf, cap, "%s", t->n_funcs == 0 ? HX_PERFMAP_NONE
+					     : t->from_dynsym ? HX_PERFMAP_DYNSYM : HX_PERFMAP_SYMTAB);
+	for (size_t i = 0; i < t->n_funcs; i++) {
+		const struct hx_func *f = &t->funcs[i];
+		uint64_t vaddr;
+		if (hx_elfsyms_off_to_vaddr(t, f->off, &vaddr) < 0)
 			continue;
-		size_t need = strlen(t->v[i].name) + 40;
+		uint64_t at = vaddr + (uint64_t)bias, size = f->size ? f->size : f->extent;
+		if (size == 0 || !hx_overlaps(a, l, at, size))
+			continue;
+		size_t need = strlen(f->name) + 40;
 		if (w + need >= cap) {
 			cap = (cap + need) * 2;
 			char *nb = realloc(buf, cap);
@@ -72,7 +76,7 @@ static int lines_for(const struct hp_symtab *t, int64_t bias, uint64_t a, uint64
 			buf = nb;
 		}
 		w += (size_t)snprintf(buf + w, cap - w, "%llx %llx %s\n", (unsigned long long)at,
-				      (unsigned long long)t->v[i].size, t->v[i].name);
+				      (unsigned long long)size, f->name);
 	}
 	buf[w] = '\0';
 	*out = buf;
@@ -112,7 +116,7 @@ static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in
 	int64_t bias;
 	if (!f || load_bias(&f->elf, v, &bias) < 0)
 		return 0;
-	struct hp_symtab t;
+	struct hx_elfsyms t;
 	int r = in->read_symbols(in, (size_t)(f - in->files), &t);
 	if (r < 0)
 		return r;
@@ -125,7 +129,7 @@ static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in
 			set_chain(p, root, off);
 	}
 	free(text);
-	hp_symtab_free(&t);
+	hx_elfsyms_free(&t);
 	return r;
 }
 

@@ -21,7 +21,7 @@ struct hp_file {
 	struct hp_elf elf;
 };
 
-struct hp_symtab;
+struct hx_elfsyms;
 struct prof_profile;
 
 struct hp_input {
@@ -33,7 +33,7 @@ struct hp_input {
 	size_t n_files;
 	/* Symbols of files[i], for perf maps (NULL: none). The one place the
 	 * planner reaches outside its inputs, so tests can leave it out. */
-	int (*read_symbols)(const struct hp_input *in, size_t file, struct hp_symtab *out);
+	int (*read_symbols)(const struct hp_input *in, size_t file, struct hx_elfsyms *out);
 	const int *fds;      /* for read_symbols: the descriptor of files[i] */
 	/* --profile: parsed (NULL: none), its name for messages, or why it
 	 * could not be read or parsed (then profile is NULL). */

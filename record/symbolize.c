@@ -12,7 +12,7 @@
 #include "../common/child.h"
 #include "../common/sandbox.h"
 #include "callsite.h"
-#include "elfsyms.h"
+#include "../common/elfsyms.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,7 +30,7 @@
 #define MAX_NOTES_BYTES 4096
 
 struct sobj {
-	struct rec_elfsyms s;
+	struct hx_elfsyms s;
 	bool usable;
 	uint64_t samples;
 	uint64_t *fsamples; /* per s.funcs */
@@ -77,7 +77,7 @@ static int open_objects(struct ctx *c)
 			note(c, "%s: not symbolized: %s", ro->path, ro->why);
 			continue;
 		}
-		int r = rec_elfsyms_read(ro->fd, &so->s);
+		int r = hx_elfsyms_read(ro->fd, &so->s);
 		if (r < 0)
 			return r;
 		if (!so->s.elf.usable) {
@@ -111,7 +111,7 @@ static int resolve(const struct ctx *c, const struct rec_loc *l, size_t *oi, uin
 	}
 	const char *name = rec_raw_name_str(c->raw, l->name);
 	uint64_t base;
-	if (!name || rec_elfsyms_byname(&c->o[*oi].s, name, &base) < 0 || l->val > UINT64_MAX - base)
+	if (!name || hx_elfsyms_byname(&c->o[*oi].s, name, &base) < 0 || l->val > UINT64_MAX - base)
 		return -ENOENT;
 	*off = base + l->val;
 	return 0;
@@ -127,10 +127,10 @@ enum verdict { V_NEXT, V_STOP, V_CALLER };
  * Otherwise the link belongs to the caller's frame and names the caller's
  * caller: the "skipped frame" that misattributes arcs (layout.md 1.3).
  */
-static bool fp_link_valid(const struct rec_elfsyms *s, const struct rec_func *f, uint64_t ip_off)
+static bool fp_link_valid(const struct hx_elfsyms *s, const struct hx_func *f, uint64_t ip_off)
 {
 	uint8_t b[24], at[2];
-	size_t n = rec_elfsyms_code_at(s, f->off, b, sizeof(b)), i = 0;
+	size_t n = hx_elfsyms_code_at(s, f->off, b, sizeof(b)), i = 0;
 	if (n >= 4 && b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
 		i = 4; /* endbr64 */
 	if (i >= n || b[i] != 0x55)
@@ -142,15 +142,15 @@ static bool fp_link_valid(const struct rec_elfsyms *s, const struct rec_func *f,
 			end = k + 3;
 	if (!end || ip_off < f->off + end)
 		return false;
-	size_t m = rec_elfsyms_code_at(s, ip_off, at, sizeof(at));
+	size_t m = hx_elfsyms_code_at(s, ip_off, at, sizeof(at));
 	return !(m >= 1 && at[0] == 0xc3) && !(m >= 2 && at[0] == 0xf3 && at[1] == 0xc3);
 }
 
 /* Is candidate l (the fp-chain link when fp_link) the return address of a
  * call to callee, sampled at ip_off in object ci? */
 static enum verdict judge(const struct ctx *c, const struct rec_loc *l, size_t ci,
-			  const struct rec_func *callee, uint64_t ip_off, bool fp_link,
-			  const struct rec_func **caller)
+			  const struct hx_func *callee, uint64_t ip_off, bool fp_link,
+			  const struct hx_func **caller)
 {
 	size_t oi;
 	uint64_t off, va, tgt_off;
@@ -158,22 +158,22 @@ static enum verdict judge(const struct ctx *c, const struct rec_loc *l, size_t c
 		return V_NEXT;
 	if (fp_link && !fp_link_valid(&c->o[ci].s, callee, ip_off))
 		return V_NEXT;
-	const struct rec_elfsyms *s = &c->o[oi].s;
+	const struct hx_elfsyms *s = &c->o[oi].s;
 	uint8_t code[CALL_WINDOW];
-	size_t n = rec_elfsyms_code_before(s, off, code, sizeof(code));
+	size_t n = hx_elfsyms_code_before(s, off, code, sizeof(code));
 	int32_t rel = 0;
 	enum rec_call_kind k = rec_callsite(code, n, &rel);
 	if (k == REC_CALL_NONE)
 		return V_NEXT;
-	if (k == REC_CALL_DIRECT && oi == ci && rec_elfsyms_off_to_vaddr(s, off, &va) == 0 &&
-	    rec_elfsyms_vaddr_to_off(s, va + (uint64_t)(int64_t)rel, &tgt_off) == 0) {
-		const struct rec_func *t = rec_elfsyms_find(s, tgt_off);
+	if (k == REC_CALL_DIRECT && oi == ci && hx_elfsyms_off_to_vaddr(s, off, &va) == 0 &&
+	    hx_elfsyms_vaddr_to_off(s, va + (uint64_t)(int64_t)rel, &tgt_off) == 0) {
+		const struct hx_func *t = hx_elfsyms_find(s, tgt_off);
 		if (t && t != callee)
 			return V_NEXT; /* calls something else: a frame was skipped */
 	}
 	if (oi != ci)
 		return V_STOP; /* a real caller, but in another object */
-	*caller = rec_elfsyms_find(s, off - 1);
+	*caller = hx_elfsyms_find(s, off - 1);
 	return *caller ? V_CALLER : V_STOP;
 }
 
@@ -194,7 +194,7 @@ static int add_edge(struct sobj *so, uint64_t a, uint64_t b, uint64_t w)
 struct caller {
 	struct sobj *so;
 	struct prof_object *po; /* gets the static calls */
-	const struct rec_func *f;
+	const struct hx_func *f;
 };
 
 /* A direct call in f's code to address target: a static call if target is
@@ -203,11 +203,11 @@ struct caller {
 static int on_call_target(void *arg, uint64_t target)
 {
 	const struct caller *x = arg;
-	const struct rec_elfsyms *s = &x->so->s;
+	const struct hx_elfsyms *s = &x->so->s;
 	uint64_t off;
-	if (rec_elfsyms_vaddr_to_off(s, target, &off) < 0)
+	if (hx_elfsyms_vaddr_to_off(s, target, &off) < 0)
 		return 0;
-	const struct rec_func *t = rec_elfsyms_find(s, off);
+	const struct hx_func *t = hx_elfsyms_find(s, off);
 	if (!t || t->off != off || t == x->f)
 		return 0;
 	x->so->listed[t - s->funcs] = true;
@@ -222,9 +222,9 @@ static int static_calls(struct sobj *so, struct prof_object *po)
 	size_t cap = 0;
 	int r = 0;
 	for (size_t k = 0; k < so->s.n_funcs && r == 0; k++) {
-		const struct rec_func *f = &so->s.funcs[k];
+		const struct hx_func *f = &so->s.funcs[k];
 		uint64_t want = f->size ? f->size : f->extent, va;
-		if (!so->fsamples[k] || want == 0 || rec_elfsyms_off_to_vaddr(&so->s, f->off, &va) < 0)
+		if (!so->fsamples[k] || want == 0 || hx_elfsyms_off_to_vaddr(&so->s, f->off, &va) < 0)
 			continue;
 		size_t len = want < MAX_DECODE ? (size_t)want : MAX_DECODE;
 		if (len > cap) {
@@ -236,7 +236,7 @@ static int static_calls(struct sobj *so, struct prof_object *po)
 			buf = nb;
 			cap = len;
 		}
-		size_t n = rec_elfsyms_code_at(&so->s, f->off, buf, len);
+		size_t n = hx_elfsyms_code_at(&so->s, f->off, buf, len);
 		struct caller x = {so, po, f};
 		r = rec_direct_calls(buf, n, va, on_call_target, &x);
 	}
@@ -255,14 +255,14 @@ static int one_key(struct ctx *c, const struct rec_slot *sl)
 	}
 	struct sobj *so = &c->o[oi];
 	so->samples += sl->count;
-	const struct rec_func *f = r == 0 ? rec_elfsyms_find(&so->s, off) : NULL;
+	const struct hx_func *f = r == 0 ? hx_elfsyms_find(&so->s, off) : NULL;
 	if (!f)
 		return 0;
 	size_t fi = (size_t)(f - so->s.funcs);
 	so->fsamples[fi] += sl->count;
 	so->listed[fi] = true;
 	for (size_t i = 0; i < REC_CANDS; i++) {
-		const struct rec_func *caller = NULL;
+		const struct hx_func *caller = NULL;
 		/* cand[REC_CANDS - 1] is the frame-pointer link (rawprof.h) */
 		enum verdict v = judge(c, &sl->k.cand[i], oi, f, off, i == REC_CANDS - 1, &caller);
 		if (v == V_STOP)
@@ -355,7 +355,7 @@ int rec_symbolize_text(const struct rec_raw *raw, char **text, size_t *len)
 	}
 	prof_free(&p);
 	for (size_t i = 0; c->o && i < raw->n_objs; i++) {
-		rec_elfsyms_free(&c->o[i].s);
+		hx_elfsyms_free(&c->o[i].s);
 		free(c->o[i].fsamples);
 		free(c->o[i].listed);
 		free(c->o[i].edges);

@@ -2,7 +2,7 @@
  * build-id note) and symbol reader, on hostile files. */
 #define _GNU_SOURCE
 #include "../../common/elfinfo.h"
-#include "../../helper/elfsyms.h"
+#include "../../common/elfsyms.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hp_elf_read(fd, &e) == 0 && e.usable)
 			for (size_t i = 0; i < e.n_load; i++)
 				(void)hp_elf_range_is_exec(&e, e.load[i].offset, e.load[i].filesz);
-		struct hp_symtab t;
-		if (hp_symtab_read(fd, &t) == 0) {
-			for (size_t i = 0; i < t.n; i++)
-				if (strlen(t.v[i].name) == 0)
+		struct hx_elfsyms t;
+		if (hx_elfsyms_read(fd, &t) == 0) {
+			for (size_t i = 0; i < t.n_funcs; i++)
+				if (strlen(t.funcs[i].name) == 0)
 					abort();
-			hp_symtab_free(&t);
+			hx_elfsyms_free(&t);
 		}
 	}
 	close(fd);

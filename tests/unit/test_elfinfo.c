@@ -5,7 +5,7 @@
  * here, the loadable ones also in tests/integration/t_hostile_elf.sh. */
 #include "fixtures.h"
 #include "../../common/elfinfo.h"
-#include "../../helper/elfsyms.h"
+#include "../../common/elfsyms.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,16 +62,16 @@ static void test_elf_read_self(void **state)
 	for (size_t i = 0; i < e.n_load; i++)
 		exec |= (e.load[i].flags & PF_X) != 0;
 	assert_true(exec);
-	struct hp_symtab t;
-	assert_int_equal(hp_symtab_read(fd, &t), 0);
-	assert_true(t.full);
+	struct hx_elfsyms t;
+	assert_int_equal(hx_elfsyms_read(fd, &t), 0);
+	assert_false(t.from_dynsym);
 	bool found = false;
-	for (size_t i = 0; i < t.n; i++)
-		found |= strcmp(t.v[i].name, "test_elf_read_self") == 0;
+	for (size_t i = 0; i < t.n_funcs; i++)
+		found |= strcmp(t.funcs[i].name, "test_elf_read_self") == 0;
 	assert_true(found);
-	for (size_t i = 1; i < t.n; i++)
-		assert_true(t.v[i - 1].value <= t.v[i].value);
-	hp_symtab_free(&t);
+	for (size_t i = 1; i < t.n_funcs; i++)
+		assert_true(t.funcs[i - 1].off <= t.funcs[i].off);
+	hx_elfsyms_free(&t);
 	close(fd);
 }
 
@@ -99,22 +99,51 @@ static void test_elf_read_textrel(void **state)
 	close(fd);
 }
 
+/* The offset of a named function of this very program, from its symbols. */
+static uint64_t own_func(const char *name)
+{
+	char p[128];
+	int fd = mangled(NULL, p, sizeof(p));
+	struct hx_elfsyms t;
+	assert_int_equal(hx_elfsyms_read(fd, &t), 0);
+	uint64_t off = 0;
+	assert_int_equal(hx_elfsyms_byname(&t, name, &off), 0);
+	hx_elfsyms_free(&t);
+	close(fd);
+	return off;
+}
+
+/* No section table: no symbols, but .eh_frame_hdr still leads to the FDEs,
+ * and every function with one is found, bounded and named by it. */
 static void test_elf_read_without_sections(void **state)
 {
 	(void)state;
+	uint64_t self = own_func("test_elf_read_self");
 	char p[128];
 	int fd = mangled("nosections", p, sizeof(p));
 	struct hp_elf e;
 	assert_int_equal(hp_elf_read(fd, &e), 0);
 	assert_true(e.usable); /* only program headers are needed */
 	assert_int_equal(e.build_id_len, 20);
-	struct hp_symtab t;
-	assert_int_equal(hp_symtab_read(fd, &t), 0);
-	assert_int_equal(t.n, 0);
-	hp_symtab_free(&t);
+	struct hx_elfsyms t;
+	assert_int_equal(hx_elfsyms_read(fd, &t), 0);
+	assert_true(t.n_funcs > 100);
+	assert_int_equal(t.n_from_fde, t.n_funcs);
+	assert_true(t.n_fdes >= t.n_funcs);
+	const struct hx_func *f = hx_elfsyms_find(&t, self);
+	assert_non_null(f);
+	assert_int_equal(f->off, self);
+	assert_true(f->from_fde && f->size > 0);
+	uint64_t vaddr;
+	assert_int_equal(hx_elfsyms_off_to_vaddr(&t, self, &vaddr), 0);
+	char want[32];
+	snprintf(want, sizeof(want), "sub_%llx", (unsigned long long)vaddr);
+	assert_string_equal(f->name, want);
+	hx_elfsyms_free(&t);
 	close(fd);
 }
 
+/* A section table of garbage: no crash; whatever is found has bounds. */
 static void test_elf_read_garbage_sections(void **state)
 {
 	(void)state;
@@ -123,9 +152,11 @@ static void test_elf_read_garbage_sections(void **state)
 	struct hp_elf e;
 	assert_int_equal(hp_elf_read(fd, &e), 0);
 	assert_true(e.usable);
-	struct hp_symtab t;
-	assert_int_equal(hp_symtab_read(fd, &t), 0);
-	assert_int_equal(t.n, 0);
+	struct hx_elfsyms t;
+	assert_int_equal(hx_elfsyms_read(fd, &t), 0);
+	for (size_t i = 0; i < t.n_funcs; i++)
+		assert_true(t.funcs[i].extent > 0 && t.funcs[i].from_fde);
+	hx_elfsyms_free(&t);
 	close(fd);
 }
 
@@ -164,9 +195,9 @@ static void test_elf_read_rejects(void **state)
 	fd = open("/etc/hostname", O_RDONLY);
 	assert_int_equal(hp_elf_read(fd, &e), 0);
 	assert_false(e.usable);
-	struct hp_symtab t;
-	assert_int_equal(hp_symtab_read(fd, &t), 0);
-	assert_int_equal(t.n, 0);
+	struct hx_elfsyms t;
+	assert_int_equal(hx_elfsyms_read(fd, &t), 0);
+	assert_int_equal(t.n_funcs, 0);
 	close(fd);
 	fd = open("/proc", O_RDONLY | O_DIRECTORY);
 	assert_int_equal(hp_elf_read(fd, &e), 0);
@@ -220,7 +251,8 @@ static void test_elf_read_overlapping_loads(void **state)
 }
 
 /* Tables the kernel would not load: no crash, no hang, not usable, and
- * the section table (intact) still gives the symbols. */
+ * no functions either (the one reader takes only files the kernel would
+ * map, as the helper and the recorder meet them). */
 static void huge_table(const char *mode)
 {
 	char p[128];
@@ -230,10 +262,10 @@ static void huge_table(const char *mode)
 	if (e.usable)
 		fail_msg("%s: usable with %zu PT_LOADs", mode, e.n_load);
 	assert_non_null(e.why);
-	struct hp_symtab t;
-	assert_int_equal(hp_symtab_read(fd, &t), 0);
-	assert_true(t.n > 0);
-	hp_symtab_free(&t);
+	struct hx_elfsyms t;
+	assert_int_equal(hx_elfsyms_read(fd, &t), 0);
+	assert_int_equal(t.n_funcs, 0);
+	hx_elfsyms_free(&t);
 	close(fd);
 }
 

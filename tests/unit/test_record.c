@@ -21,7 +21,7 @@
 
 #include "../../record/callsite.h"
 #include "../../profile/profile.h"
-#include "../../record/elfsyms.h"
+#include "../../common/elfsyms.h"
 #include "../../record/events.h"
 #include "../../record/sampler.h"
 #include "../../record/sentinel.h"
@@ -437,33 +437,33 @@ static void test_elfsyms_self(void **state)
 	(void)state;
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	struct rec_elfsyms s;
-	assert_int_equal(rec_elfsyms_read(fd, &s), 0);
+	struct hx_elfsyms s;
+	assert_int_equal(hx_elfsyms_read(fd, &s), 0);
 	assert_true(s.elf.usable);
 	assert_true(s.elf.build_id_len > 0);
 	assert_false(s.from_dynsym);
 	uint64_t off, va;
-	assert_int_equal(rec_elfsyms_byname(&s, "callee_fn", &off), 0);
-	const struct rec_func *f = rec_elfsyms_find(&s, off);
+	assert_int_equal(hx_elfsyms_byname(&s, "callee_fn", &off), 0);
+	const struct hx_func *f = hx_elfsyms_find(&s, off);
 	assert_non_null(f);
 	assert_string_equal(f->name, "callee_fn");
 	assert_true(f->size > 0);
-	assert_ptr_equal(rec_elfsyms_find(&s, off + f->size - 1), f);
-	assert_int_equal(rec_elfsyms_off_to_vaddr(&s, off, &va), 0);
+	assert_ptr_equal(hx_elfsyms_find(&s, off + f->size - 1), f);
+	assert_int_equal(hx_elfsyms_off_to_vaddr(&s, off, &va), 0);
 	uint64_t back;
-	assert_int_equal(rec_elfsyms_vaddr_to_off(&s, va, &back), 0);
+	assert_int_equal(hx_elfsyms_vaddr_to_off(&s, va, &back), 0);
 	assert_int_equal(back, off);
 	uint8_t b[15];
-	assert_int_equal(rec_elfsyms_code_before(&s, off, b, sizeof(b)), 15);
-	assert_int_equal(rec_elfsyms_byname(&s, "no_such_function_here", &off), -ENOENT);
-	rec_elfsyms_free(&s);
+	assert_int_equal(hx_elfsyms_code_before(&s, off, b, sizeof(b)), 15);
+	assert_int_equal(hx_elfsyms_byname(&s, "no_such_function_here", &off), -ENOENT);
+	hx_elfsyms_free(&s);
 	close(fd);
 	/* not an ELF file: unusable, with a reason, and no error */
 	char tmp[] = "/tmp/hugexec-unit-elf.XXXXXX";
 	fd = mkstemp(tmp);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "hello", 5), 5);
-	assert_int_equal(rec_elfsyms_read(fd, &s), 0);
+	assert_int_equal(hx_elfsyms_read(fd, &s), 0);
 	assert_false(s.elf.usable);
 	assert_non_null(s.elf.why);
 	close(fd);

@@ -5,7 +5,7 @@
 #define _GNU_SOURCE
 #include "fixtures.h"
 #include "../../common/elfinfo.h"
-#include "../../helper/elfsyms.h"
+#include "../../common/elfsyms.h"
 #include "../../common/sandbox.h"
 
 #include <errno.h>
@@ -131,19 +131,19 @@ static long malloc_big(const struct fds *f)
 	free(q);
 	return 0;
 }
-/* The readers of common/elfinfo.c and helper/elfsyms.c on this very program. */
+/* The readers of common/elfinfo.c and common/elfsyms.c on this very program. */
 static long elf_readers(const struct fds *f)
 {
 	struct hp_elf e;
-	struct hp_symtab t;
+	struct hx_elfsyms t;
 	if (hp_elf_read(f->exe, &e) != 0 || !e.usable || e.build_id_len == 0 || e.n_load == 0)
 		return -1;
-	if (hp_symtab_read(f->exe, &t) != 0 || t.n == 0)
+	if (hx_elfsyms_read(f->exe, &t) != 0 || t.n_funcs == 0)
 		return -1;
 	bool found = false;
-	for (size_t i = 0; i < t.n; i++)
-		found |= strcmp(t.v[i].name, "elf_readers") == 0;
-	hp_symtab_free(&t);
+	for (size_t i = 0; i < t.n_funcs; i++)
+		found |= strcmp(t.funcs[i].name, "elf_readers") == 0;
+	hx_elfsyms_free(&t);
 	return found ? 0 : -1;
 }
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,8 +32,11 @@
 struct cand {
 	uint64_t off, size;
 	size_t name_at;
-	int rank; /* 0 global, 1 weak, 2 local: which alias names the function */
+	int rank; /* 0 global, 1 weak, 2 local: which alias names the function;
+		   * RANK_FDE: no symbol, an FDE */
 };
+
+#define RANK_FDE 3
 
 struct collect {
 	struct cand *c;
@@ -64,7 +68,7 @@ static const struct hp_segment *exec_seg_off(const struct hp_elf *e, uint64_t of
 	return NULL;
 }
 
-int rec_elfsyms_vaddr_to_off(const struct rec_elfsyms *s, uint64_t vaddr, uint64_t *off)
+int hx_elfsyms_vaddr_to_off(const struct hx_elfsyms *s, uint64_t vaddr, uint64_t *off)
 {
 	const struct hp_segment *g = exec_seg_vaddr(&s->elf, vaddr);
 	if (!g)
@@ -73,7 +77,7 @@ int rec_elfsyms_vaddr_to_off(const struct rec_elfsyms *s, uint64_t vaddr, uint64
 	return 0;
 }
 
-int rec_elfsyms_off_to_vaddr(const struct rec_elfsyms *s, uint64_t off, uint64_t *vaddr)
+int hx_elfsyms_off_to_vaddr(const struct hx_elfsyms *s, uint64_t off, uint64_t *vaddr)
 {
 	const struct hp_segment *g = exec_seg_off(&s->elf, off, true);
 	if (!g)
@@ -133,7 +137,7 @@ static Elf_Scn *pick_symtab(Elf *elf, uint64_t file_size, GElf_Shdr *sh, bool *d
 	return best;
 }
 
-static int collect_syms(Elf *elf, struct rec_elfsyms *out, struct collect *c)
+static int collect_syms(Elf *elf, struct hx_elfsyms *out, struct collect *c)
 {
 	GElf_Shdr sh;
 	memset(&sh, 0, sizeof(sh));
@@ -153,7 +157,7 @@ static int collect_syms(Elf *elf, struct rec_elfsyms *out, struct collect *c)
 			continue;
 		const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 		uint64_t off;
-		if (!name || !*name || rec_elfsyms_vaddr_to_off(out, sym.st_value, &off) < 0)
+		if (!name || !*name || hx_elfsyms_vaddr_to_off(out, sym.st_value, &off) < 0)
 			continue;
 		int b = GELF_ST_BIND(sym.st_info);
 		int r = add_cand(c, off, sym.st_size, name, b == STB_GLOBAL ? 0 : b == STB_WEAK ? 1 : 2);
@@ -177,11 +181,114 @@ static int cmp_cand(const void *a, const void *b)
 
 static int cmp_name(const void *a, const void *b)
 {
-	const struct rec_name *x = a, *y = b;
+	const struct hx_symname *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
 	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* .eh_frame as the section table gives it, else through PT_GNU_EH_FRAME
+ * (.eh_frame_hdr's pointer; the records then run to the end of their
+ * segment, or to their zero terminator). Bounds checked against the view. */
+static bool find_eh(const struct hp_elf_view *v, const struct hp_elf *e, uint64_t *off,
+		    uint64_t *size, uint64_t *vaddr)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	if (elf_getshdrstrndx(v->elf, &shstrndx) == 0) {
+		GElf_Shdr h;
+		while ((scn = elf_nextscn(v->elf, scn)) != NULL) {
+			const char *name;
+			if (!gelf_getshdr(scn, &h) || h.sh_type == SHT_NOBITS ||
+			    !(name = elf_strptr(v->elf, shstrndx, h.sh_name)) ||
+			    strcmp(name, ".eh_frame") != 0)
+				continue;
+			if (h.sh_offset > v->size || h.sh_size > v->size - h.sh_offset)
+				return false;
+			*off = h.sh_offset;
+			*size = h.sh_size;
+			*vaddr = h.sh_addr;
+			return true;
+		}
+	}
+	size_t phnum;
+	if (elf_getphdrnum(v->elf, &phnum) != 0)
+		return false;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(v->elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
+			continue;
+		const uint8_t *hdr = v->map;
+		if (ph.p_offset > v->size || v->size - ph.p_offset < 8 || hdr[ph.p_offset] != 1)
+			return false;
+		uint64_t at;
+		size_t w;
+		if (hx_eh_get(hdr + ph.p_offset, 8 + 4, ph.p_vaddr, 4, hdr[ph.p_offset + 1], &at,
+			      &w) < 0)
+			return false;
+		for (size_t k = 0; k < e->n_load; k++) {
+			const struct hp_segment *g = &e->load[k];
+			if (at >= g->vaddr && at - g->vaddr < g->filesz) {
+				*off = at - g->vaddr + g->offset;
+				*size = g->filesz - (at - g->vaddr);
+				*vaddr = at;
+				return *off <= v->size && *size <= v->size - *off;
+			}
+		}
+		return false;
+	}
+	return false;
+}
+
+static int cmp_cand(const void *a, const void *b);
+
+/* Keep .eh_frame and its FDEs; code that no symbol covers but an FDE does
+ * becomes a function of its own. */
+static int collect_fdes(const struct hp_elf_view *v, struct hx_elfsyms *out, struct collect *c)
+{
+	uint64_t off, size, vaddr;
+	if (!find_eh(v, &out->elf, &off, &size, &vaddr) || size == 0)
+		return 0;
+	out->eh = malloc((size_t)size);
+	if (!out->eh)
+		return -ENOMEM;
+	memcpy(out->eh, (const uint8_t *)v->map + off, (size_t)size);
+	out->eh_size = (size_t)size;
+	out->eh_vaddr = vaddr;
+	int r = hx_eh_fdes(out->eh, out->eh_size, vaddr, &out->fdes, &out->n_fdes, NULL);
+	if (r < 0)
+		return r;
+	size_t nsym = c->n;
+	if (nsym)
+		qsort(c->c, nsym, sizeof(*c->c), cmp_cand);
+	for (size_t i = 0; i < out->n_fdes; i++) {
+		const struct hx_eh_fde *f = &out->fdes[i];
+		uint64_t fo;
+		if (hx_elfsyms_vaddr_to_off(out, f->pc_begin, &fo) < 0)
+			continue;
+		size_t lo = 0, hi = nsym; /* the last symbol at or before fo */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (c->c[mid].off <= fo)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		bool covered = false;
+		for (size_t k = lo; k > 0 && !covered && lo - k < 8; k--) {
+			const struct cand *s = &c->c[k - 1];
+			covered = s->off == fo || fo - s->off < s->size;
+		}
+		if (covered || (i > 0 && out->fdes[i - 1].pc_begin == f->pc_begin))
+			continue;
+		char name[32];
+		snprintf(name, sizeof(name), "sub_%llx", (unsigned long long)f->pc_begin);
+		if ((r = add_cand(c, fo, f->pc_range, name, RANK_FDE)) < 0)
+			return r;
+		out->n_from_fde++;
+	}
+	return 0;
 }
 
 /* The end of the executable segment that holds off (for implied sizes). */
@@ -191,7 +298,7 @@ static uint64_t seg_end(const struct hp_elf *e, uint64_t off)
 	return g ? g->offset + g->filesz : off;
 }
 
-static int build_tables(struct rec_elfsyms *s, struct collect *c)
+static int build_tables(struct hx_elfsyms *s, struct collect *c)
 {
 	s->pool = c->pool;
 	c->pool = NULL;
@@ -200,7 +307,7 @@ static int build_tables(struct rec_elfsyms *s, struct collect *c)
 	if (!s->names || !s->funcs)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n; i++)
-		s->names[i] = (struct rec_name){s->pool + c->c[i].name_at, c->c[i].off};
+		s->names[i] = (struct hx_symname){s->pool + c->c[i].name_at, c->c[i].off};
 	s->n_names = c->n;
 	if (c->n)
 		qsort(s->names, c->n, sizeof(*s->names), cmp_name);
@@ -210,12 +317,13 @@ static int build_tables(struct rec_elfsyms *s, struct collect *c)
 	for (size_t i = 0; i < c->n; i++) {
 		if (w && s->funcs[w - 1].off == c->c[i].off)
 			continue; /* an alias: the first after sorting names it */
-		s->funcs[w++] = (struct rec_func){c->c[i].off, c->c[i].size, c->c[i].size,
-						  s->pool + c->c[i].name_at};
+		s->funcs[w++] = (struct hx_func){c->c[i].off, c->c[i].size, c->c[i].size,
+						  s->pool + c->c[i].name_at,
+						  c->c[i].rank == RANK_FDE};
 	}
 	s->n_funcs = w;
 	for (size_t i = 0; i < w; i++) {
-		struct rec_func *f = &s->funcs[i];
+		struct hx_func *f = &s->funcs[i];
 		if (f->size)
 			continue;
 		uint64_t end = seg_end(&s->elf, f->off);
@@ -226,7 +334,7 @@ static int build_tables(struct rec_elfsyms *s, struct collect *c)
 	return 0;
 }
 
-int rec_elfsyms_read(int fd, struct rec_elfsyms *out)
+int hx_elfsyms_read(int fd, struct hx_elfsyms *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->fd = fd;
@@ -243,28 +351,62 @@ int rec_elfsyms_read(int fd, struct rec_elfsyms *out)
 	}
 	struct collect c = {0};
 	r = collect_syms(v.elf, out, &c);
+	if (r == 0)
+		r = collect_fdes(&v, out, &c);
 	hp_elf_view_close(&v);
 	if (r == 0)
 		r = build_tables(out, &c);
 	free(c.c);
 	free(c.pool);
 	if (r < 0)
-		rec_elfsyms_free(out);
+		hx_elfsyms_free(out);
 	return r;
 }
 
-void rec_elfsyms_free(struct rec_elfsyms *s)
+void hx_elfsyms_free(struct hx_elfsyms *s)
 {
 	free(s->funcs);
 	free(s->names);
 	free(s->pool);
+	free(s->eh);
+	free(s->fdes);
+	s->eh = NULL;
+	s->fdes = NULL;
+	s->n_fdes = s->eh_size = s->n_from_fde = 0;
 	s->funcs = NULL;
 	s->names = NULL;
 	s->pool = NULL;
 	s->n_funcs = s->n_names = 0;
 }
 
-const struct rec_func *rec_elfsyms_find(const struct rec_elfsyms *s, uint64_t off)
+size_t hx_elfsyms_fdes_in(const struct hx_elfsyms *s, uint64_t vaddr, uint64_t len,
+			  size_t *first)
+{
+	size_t lo = 0, hi = s->n_fdes; /* first FDE starting at or after vaddr + len */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->fdes[mid].pc_begin < vaddr + len)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t n = 0, at = lo;
+	/* FDEs do not nest in compiler output; a few steps back find one that
+	 * starts before vaddr and reaches into it */
+	for (size_t k = lo; k > 0 && lo - k < 64; k--) {
+		const struct hx_eh_fde *f = &s->fdes[k - 1];
+		if (hx_overlaps(vaddr, len, f->pc_begin, f->pc_range)) {
+			n++;
+			at = k - 1;
+		} else if (f->pc_begin + f->pc_range <= vaddr && k < lo - 8) {
+			break;
+		}
+	}
+	*first = at;
+	return n;
+}
+
+const struct hx_func *hx_elfsyms_find(const struct hx_elfsyms *s, uint64_t off)
 {
 	size_t lo = 0, hi = s->n_funcs;
 	while (lo < hi) { /* first function starting after off */
@@ -276,14 +418,14 @@ const struct rec_func *rec_elfsyms_find(const struct rec_elfsyms *s, uint64_t of
 	}
 	/* A few steps back for a bigger function that encloses a smaller one. */
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
-		const struct rec_func *f = &s->funcs[lo - 1];
+		const struct hx_func *f = &s->funcs[lo - 1];
 		if (off - f->off < f->extent)
 			return f;
 	}
 	return NULL;
 }
 
-int rec_elfsyms_byname(const struct rec_elfsyms *s, const char *name, uint64_t *off)
+int hx_elfsyms_byname(const struct hx_elfsyms *s, const char *name, uint64_t *off)
 {
 	size_t lo = 0, hi = s->n_names;
 	while (lo < hi) {
@@ -299,7 +441,7 @@ int rec_elfsyms_byname(const struct rec_elfsyms *s, const char *name, uint64_t *
 	return 0;
 }
 
-size_t rec_elfsyms_code_before(const struct rec_elfsyms *s, uint64_t off, uint8_t *buf,
+size_t hx_elfsyms_code_before(const struct hx_elfsyms *s, uint64_t off, uint8_t *buf,
 			       size_t want)
 {
 	const struct hp_segment *g = exec_seg_off(&s->elf, off, true);
@@ -313,7 +455,7 @@ size_t rec_elfsyms_code_before(const struct rec_elfsyms *s, uint64_t off, uint8_
 	return n;
 }
 
-size_t rec_elfsyms_code_at(const struct rec_elfsyms *s, uint64_t off, uint8_t *buf, size_t want)
+size_t hx_elfsyms_code_at(const struct hx_elfsyms *s, uint64_t off, uint8_t *buf, size_t want)
 {
 	const struct hp_segment *g = exec_seg_off(&s->elf, off, false);
 	if (!g)

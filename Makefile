@@ -54,7 +54,7 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
             $(B)/progs/residue $(B)/progs/residue-big $(B)/progs/residue-static $(B)/progs/uprobe \
-            $(B)/progs/sud $(B)/progs/clonevm $(B)/progs/forkctor
+            $(B)/progs/sud $(B)/progs/clonevm $(B)/progs/forkctor $(B)/progs/layout_cases
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
@@ -149,6 +149,11 @@ $(B)/progs/lib%.so: tests/tools/%lib.c
 $(CTOR_PROGS): $(B)/progs/%: tests/tools/%.c $(B)/progs/sig.S $(B)/progs/lib%.so
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -o $@ $< $(B)/progs/sig.S -L$(B)/progs -l$* -Wl,-rpath,'$$ORIGIN'
+
+# what moved functions must still do (t_layout.sh): C++, threads
+$(B)/progs/layout_cases: tests/tools/layout_cases.cc
+	$(call say,CXX,$@)
+	$(Q)$(CXX) -O2 -g -o $@ $< -lpthread
 
 # writes its own perf map, like node --perf-basic-prof, with 4 MB of text
 $(B)/progs/ownmap: tests/tools/ownmap.c $(B)/progs/sig.S

@@ -32,9 +32,16 @@ static const char usage[] =
 	"      --only=GLOB      remap only mappings whose path matches (repeatable)\n"
 	"      --exclude=GLOB   never remap mappings whose path matches (repeatable)\n"
 	"      --no-perf-map    do not write /tmp/perf-PID.map for text that was copied\n"
-	"      --profile=FILE   a saved profile (hugexec record): its hottest 2 MB windows\n"
-	"                       get the scarce hugetlb pages first, -v says how much of it\n"
-	"                       is on 2 MB pages; a profile of another build is not used\n"
+	"      --profile=FILE   a saved profile (hugexec record): its hottest functions\n"
+	"                       are copied together into a hot island on 2 MB pages\n"
+	"                       (each original entry jumps there), its hottest 2 MB\n"
+	"                       windows get the scarce hugetlb pages first; a profile\n"
+	"                       of another build is not used\n"
+	"      --layout=off     with --profile: no island, only the hugetlb choice\n"
+	"      --layout-share=PCT\n"
+	"                       the island takes the hottest functions that cover PCT%%\n"
+	"                       of the profile's samples (default 99)\n"
+	"      --move=all       testing: move every function that may move, no profile\n"
 	"      --follow-exec=SECONDS\n"
 	"                       when CMD has nothing to remap (env, nice, numactl, a\n"
 	"                       #!/usr/bin/env script), wait this long for the program it\n"
@@ -104,6 +111,25 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 		if (!*val)
 			return hx_fail(e, -EINVAL, "--profile: no file named");
 		o->profile = val;
+	} else if (strcmp(name, "layout") == 0) {
+		if (strcmp(val, "off") == 0)
+			o->layout_off = true;
+		else if (strcmp(val, "on") != 0)
+			return hx_fail(e, -EINVAL, "--layout: '%s' is not on or off", val);
+	} else if (strcmp(name, "layout-share") == 0) {
+		char *end;
+		errno = 0;
+		double pct = strtod(val, &end);
+		if (errno || end == val || *end || !(pct > 0) || pct > 100)
+			return hx_fail(e, -EINVAL, "--layout-share: '%s' is not a percentage "
+				       "above 0, at most 100", val);
+		o->layout_permille = (uint32_t)(pct * 10 + 0.5);
+		if (o->layout_permille == 0)
+			o->layout_permille = 1;
+	} else if (strcmp(name, "move") == 0) {
+		if (strcmp(val, "all") != 0)
+			return hx_fail(e, -EINVAL, "--move: '%s' is not all", val);
+		o->move_all = true;
 	} else if (strcmp(name, "only") == 0) {
 		return add_pattern(&o->only, val, e);
 	} else if (strcmp(name, "exclude") == 0) {
@@ -117,7 +143,7 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 static bool takes_value(const char *name)
 {
 	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude",
-					   "follow-exec", "profile"};
+					   "follow-exec", "profile", "layout", "layout-share", "move"};
 	for (size_t i = 0; i < HX_ARRAY_LEN(with); i++)
 		if (strcmp(name, with[i]) == 0)
 			return true;
@@ -191,6 +217,7 @@ int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
 	o->align = HX_ALIGN_CONSERVATIVE;
 	o->perf_map = true;
 	o->follow_ms = LD_DEFAULT_FOLLOW_MS;
+	o->layout_permille = LD_DEFAULT_LAYOUT_PERMILLE;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];

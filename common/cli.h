@@ -27,10 +27,14 @@ struct ld_opts {
 	uint32_t follow_ms;     /* --follow-exec: how long to wait for a wrapper's exec */
 	bool follow_ms_set;     /* given on the command line (else a default) */
 	const char *profile;    /* --profile FILE (points into argv), or NULL */
+	bool layout_off;        /* --layout=off */
+	uint32_t layout_permille; /* --layout-share, per 1000 */
+	bool move_all;          /* --move=all */
 	int cmd_index;          /* argv index of CMD; argc if missing */
 };
 
 #define LD_DEFAULT_MIN_SIZE ((uint64_t)2 << 20)
+#define LD_DEFAULT_LAYOUT_PERMILLE 990u
 /* env, nice, numactl, taskset exec their command within milliseconds; a
  * shell script's `exec` at its end may take longer. */
 #define LD_DEFAULT_FOLLOW_MS 2000u /* 500 for a tracer that must watch

@@ -190,6 +190,7 @@ int hx_eh_cie_read(const uint8_t *buf, size_t size, uint64_t base, size_t off,
 			if (hx_eh_get(buf, dend, base, at, out->pers_enc, &out->personality, &w) < 0)
 				return -EINVAL;
 			out->pers_field = at;
+			out->pers_width = (uint8_t)w;
 			at += w;
 			break;
 		}
@@ -218,18 +219,28 @@ int hx_eh_fde_cie_off(const uint8_t *buf, size_t size, size_t off, size_t *cie_o
 int hx_eh_fde_read(const uint8_t *buf, size_t size, uint64_t base, size_t off,
 		   const struct hx_eh_cie *cie, struct hx_eh_fde *out)
 {
-	size_t len, cie_off;
-	if (record(buf, size, off, &len) < 0 || hx_eh_fde_cie_off(buf, size, off, &cie_off) < 0 ||
-	    cie_off != cie->off)
+	size_t cie_off;
+	if (hx_eh_fde_cie_off(buf, size, off, &cie_off) < 0 || cie_off != cie->off ||
+	    hx_eh_fde_decode(buf, size, base, off, cie, out) < 0)
+		return -EINVAL;
+	out->cie_off = cie_off;
+	return 0;
+}
+
+int hx_eh_fde_decode(const uint8_t *buf, size_t size, uint64_t base, size_t off,
+		     const struct hx_eh_cie *cie, struct hx_eh_fde *out)
+{
+	size_t len;
+	if (record(buf, size, off, &len) < 0 || rd32(buf + off + 4) == 0)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->off = off;
 	out->len = len;
-	out->cie_off = cie_off;
 	size_t end = off + len, at = off + 8, w;
 	if (hx_eh_get(buf, end, base, at, cie->fde_enc, &out->pc_begin, &w) < 0)
 		return -EINVAL;
 	out->pc_field = at;
+	out->pc_width = (uint8_t)w;
 	at += w;
 	if (hx_eh_get(buf, end, base, at, cie->fde_enc & 0x0f, &out->pc_range, &w) < 0)
 		return -EINVAL;
@@ -248,6 +259,7 @@ int hx_eh_fde_read(const uint8_t *buf, size_t size, uint64_t base, size_t off,
 		    hx_eh_get(buf, at + (size_t)dlen, base, at, cie->lsda_enc, &out->lsda, &w) < 0)
 			return -EINVAL;
 		out->lsda_field = at;
+		out->lsda_width = (uint8_t)w;
 	}
 	return 0;
 }

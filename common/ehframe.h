@@ -32,6 +32,7 @@ struct hx_eh_cie {
 	bool aug_z;               /* 'z': FDEs carry an augmentation length */
 	bool signal_frame;        /* 'S' */
 	size_t pers_field;        /* offset in the buffer of P's pointer (0: none) */
+	uint8_t pers_width;       /* its bytes */
 	uint64_t personality;     /* P decoded (the address of the pointer if indirect) */
 };
 
@@ -41,6 +42,7 @@ struct hx_eh_fde {
 	uint64_t pc_begin, pc_range;
 	size_t pc_field;          /* offset in the buffer of pc_begin */
 	size_t lsda_field;        /* offset in the buffer of the LSDA pointer (0: none) */
+	uint8_t pc_width, lsda_width; /* their bytes */
 	uint64_t lsda;            /* decoded (0: none) */
 };
 
@@ -52,6 +54,11 @@ int hx_eh_cie_read(const uint8_t *buf, size_t size, uint64_t base, size_t off,
 /* The FDE at buf[off] with its CIE already read. 0 or -EINVAL. */
 int hx_eh_fde_read(const uint8_t *buf, size_t size, uint64_t base, size_t off,
 		   const struct hx_eh_cie *cie, struct hx_eh_fde *out) HX_WUR;
+
+/* The same without checking which CIE the FDE names (for an FDE read on
+ * its own, its CIE read from elsewhere): the caller checks that. */
+int hx_eh_fde_decode(const uint8_t *buf, size_t size, uint64_t base, size_t off,
+		     const struct hx_eh_cie *cie, struct hx_eh_fde *out) HX_WUR;
 
 /* The CIE an FDE at buf[off] names: the offset of its record, or -EINVAL. */
 int hx_eh_fde_cie_off(const uint8_t *buf, size_t size, size_t off, size_t *cie_off) HX_WUR;

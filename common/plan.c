@@ -36,6 +36,10 @@ static const char *const op_names[HX_OP_COUNT] = {
 	[HX_OP_CHECK_HUGE] = "check-huge",
 	[HX_OP_VERIFY] = "verify",
 	[HX_OP_READ_FILE] = "read-file",
+	[HX_OP_POKE] = "poke",
+	[HX_OP_MOVED] = "moved",
+	[HX_OP_EH_REGISTER] = "eh-register",
+	[HX_OP_PATCH] = "patch",
 };
 
 bool hx_anon_name_char_ok(char c)
@@ -83,6 +87,7 @@ void hx_plan_init(struct hx_plan *p, int32_t pid)
 	p->notes_str = HX_NO_STR;
 	p->reason_str = HX_NO_STR;
 	p->warn_str = HX_NO_STR;
+	p->layout_str = HX_NO_STR;
 }
 
 void hx_plan_free(struct hx_plan *p)
@@ -92,6 +97,7 @@ void hx_plan_free(struct hx_plan *p)
 	free(p->groups);
 	free(p->steps);
 	free(p->strings);
+	free(p->data);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -106,6 +112,20 @@ static int grow(void **arr, uint32_t n, size_t sz)
 	if (!na)
 		return -ENOMEM;
 	*arr = na;
+	return 0;
+}
+
+int hx_plan_add_data(struct hx_plan *p, const void *bytes, size_t len, uint32_t *off)
+{
+	if ((uint64_t)p->data_size + len > HX_PLAN_MAX_DATA)
+		return -E2BIG;
+	uint8_t *nd = realloc(p->data, p->data_size + len + 1);
+	if (!nd)
+		return -ENOMEM;
+	memcpy(nd + p->data_size, bytes, len);
+	p->data = nd;
+	*off = p->data_size;
+	p->data_size += (uint32_t)len;
 	return 0;
 }
 

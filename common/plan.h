@@ -10,7 +10,10 @@
  *
  * Wire format (one pipe message, host byte order, fixed-width fields):
  *   header | groups[n_groups] | steps[n_steps] | strings[strings_size]
- * Strings are NUL-terminated and referenced by byte offset.
+ *          | data[data_size]
+ * Strings are NUL-terminated and referenced by byte offset; data holds
+ * the bytes a layout writes (the island's code, its unwind records),
+ * referenced by offset and length.
  * plan_codec.c is the only code that reads or writes these bytes; the
  * loader's validate.c decides whether a decoded plan may run.
  * Must never: change a field's meaning without bumping HX_PLAN_VERSION.
@@ -21,7 +24,7 @@
 #include "hx.h"
 
 #define HX_PLAN_MAGIC UINT64_C(0x31304e414c505848) /* "HXPLAN01" */
-#define HX_PLAN_VERSION 3
+#define HX_PLAN_VERSION 4
 /* hx_plan_group.heat: a profile's samples are counted per 100,000 */
 #define HX_HEAT_ALL 100000u
 #define HX_BYTE_ORDER_MARK UINT64_C(0x0102030405060708)
@@ -31,7 +34,8 @@
 #define HX_PLAN_MAX_GROUPS 4096u
 #define HX_PLAN_MAX_STEPS 65536u
 #define HX_PLAN_MAX_STRINGS (32u << 20)
-#define HX_PLAN_MAX_BYTES (48u << 20)
+#define HX_PLAN_MAX_DATA (64u << 20)
+#define HX_PLAN_MAX_BYTES (128u << 20)
 /* Steps of one group that change the address space (mmap, mremap): each
  * needs a slot in the executor's undo log. */
 #define HX_PLAN_MAX_UNDO 32u
@@ -63,6 +67,14 @@ enum hx_op {
 	HX_OP_VERIFY,        /* a0 addr, a1 reference addr, a2 len: bytes must be equal */
 	HX_OP_READ_FILE,     /* a0 dst, a1 src, a2 len: the target reads src's bytes from
 			      * its file (pread), else copies them as HX_OP_COPY */
+	/* The layout (HX_GROUP_LAYOUT groups; docs/layout.md): */
+	HX_OP_POKE,          /* a0 dst, a1 data offset, a2 len: the tracer writes plan data
+			      * into a mapping of the group (through /proc/PID/mem) */
+	HX_OP_MOVED,         /* a0 original entry, a1 copy, a2 size, a3 the original's FDE
+			      * (0: none): a declaration the loader checks, no action */
+	HX_OP_EH_REGISTER,   /* a0 unwind records (a zero-terminated run), a1 len: the
+			      * loader calls the target's __register_frame on them */
+	HX_OP_PATCH,         /* a0 where, a1 to: the loader writes jmp rel32 to a1 at a0 */
 	HX_OP_COUNT
 };
 
@@ -92,7 +104,8 @@ enum {
 	HX_GROUP_MAIN_EXE = 1u << 0, /* region belongs to the main executable */
 	HX_GROUP_RX_STAGING = 1u << 1, /* staging is r-x from the start (MDWE) */
 	HX_GROUP_EDGE = 1u << 2,       /* an --align=aggressive window */
-	HX_GROUP_FLAGS_ALL = (1u << 3) - 1,
+	HX_GROUP_LAYOUT = 1u << 3,     /* a hot island: addr/len its mapping */
+	HX_GROUP_FLAGS_ALL = (1u << 4) - 1,
 };
 
 struct hx_plan_header {
@@ -112,8 +125,10 @@ struct hx_plan_header {
 	uint32_t reason_str; /* why text that qualified got no group, or HX_NO_STR */
 	uint32_t warn_str;   /* warnings shown without -v (a stale profile), or HX_NO_STR */
 	uint64_t left_bytes; /* text that qualified but got no group (reason_str says why) */
+	uint32_t data_size;
+	uint32_t layout_str; /* the layout's summary for -v, or HX_NO_STR */
 };
-_Static_assert(sizeof(struct hx_plan_header) == 72, "plan header layout");
+_Static_assert(sizeof(struct hx_plan_header) == 80, "plan header layout");
 
 struct hx_plan_group {
 	uint64_t addr, len;      /* the region: 2 MB aligned */
@@ -151,6 +166,7 @@ struct hx_plan {
 	uint32_t notes_str;
 	uint32_t reason_str;
 	uint32_t warn_str;
+	uint32_t layout_str;
 	uint64_t left_bytes;
 	struct hx_plan_group *groups;
 	uint32_t n_groups;
@@ -158,6 +174,8 @@ struct hx_plan {
 	uint32_t n_steps;
 	char *strings;
 	uint32_t strings_size;
+	uint8_t *data;
+	uint32_t data_size;
 };
 
 void hx_plan_init(struct hx_plan *p, int32_t pid);
@@ -167,6 +185,8 @@ void hx_plan_free(struct hx_plan *p);
 int hx_plan_add_string(struct hx_plan *p, const char *s, uint32_t *off) HX_WUR;
 int hx_plan_add_step(struct hx_plan *p, uint32_t op, uint32_t flags, uint64_t a0,
 		     uint64_t a1, uint64_t a2, uint64_t a3) HX_WUR;
+/* Append len bytes to the plan's data; *off where they start. */
+int hx_plan_add_data(struct hx_plan *p, const void *bytes, size_t len, uint32_t *off) HX_WUR;
 /* Opens a group whose steps are the ones added until the next group. */
 int hx_plan_add_group(struct hx_plan *p, const struct hx_plan_group *g) HX_WUR;
 /* Sets n_steps of the last group from the steps added since it opened. */

@@ -18,7 +18,8 @@ int hx_plan_encode(const struct hx_plan *p, uint8_t **buf, size_t *len)
 {
 	uint64_t total = sizeof(struct hx_plan_header) +
 			 (uint64_t)p->n_groups * sizeof(struct hx_plan_group) +
-			 (uint64_t)p->n_steps * sizeof(struct hx_plan_step) + p->strings_size;
+			 (uint64_t)p->n_steps * sizeof(struct hx_plan_step) + p->strings_size +
+			 p->data_size;
 	if (total > HX_PLAN_MAX_BYTES)
 		return -E2BIG;
 	uint8_t *b = calloc(1, (size_t)total);
@@ -40,6 +41,8 @@ int hx_plan_encode(const struct hx_plan *p, uint8_t **buf, size_t *len)
 		.reason_str = p->reason_str,
 		.left_bytes = p->left_bytes,
 		.warn_str = p->warn_str,
+		.data_size = p->data_size,
+		.layout_str = p->layout_str,
 		.byte_order = HX_BYTE_ORDER_MARK,
 	};
 	uint8_t *w = b;
@@ -53,8 +56,12 @@ int hx_plan_encode(const struct hx_plan *p, uint8_t **buf, size_t *len)
 		memcpy(w, p->steps, p->n_steps * sizeof(struct hx_plan_step));
 		w += p->n_steps * sizeof(struct hx_plan_step);
 	}
-	if (p->strings_size)
+	if (p->strings_size) {
 		memcpy(w, p->strings, p->strings_size);
+		w += p->strings_size;
+	}
+	if (p->data_size)
+		memcpy(w, p->data, p->data_size);
 	*buf = b;
 	*len = (size_t)total;
 	return 0;
@@ -78,16 +85,17 @@ static int check_header(const struct hx_plan_header *h, size_t len, struct hx_er
 	    h->step_size != sizeof(struct hx_plan_step))
 		return hx_fail(e, -EBADMSG, "plan: struct sizes differ");
 	if (h->n_groups > HX_PLAN_MAX_GROUPS || h->n_steps > HX_PLAN_MAX_STEPS ||
-	    h->strings_size > HX_PLAN_MAX_STRINGS)
+	    h->strings_size > HX_PLAN_MAX_STRINGS || h->data_size > HX_PLAN_MAX_DATA)
 		return hx_fail(e, -E2BIG, "plan: too many groups, steps or strings");
 	uint64_t want = sizeof(*h) + (uint64_t)h->n_groups * sizeof(struct hx_plan_group) +
-			(uint64_t)h->n_steps * sizeof(struct hx_plan_step) + h->strings_size;
+			(uint64_t)h->n_steps * sizeof(struct hx_plan_step) + h->strings_size +
+			h->data_size;
 	if (h->total_size != len || want != len)
 		return hx_fail(e, -EBADMSG, "plan: size %zu does not match its header", len);
 	if (h->flags != 0)
 		return hx_fail(e, -EBADMSG, "plan: unknown flags %#x", h->flags);
 	if (!str_ok(h->notes_str, h->strings_size) || !str_ok(h->reason_str, h->strings_size) ||
-	    !str_ok(h->warn_str, h->strings_size))
+	    !str_ok(h->warn_str, h->strings_size) || !str_ok(h->layout_str, h->strings_size))
 		return hx_fail(e, -EBADMSG, "plan: notes string out of range");
 	if (h->left_bytes % HX_HUGE != 0)
 		return hx_fail(e, -EBADMSG, "plan: text left out is not a whole number of 2 MB pages");
@@ -122,6 +130,9 @@ static int check_groups(const struct hx_plan *p, struct hx_err *e)
 			return hx_fail(e, -EBADMSG, "plan: step %u unknown op %u", i, s->op);
 		if (s->flags & ~(uint32_t)HX_STEP_FLAGS_ALL)
 			return hx_fail(e, -EBADMSG, "plan: step %u flags %#x", i, s->flags);
+		if (s->op == HX_OP_POKE &&
+		    (s->a[1] > p->data_size || s->a[2] > p->data_size - s->a[1] || s->a[2] == 0))
+			return hx_fail(e, -EBADMSG, "plan: step %u data out of range", i);
 		if (s->op == HX_OP_NAME &&
 		    (s->a[2] > UINT32_MAX || s->a[2] == HX_NO_STR || s->a[2] >= p->strings_size))
 			return hx_fail(e, -EBADMSG, "plan: step %u name out of range", i);
@@ -147,13 +158,16 @@ int hx_plan_decode(const uint8_t *buf, size_t len, struct hx_plan *out, struct h
 	out->reason_str = h.reason_str;
 	out->left_bytes = h.left_bytes;
 	out->warn_str = h.warn_str;
+	out->layout_str = h.layout_str;
+	out->data_size = h.data_size;
 	out->n_groups = h.n_groups;
 	out->n_steps = h.n_steps;
 	out->strings_size = h.strings_size;
 	out->groups = malloc(gbytes ? gbytes : 1);
 	out->steps = malloc(sbytes ? sbytes : 1);
 	out->strings = malloc(h.strings_size ? h.strings_size : 1);
-	if (!out->groups || !out->steps || !out->strings) {
+	out->data = malloc(h.data_size ? h.data_size : 1);
+	if (!out->groups || !out->steps || !out->strings || !out->data) {
 		hx_plan_free(out);
 		return hx_fail(e, -ENOMEM, "plan: out of memory");
 	}
@@ -163,6 +177,8 @@ int hx_plan_decode(const uint8_t *buf, size_t len, struct hx_plan *out, struct h
 	memcpy(out->steps, rd, sbytes);
 	rd += sbytes;
 	memcpy(out->strings, rd, h.strings_size);
+	rd += h.strings_size;
+	memcpy(out->data, rd, h.data_size);
 	if (h.strings_size && out->strings[h.strings_size - 1] != '\0') {
 		hx_plan_free(out);
 		return hx_fail(e, -EBADMSG, "plan: strings not terminated");

@@ -101,7 +101,8 @@ static int check_header(const struct hx_req_header *h, size_t len, struct hx_err
 		return hx_fail(e, -EBADMSG, "request: size mismatch");
 	if (h->backing_mode >= HX_MODE_COUNT || h->align >= HX_ALIGN_COUNT ||
 	    h->thp_mode >= HX_THP_COUNT || (h->target_flags & ~(uint32_t)HX_TGT_ALL) ||
-	    (h->options & ~(uint32_t)HX_REQ_OPTIONS_ALL))
+	    (h->options & ~(uint32_t)HX_REQ_OPTIONS_ALL) || h->layout_permille > 1000 ||
+	    h->reserved != 0)
 		return hx_fail(e, -EBADMSG, "request: unknown mode or flags");
 	return 0;
 }

@@ -19,7 +19,7 @@
 #include "hx.h"
 
 #define HX_REQ_MAGIC UINT64_C(0x3130305145525848) /* "HXREQ001" */
-#define HX_REQ_VERSION 2
+#define HX_REQ_VERSION 3
 #define HX_REQ_MAX_FILES 4096u
 #define HX_REQ_MAX_TEXT (64u << 20)
 #define HX_REQ_MAX_NAME 4096u
@@ -53,14 +53,18 @@ enum {
 	HX_TGT_NO_SELF_COPY = 1u << 2, /* seccomp refuses process_vm_readv */
 	HX_TGT_THP_DISABLED = 1u << 3, /* PR_SET_THP_DISABLE: no THP, no file THP */
 	HX_TGT_NO_FILE_READ = 1u << 4, /* seccomp: the target may not open/pread its files */
-	HX_TGT_ALL = (1u << 5) - 1,
+	HX_TGT_NO_CALLS = 1u << 5,     /* no function may be called in it (a seccomp filter):
+					* no unwind registration, so no layout */
+	HX_TGT_ALL = (1u << 6) - 1,
 };
 
 enum {
 	HX_REQ_LIBRARIES = 1u << 0,     /* shared libraries too, not only the executable */
 	HX_REQ_DEBUG_ESCAPE = 1u << 1,  /* tests: helper makes a forbidden syscall */
 	HX_REQ_PERF_MAP = 1u << 2,      /* give copies perf map lines (/tmp/perf-PID.map) */
-	HX_REQ_OPTIONS_ALL = (1u << 3) - 1,
+	HX_REQ_LAYOUT = 1u << 3,        /* --profile: install the hot functions' layout */
+	HX_REQ_MOVE_ALL = 1u << 4,      /* --move=all: every function that may move (tests) */
+	HX_REQ_OPTIONS_ALL = (1u << 5) - 1,
 };
 
 struct hx_req_header {
@@ -86,8 +90,10 @@ struct hx_req_header {
 	uint64_t stack_rlimit;   /* the target's RLIMIT_STACK soft limit, 0 unknown */
 	int32_t profile_fd;      /* --profile, opened by the loader; only */
 	uint32_t profile_name_len; /* when it has a name (never 0 bytes long) */
+	uint32_t layout_permille; /* the share of the samples the layout covers, 1..1000 */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct hx_req_header) == 112, "request header layout");
+_Static_assert(sizeof(struct hx_req_header) == 120, "request header layout");
 
 /* One mapped file the loader opened and verified (device and inode match
  * the mapping's), passed to the helper as an inherited descriptor. */

@@ -31,9 +31,7 @@ static const struct hx_vma *region_file(const struct hx_vmas *m, uint64_t a, uin
 	return NULL;
 }
 
-/* runtime address = ELF virtual address + bias, found through the
- * PT_LOAD that holds the mapping's file offset. */
-static int load_bias(const struct hp_elf *e, const struct hx_vma *v, int64_t *bias)
+int hp_load_bias(const struct hp_elf *e, const struct hx_vma *v, int64_t *bias)
 {
 	for (size_t i = 0; i < e->n_load; i++) {
 		const struct hp_segment *s = &e->load[i];
@@ -114,7 +112,7 @@ static int one_chain(struct hx_plan *p, uint32_t root, const struct hp_input *in
 	const struct hx_vma *v = region_file(in->vmas, g->addr, g->len);
 	const struct hp_file *f = v ? hp_find_file(in, v) : NULL;
 	int64_t bias;
-	if (!f || load_bias(&f->elf, v, &bias) < 0)
+	if (!f || hp_load_bias(&f->elf, v, &bias) < 0)
 		return 0;
 	struct hx_elfsyms t;
 	int r = in->read_symbols(in, (size_t)(f - in->files), &t);

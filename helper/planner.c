@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "planner.h"
 #include "hotness.h"
+#include "layout.h"
 #include "maplines.h"
 #include "../common/kernel.h"
 
@@ -51,6 +52,7 @@ struct chain {
 	uint32_t path_str, name_str;
 	uint32_t heat;    /* --profile: per HX_HEAT_ALL of its samples in the region */
 	bool rx_staging;  /* MDWE-style: r-x from the start, tracer copies */
+	const struct hp_layout *layout; /* entry patches land before the text groups run */
 };
 
 static int open_group(struct hx_plan *p, const struct hp_region *r, struct chain *c,
@@ -132,9 +134,11 @@ static int emit_copy(struct hx_plan *p, const struct hp_input *in, const struct 
 	 * populate + process_vm_readv of 60 MB here). Modified text is copied
 	 * from memory, its source populated first (a cold page cache would make
 	 * the copy fault 4 KB at a time). */
+	/* entry patches are in memory only: never read from the file */
+	bool patched = hp_layout_patched(c->layout, T, L);
 	for (size_t i = 0; i < r->n_pieces; i++) {
 		uint32_t op = c->rx_staging ? HX_OP_TRACER_COPY
-			      : piece_clean(in, &pc[i]) ? HX_OP_READ_FILE : HX_OP_COPY;
+			      : piece_clean(in, &pc[i]) && !patched ? HX_OP_READ_FILE : HX_OP_COPY;
 		if (op != HX_OP_READ_FILE)
 			STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, pc[i].start, pc[i].len, MADV_POPULATE_READ, 0);
 		STEP(op, 0, S + (pc[i].start - T), pc[i].start, pc[i].len, 0);
@@ -236,7 +240,10 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	const struct hx_vma *v = &in->vmas->v[r->vma];
 	uint32_t mode = rq->backing_mode;
 	bool any = mode == HX_MODE_AUTO;
-	bool thp_on = thp_usable(rq), file_ok = file_usable(rq, r);
+	/* the file's pages would drop the layout's entry patches (they live in
+	 * copied-on-write pages of the mapping): copies only */
+	bool thp_on = thp_usable(rq),
+	     file_ok = file_usable(rq, r) && !hp_layout_patched(c->layout, r->addr, r->len);
 	bool copies = !foreign_changes(in, v);
 	int err;
 	if (r->edge && (mode == HX_MODE_FILE || !copies))
@@ -370,27 +377,61 @@ static int emit_runs(struct hx_plan *p, const struct hp_input *in, const struct 
 	return 0;
 }
 
+/* m with the islands added as mappings (sorted), so that no staging area
+ * lands on one. The paths stay m's; free only out->v. */
+static int with_islands(const struct hx_vmas *m, const struct hp_layout *l, struct hx_vmas *out)
+{
+	out->text = NULL;
+	out->n = 0;
+	out->v = malloc((m->n + l->n_islands + 1) * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	size_t i = 0, k = 0;
+	while (i < m->n || k < l->n_islands) {
+		if (k < l->n_islands && (i == m->n || l->islands[k].start < m->v[i].start))
+			out->v[out->n++] = l->islands[k++];
+		else
+			out->v[out->n++] = m->v[i++];
+	}
+	return 0;
+}
+
 static int build(const struct hp_input *in, const struct hp_hot *hot, struct hx_plan *p,
 		 char **notes, struct hx_err *e)
 {
+	struct hp_layout lay;
+	int err = hp_layout_build(in, hot, p, &lay, notes);
+	if (err < 0)
+		return hx_fail(e, err, "building the layout: %s", strerror(-err));
+	struct hx_vmas around;
+	if ((err = with_islands(in->vmas, &lay, &around)) < 0) {
+		hp_layout_free(&lay);
+		return hx_fail(e, err, "out of memory");
+	}
 	struct hp_region *regions;
 	size_t n;
-	int err = hp_select_regions(in, &regions, &n, notes);
-	if (err < 0)
+	err = hp_select_regions(in, &regions, &n, notes);
+	if (err < 0) {
+		free(around.v);
+		hp_layout_free(&lay);
 		return hx_fail(e, err, "selecting regions: %s", strerror(-err));
+	}
 	uint64_t maxlen = 0, rlim = in->req->stack_rlimit;
 	for (size_t i = 0; i < n; i++)
 		if (regions[i].len > maxlen)
 			maxlen = regions[i].len;
-	struct chain c = {.prev = -1};
+	struct chain c = {.prev = -1, .layout = &lay};
 	c.rx_staging = (in->req->target_flags & (HX_TGT_MDWE | HX_TGT_NO_MPROTECT_EXEC |
 						 HX_TGT_NO_SELF_COPY)) != 0;
-	if (n > 0 && (hp_find_hole(in->vmas, maxlen, 0, 0, rlim, &c.staging) < 0 ||
-		      hp_find_hole(in->vmas, maxlen, c.staging, maxlen, rlim, &c.aside) < 0)) {
+	if (n > 0 && (hp_find_hole(&around, maxlen, 0, 0, rlim, &c.staging) < 0 ||
+		      hp_find_hole(&around, maxlen, c.staging, maxlen, rlim, &c.aside) < 0)) {
 		free(regions);
+		free(around.v);
+		hp_layout_free(&lay);
 		return hx_fail(e, -ENOSPC, "no free address range of %llu MB for staging",
 			       (unsigned long long)(maxlen >> 20));
 	}
+	free(around.v);
 	struct budget b = {.hugetlb_pages = in->req->hugetlb_free};
 	bool *mark = NULL;
 	err = mark_hugetlb(in, regions, n, hot, &b, &mark);
@@ -398,6 +439,7 @@ static int build(const struct hp_input *in, const struct hp_hot *hot, struct hx_
 		err = emit_runs(p, in, &regions[i], mark + w, hot, &c, &b, notes);
 	free(mark);
 	free(regions);
+	hp_layout_free(&lay);
 	if (err == 0)
 		err = hp_perfmap_add(p, in);
 	if (err < 0)

@@ -123,6 +123,13 @@ int inj_scratch_teardown(struct inj_target *t, struct hx_err *e) HX_WUR;
 int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
 		struct hx_err *e) HX_WUR;
 
+/* Call fn(args[0], args[1], args[2]) in the target, on its stack, with
+ * an int3 at trap (executable, never run otherwise) as the return
+ * address. 0 with the result in *ret, -ESRCH if the target died, another
+ * -errno if the call faulted or the injection broke. Needs inj_save(). */
+int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t trap,
+	     uint64_t *ret, struct hx_err *e) HX_WUR;
+
 /* Memory. read/write respect the target's protections (process_vm_*);
  * poke writes through /proc/PID/mem, which ptrace lets through read-only
  * mappings (copy-on-write). */

@@ -18,6 +18,8 @@
 #include "apply.h"
 #include "testhooks.h"
 #include "verify.h"
+#include "island.h"
+#include "unwind.h"
 #include "../common/kernel.h"
 
 #include <errno.h>
@@ -36,13 +38,22 @@
 #define COPY_CHUNK ((size_t)2 << 20)
 
 struct undo {
-	uint32_t op; /* HX_OP_MUNMAP or HX_OP_MREMAP */
+	uint32_t op; /* HX_OP_MUNMAP, HX_OP_MREMAP, or HX_OP_EH_REGISTER */
 	uint64_t a[3];
+};
+
+/* An entry patch and the bytes it replaced. */
+struct undo_patch {
+	uint64_t at;
+	uint8_t old[5];
 };
 
 struct undo_log {
 	struct undo u[HX_PLAN_MAX_UNDO];
 	size_t n;
+	/* a layout's patches: one per moved function, so not in u[] */
+	struct undo_patch *patches;
+	size_t n_patches, cap_patches;
 };
 
 /* The validator bounds a group's entries; a full log is still an error
@@ -176,6 +187,51 @@ static int verdict(int64_t res, const uint64_t *ok_val)
 	return 0;
 }
 
+/* Register the island's unwind records; the undo deregisters them. A call
+ * that broke off (the target died, ptrace failed) is an injection error;
+ * records refused or not found are the step's failure. */
+static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log *log,
+		       int *step_err, struct hx_err *e)
+{
+	struct ld_unwind_reg reg;
+	int r = ld_unwind_register(tr, a[0], a[1], a[2], a[3], &reg, e);
+	if (r == -ESRCH || r == -ENOTRECOVERABLE || r == -EPROTO)
+		return r;
+	if (r < 0) {
+		*step_err = r;
+		return 0;
+	}
+	if ((*step_err = push(log, HX_OP_EH_REGISTER, reg.deregister, reg.blob, reg.trap)) < 0) {
+		struct hx_err ignored;
+		if (ld_unwind_deregister(tr, &reg, &ignored) < 0)
+			return -ENOTRECOVERABLE;
+	}
+	return 0;
+}
+
+/* jmp rel32 at at to to, the replaced bytes kept for the undo. */
+static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log *log)
+{
+	if (log->n_patches == log->cap_patches) {
+		size_t nc = log->cap_patches ? 2 * log->cap_patches : 64;
+		struct undo_patch *np = realloc(log->patches, nc * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		log->patches = np;
+		log->cap_patches = nc;
+	}
+	struct undo_patch *u = &log->patches[log->n_patches];
+	uint8_t jmp[5];
+	int r = ld_island_jmp(jmp, at, to);
+	if (r == 0)
+		r = inj_peek(&tr->inj, at, u->old, sizeof(u->old));
+	if (r == 0 && (r = inj_poke(&tr->inj, at, jmp, sizeof(jmp))) == 0) {
+		u->at = at;
+		log->n_patches++;
+	}
+	return r;
+}
+
 /* Returns <0 if the injection itself broke; *step_err is the step's result. */
 static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct undo_log *log,
 		    int *step_err, struct hx_err *e)
@@ -242,6 +298,17 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 	case HX_OP_VERIFY:
 		*step_err = ld_verify_bytes(&tr->inj, a[0], a[1], a[2], tr->test.verify_full, e);
 		break;
+	case HX_OP_POKE:
+		*step_err = inj_poke(&tr->inj, a[0], tr->pl.plan.data + a[1], a[2]);
+		break;
+	case HX_OP_MOVED: /* a declaration, checked by island.c */
+		break;
+	case HX_OP_EH_REGISTER:
+		r = eh_register(tr, a, log, step_err, e);
+		break;
+	case HX_OP_PATCH:
+		*step_err = patch(tr, a[0], a[1], log);
+		break;
 	default:
 		*step_err = -EINVAL;
 	}
@@ -250,12 +317,42 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 	return r;
 }
 
-/* Replay the log backwards. Any failure here is unrecoverable. */
+/* Put the replaced entry bytes back, newest first. false if one could not
+ * be: then the island must stay (mapped and registered), and it can, as
+ * every patch still in place jumps to a whole copy. */
+static bool unpatch(struct ld_tracer *tr, struct undo_log *log)
+{
+	while (log->n_patches > 0) {
+		const struct undo_patch *u = &log->patches[log->n_patches - 1];
+		if (inj_poke(&tr->inj, u->at, u->old, sizeof(u->old)) < 0)
+			return false;
+		log->n_patches--;
+	}
+	return true;
+}
+
+/* Replay the log backwards. Any failure here is unrecoverable, but for a
+ * layout's: its island is left in place, whole (see unpatch). */
 static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e)
 {
+	if (!unpatch(tr, log)) {
+		log->n = 0;
+		tr->out.island_kept = true;
+		return 0;
+	}
 	while (log->n > 0) {
 		const struct undo *u = &log->u[--log->n];
 		int64_t res;
+		if (u->op == HX_OP_EH_REGISTER) {
+			struct ld_unwind_reg reg = {u->a[0], u->a[1], u->a[2]};
+			struct hx_err ignored;
+			if (ld_unwind_deregister(tr, &reg, &ignored) < 0) {
+				log->n = 0; /* records still registered: keep what they describe */
+				tr->out.island_kept = true;
+				return 0;
+			}
+			continue;
+		}
 		int r = u->op == HX_OP_MUNMAP
 				? sys(tr, SYS_munmap, u->a[0], u->a[1], 0, 0, 0, &res, e)
 				: sys(tr, SYS_mremap, u->a[0], u->a[1], u->a[1],
@@ -267,22 +364,22 @@ static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e
 	return 0;
 }
 
-static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
+static int run_steps(struct ld_tracer *tr, uint32_t gi, struct undo_log *lp, struct hx_err *e)
 {
 	const struct hx_plan_group *g = &tr->pl.plan.groups[gi];
 	struct ld_group_result *res = &tr->out.groups[gi];
-	struct undo_log log = {.n = 0};
+	struct undo_log *log = lp;
 	for (uint32_t k = 0; k < g->n_steps; k++) {
 		const struct hx_plan_step *s = &tr->pl.plan.steps[g->first_step + k];
 		int step_err;
 		struct hx_err se = {0};
 		uint64_t t0 = hx_now_ns();
-		int r = run_step(tr, s, &log, &step_err, &se);
+		int r = run_step(tr, s, log, &step_err, &se);
 		if (tr->out.step_ns)
 			tr->out.step_ns[g->first_step + k] = hx_now_ns() - t0;
 		if (r < 0) { /* the injection broke: undo what we can, then stop */
 			*e = se;
-			int rb = rollback(tr, &log, NULL);
+			int rb = rollback(tr, log, NULL);
 			return rb < 0 && r != -ESRCH ? hx_fail(e, -ENOTRECOVERABLE, "%s; %s", se.msg,
 							       "rollback failed")
 						     : r;
@@ -290,7 +387,7 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 		if (step_err != 0 && s->op == HX_OP_MUNMAP && (s->flags & HX_STEP_OPTIONAL)) {
 			/* the commit: the old text, moved aside. Once more, then
 			 * say it stays (mapped, unused, never executed) */
-			if ((r = run_step(tr, s, &log, &step_err, &se)) < 0) {
+			if ((r = run_step(tr, s, log, &step_err, &se)) < 0) {
 				*e = se;
 				return r; /* the new text is in place: nothing to undo */
 			}
@@ -309,10 +406,21 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 		res->failed_step = (int)(g->first_step + k);
 		res->why = se;
 		tr->out.rolled_back_any = true;
-		return rollback(tr, &log, e);
+		return rollback(tr, log, e);
 	}
 	res->state = LD_G_OK;
 	return 0;
+}
+
+static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
+{
+	struct undo_log *log = calloc(1, sizeof(*log));
+	if (!log)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	int r = run_steps(tr, gi, log, e);
+	free(log->patches);
+	free(log);
+	return r;
 }
 
 /* Everything the plan touches: no borrowed syscall instruction or data

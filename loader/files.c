@@ -16,6 +16,10 @@
 
 bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o)
 {
+	if (hx_vma_is_text(v) && o->move_all)
+		return v->end - v->start >= o->min_size;
+	if (hx_vma_is_text(v) && o->profile && !o->layout_off)
+		return true; /* the layout takes the hot code of small libraries too */
 	return hx_vma_is_text(v) && v->end - v->start >= o->min_size &&
 	       (o->align == HX_ALIGN_AGGRESSIVE ||
 		hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE));

@@ -310,6 +310,9 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 		ld_report_plan(stderr, name, &tr.pl.plan);
 		ld_report_notes(stderr, name, &tr.pl.plan);
 	}
+	/* the layout as planned: what moves, what stays and why */
+	if (tr.pl.have_plan && tr.pl.plan.layout_str != HX_NO_STR && (o->dry_run || o->verbose))
+		ld_report_lines(stderr, name, "", hx_plan_str(&tr.pl.plan, tr.pl.plan.layout_str));
 	/* warnings (a stale or unreadable profile) are said without -v */
 	if (tr.pl.warn[0])
 		note(o, name, "%s", tr.pl.warn);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "facts.h"
 #include "plan_get.h"
+#include "island.h"
 #include "files.h"
 #include "helperproc.h"
 #include "report.h"
@@ -72,6 +73,13 @@ static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 	return r;
 }
 
+/* The target's memory for island.c, through /proc/PID/mem (never refused
+ * by its seccomp filter, and able to read execute-only text). */
+static int read_target(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return inj_peek(ctx, addr, buf, len);
+}
+
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
 	bool any;
@@ -118,6 +126,9 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 				     .stack_rlimit = tr->pl.facts.stack_rlimit,
 				     .edge_windows = tr->o->align == HX_ALIGN_AGGRESSIVE};
 	r = ld_plan_check(&tr->pl.plan, &tr->pl.vmas, tr->pid, &lim, e);
+	for (uint32_t i = 0; r == 0 && i < tr->pl.plan.n_groups; i++)
+		if (tr->pl.plan.groups[i].flags & HX_GROUP_LAYOUT)
+			r = ld_island_check_code(&tr->pl.plan, i, read_target, &tr->inj, e);
 	tr->t.plan_ns = hx_now_ns();
 	return r;
 }

@@ -48,7 +48,8 @@ static void step_line(FILE *out, const struct hx_plan *p, const struct hx_plan_s
 	switch (s->op) {
 	case HX_OP_MMAP:
 		fprintf(out, "      mmap      %#llx %s %s%s%s%s\n", (unsigned long long)a[0],
-			ld_size(a[1], sz, sizeof(sz)), (a[2] & PROT_WRITE) ? "rw-" : "r-x",
+			ld_size(a[1], sz, sizeof(sz)),
+			(a[2] & PROT_WRITE) ? "rw-" : (a[2] & PROT_EXEC) ? "r-x" : "r--",
 			(a[3] & MAP_HUGETLB) ? " hugetlb" : " anonymous", "", opt);
 		break;
 	case HX_OP_MADVISE:
@@ -70,6 +71,14 @@ static void step_line(FILE *out, const struct hx_plan *p, const struct hx_plan_s
 		fprintf(out, "      %-9s %#llx <- %#llx %s%s\n", hx_op_name(s->op),
 			(unsigned long long)a[0], (unsigned long long)a[1],
 			ld_size(a[2], sz, sizeof(sz)), opt);
+		break;
+	case HX_OP_POKE:
+		fprintf(out, "      poke      %#llx %s%s\n", (unsigned long long)a[0],
+			ld_size(a[2], sz, sizeof(sz)), opt);
+		break;
+	case HX_OP_EH_REGISTER:
+		fprintf(out, "      eh-register %#llx %s (unwind records)%s\n", (unsigned long long)a[0],
+			ld_size(a[1], sz, sizeof(sz)), opt);
 		break;
 	case HX_OP_NAME:
 		fprintf(out, "      name      %#llx \"%s\"%s\n", (unsigned long long)a[0],
@@ -96,8 +105,24 @@ void ld_report_plan(FILE *out, const char *name, const struct hx_plan *p)
 		if (g->staging)
 			fprintf(out, ", staged at %#llx", (unsigned long long)g->staging);
 		fputc('\n', out);
-		for (uint32_t k = 0; k < g->n_steps; k++)
-			step_line(out, p, &p->steps[g->first_step + k]);
+		for (uint32_t k = 0; k < g->n_steps; k++) {
+			const struct hx_plan_step *st = &p->steps[g->first_step + k];
+			if (st->op != HX_OP_MOVED && st->op != HX_OP_PATCH) {
+				step_line(out, p, st);
+				continue;
+			}
+			/* a layout's runs of moved functions and patches: counted */
+			uint32_t n = 0;
+			uint64_t bytes = 0;
+			for (; k < g->n_steps && p->steps[g->first_step + k].op == st->op; k++, n++)
+				bytes += p->steps[g->first_step + k].a[2];
+			k--;
+			if (st->op == HX_OP_MOVED)
+				fprintf(out, "      moved     %u functions, %s\n", n,
+					ld_size(bytes, sz, sizeof(sz)));
+			else
+				fprintf(out, "      patch     %u entries (jmp rel32 to the copy)\n", n);
+		}
 	}
 }
 
@@ -128,6 +153,8 @@ void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned)
 {
 	*huge = *planned = 0;
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		if (tr->out.regions[i].island)
+			continue; /* not the program's text: said on its own */
 		*huge += tr->out.regions[i].huge_bytes;
 		*planned += tr->out.regions[i].len;
 	}
@@ -142,7 +169,7 @@ static void by_backing(const struct ld_tracer *tr, char *buf, size_t size)
 	for (uint32_t b = HX_BACK_FILE; b < HX_BACK_COUNT; b++) {
 		uint64_t sum = 0;
 		for (size_t i = 0; i < tr->out.n_regions; i++)
-			if (tr->out.regions[i].backing == b)
+			if (tr->out.regions[i].backing == b && !tr->out.regions[i].island)
 				sum += tr->out.regions[i].huge_bytes;
 		if (!sum || w >= size)
 			continue;
@@ -156,6 +183,8 @@ const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 {
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
+		if (r->island)
+			continue; /* a layout that failed is said on its own; text stays */
 		if (r->backing != HX_BACK_NONE && r->huge_bytes < r->len) {
 			/* THP windows that would not collapse stay small */
 			char path[300], a[32], b[32];
@@ -196,9 +225,39 @@ double ld_profile_share(const struct ld_tracer *tr)
 	double share = 0;
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
+		if (r->island)
+			continue;
 		share += (double)r->heat / HX_HEAT_ALL * ((double)r->huge_bytes / (double)r->len);
 	}
 	return share;
+}
+
+void ld_layout_summary(const struct ld_tracer *tr, char *buf, size_t size)
+{
+	uint64_t funcs = 0, bytes = 0, huge = 0, len = 0;
+	unsigned islands = 0;
+	double share = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
+		if (!r->island || !r->functions)
+			continue;
+		islands++;
+		funcs += r->functions;
+		bytes += r->moved_bytes;
+		huge += r->huge_bytes;
+		len += r->len;
+		share += (double)r->heat / HX_HEAT_ALL;
+	}
+	if (!islands)
+		return;
+	char sz1[32], sz2[32], sz3[32];
+	int w = snprintf(buf, size, "layout: %llu functions (%s) in %u island%s, %s of %s on 2 MB "
+			 "pages", (unsigned long long)funcs, ld_size(bytes, sz1, sizeof(sz1)), islands,
+			 islands == 1 ? "" : "s", ld_size(huge, sz2, sizeof(sz2)),
+			 ld_size(len, sz3, sizeof(sz3)));
+	if (w > 0 && (size_t)w < size && tr->pl.profile_fd >= 0 && share > 0)
+		snprintf(buf + w, size - (size_t)w, ", %.1f%% of the profile's samples", share * 100);
 }
 
 void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
@@ -221,11 +280,21 @@ void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr)
 		snprintf(more + w, sizeof(more) - w, ", %.1f%% of the profile's samples",
 			 ld_profile_share(tr) * 100.0);
 	}
-	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s%s, %zu region%s, "
+	size_t regions = 0;
+	for (size_t i = 0; i < tr->out.n_regions; i++)
+		regions += !tr->out.regions[i].island;
+	char lay[200];
+	ld_layout_summary(tr, lay, sizeof(lay));
+	if (regions == 0 && lay[0]) { /* only a layout: small programs, --move=all */
+		fprintf(out, "hugexec: %s: %s, %lu syscalls, %.1f ms\n",
+			ld_printable(name, nm, sizeof(nm)), lay, tr->inj.n_syscalls, ms);
+		return;
+	}
+	fprintf(out, "hugexec: %s: %s of %s of text on 2 MB pages%s%s%s%s, %zu region%s%s%s, "
 		"%lu syscalls, %.1f ms\n", ld_printable(name, nm, sizeof(nm)),
 		ld_size(huge, sz1, sizeof(sz1)), ld_size(planned, sz2, sizeof(sz2)),
-		how[0] ? " (" : "", how, how[0] ? ")" : "", more, tr->out.n_regions,
-		tr->out.n_regions == 1 ? "" : "s", tr->inj.n_syscalls, ms);
+		how[0] ? " (" : "", how, how[0] ? ")" : "", more, regions,
+		regions == 1 ? "" : "s", lay[0] ? "; " : "", lay, tr->inj.n_syscalls, ms);
 }
 
 void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr)

@@ -28,6 +28,9 @@ void ld_report_notes(FILE *out, const char *name, const struct hx_plan *p);
 
 /* One line: what is on 2 MB pages now, how, and how long it took (-v). */
 void ld_report_summary(FILE *out, const char *name, const struct ld_tracer *tr);
+/* "layout: N functions (K) in M islands, ..." for the summary line, or ""
+ * when no island is in place. */
+void ld_layout_summary(const struct ld_tracer *tr, char *buf, size_t size);
 
 /* One line per region and per failed group (-vv). */
 void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr);

@@ -35,6 +35,11 @@ int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_reque
 	rq->h.target_flags = tr->pl.facts.target_flags;
 	rq->h.thp_mode = tr->pl.facts.thp_mode;
 	rq->h.options = HX_REQ_LIBRARIES | extra | (tr->test.debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
+	if (o->profile && !o->layout_off)
+		rq->h.options |= HX_REQ_LAYOUT;
+	if (o->move_all)
+		rq->h.options |= HX_REQ_MOVE_ALL;
+	rq->h.layout_permille = o->layout_permille;
 	rq->h.n_files = (uint32_t)tr->pl.n_files;
 	rq->files = calloc(tr->pl.n_files ? tr->pl.n_files : 1, sizeof(*rq->files));
 	rq->maps = strdup(tr->pl.vmas_text ? tr->pl.vmas_text : "");

@@ -83,6 +83,9 @@ int ld_seccomp_check(struct ld_tracer *tr, struct hx_err *e)
 		tr->pl.facts.target_flags |= HX_TGT_NO_SELF_COPY;
 	if (!file_read)
 		tr->pl.facts.target_flags |= HX_TGT_NO_FILE_READ;
+	/* registering unwind records calls into the program's unwinder, whose
+	 * own system calls (malloc's) no probe can vouch for: no layout */
+	tr->pl.facts.target_flags |= HX_TGT_NO_CALLS;
 	tr->inj.permit = permit;
 	tr->inj.permit_ctx = tr;
 	return 0;

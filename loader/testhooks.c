@@ -123,6 +123,44 @@ void ld_test_damage_plan(uint8_t **buf, size_t *len)
 	*len = pb_len;
 }
 
+/* A helper that puts code of its choosing into the island (island.c must
+ * refuse each): island-code changes one instruction byte of a copy,
+ * island-jump retargets a patch into the middle of a copy, island-eh
+ * changes a byte of an unwind record, island-personality points a CIE's
+ * personality somewhere else. */
+static void island_corrupt(struct hx_plan *p, const char *kind)
+{
+	for (uint32_t i = 0; i < p->n_steps; i++) {
+		struct hx_plan_step *s = &p->steps[i];
+		if (strcmp(kind, "island-jump") == 0 && s->op == HX_OP_PATCH) {
+			s->a[1] += 1;
+			return;
+		}
+		if (s->op != HX_OP_POKE || s->a[2] < 16)
+			continue;
+		uint8_t *d = p->data + s->a[1];
+		if (strcmp(kind, "island-code") == 0) { /* the first copy's first byte */
+			for (uint32_t k = i; k < p->n_steps; k++)
+				if (p->steps[k].op == HX_OP_MOVED && p->steps[k].a[1] >= s->a[0] &&
+				    p->steps[k].a[1] < s->a[0] + s->a[2]) {
+					d[p->steps[k].a[1] - s->a[0]] ^= 0x40;
+					return;
+				}
+		}
+		if (strcmp(kind, "island-eh") == 0 && (p->steps[i - 1].a[2] & PROT_EXEC) == 0) {
+			d[s->a[2] - 5] ^= 0x01; /* the last record's last instruction byte */
+			return;
+		}
+		if (strcmp(kind, "island-personality") == 0 && (p->steps[i - 1].a[2] & PROT_EXEC) == 0) {
+			for (uint64_t k = 0; k + 4 < s->a[2]; k++) /* the first "zPLR" CIE */
+				if (memcmp(d + k, "zPLR", 5) == 0) {
+					d[k + 5 + 1 + 1 + 1 + 1 + 1 + 1] ^= 0x10; /* inside P's pointer */
+					return;
+				}
+		}
+	}
+}
+
 void ld_test_plan_corrupt(struct ld_tracer *tr)
 {
 	const char *kind = getenv("HUGEXEC_TEST_EVIL_PLAN");
@@ -141,6 +179,7 @@ void ld_test_plan_corrupt(struct ld_tracer *tr)
 		if (strcmp(kind, "mprotect-rwx") == 0 && s->op == HX_OP_MPROTECT)
 			s->a[2] = PROT_READ | PROT_WRITE | PROT_EXEC;
 	}
+	island_corrupt(p, kind);
 	if (strcmp(kind, "outside") == 0) /* every alternative, so only the region is wrong */
 		for (uint32_t i = 0; i < p->n_groups; i++)
 			p->groups[i].addr = 0x200000;

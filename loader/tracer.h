@@ -87,6 +87,9 @@ struct ld_group_result {
 struct ld_region_result {
 	uint64_t addr, len;
 	bool edge;             /* an --align=aggressive window */
+	bool island;           /* a layout's hot island, not the program's text */
+	uint32_t functions;    /* island: functions moved into it (0: it failed) */
+	uint64_t moved_bytes;  /* island: their bytes */
 	uint32_t backing;      /* enum hx_backing actually in place */
 	uint64_t huge_bytes;   /* of [addr, addr+len) on huge pages */
 	uint32_t heat;         /* --profile: its share of the samples (plan group heat) */
@@ -141,6 +144,8 @@ struct ld_outcome {
 	bool rolled_back_any;
 	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
 	uint64_t aside_addr, aside_len;  /* old text that could not be unmapped (it stays) */
+	bool island_kept;                /* a failed layout could not be fully undone: its
+					  * island stays mapped, whole, with its records */
 };
 
 struct ld_times {

@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "validate.h"
+#include "island.h"
 #include "../common/kernel.h"
 #include "../common/placement.h"
 
@@ -395,6 +396,8 @@ static int check_group(const struct hx_plan *p, uint32_t gi, const struct model 
 		       const struct ld_plan_limits *lim, struct hx_err *e)
 {
 	const struct hx_plan_group *g = &p->groups[gi];
+	if (g->flags & HX_GROUP_LAYOUT)
+		return ld_island_check_shape(p, gi, base->entry, &base->keep, e);
 	struct model m = *base;
 	m.t = g->addr;
 	m.tl = g->len;
@@ -455,8 +458,9 @@ static int check_size(const struct hx_plan *p, const struct hx_vmas *m, struct h
 			max += hx_align_up(m->v[i].end, HX_HUGE) - hx_align_down(m->v[i].start, HX_HUGE);
 	for (uint32_t i = 0; i < p->n_groups; i++) {
 		const struct hx_plan_group *g = &p->groups[i];
-		if (g->alt_of >= 0)
-			continue; /* the same region as its chain's first group */
+		if (g->alt_of >= 0 || (g->flags & HX_GROUP_LAYOUT))
+			continue; /* the same region as its chain's first group; an island
+				   * is bounded by its own rules */
 		if (g->len > max - sum)
 			return hx_fail(e, -EPERM, "plan regions cover more than the program's %llu MB "
 				       "of text", (unsigned long long)(max >> 20));

@@ -118,8 +118,16 @@ int ld_collect_results(struct ld_tracer *tr, struct hx_err *e)
 		rr->path_str = g->path_str;
 		rr->heat = g->heat;
 		rr->edge = (g->flags & HX_GROUP_EDGE) != 0;
+		rr->island = (g->flags & HX_GROUP_LAYOUT) != 0;
 		rr->backing = w >= 0 ? p->groups[w].backing : HX_BACK_NONE;
 		rr->huge_bytes = w >= 0 ? ld_huge_bytes_in(&m, g->addr, g->len) : 0;
+		for (uint32_t k = 0; w >= 0 && rr->island && k < g->n_steps; k++) {
+			const struct hx_plan_step *s = &p->steps[g->first_step + k];
+			if (s->op == HX_OP_MOVED) {
+				rr->functions++;
+				rr->moved_bytes += s->a[2];
+			}
+		}
 	}
 	hx_vmas_free(&m);
 	return 0;

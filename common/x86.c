@@ -1,9 +1,11 @@
 /*
  * x86.c - decode one function for moving (zydis 4).
  *
- * Instructions are decoded without their operands first (the fast path);
- * only those zydis marks as relative, and jumps (to tell a jump table from
- * a tail call through the GOT), get their operands decoded.
+ * Every instruction is decoded in zydis' minimal mode first (length,
+ * mnemonic, raw fields, and the attribute that says it has a relative
+ * operand: three times faster); only those with a relative operand, and
+ * jumps (to tell a jump table from a tail call through the GOT), are
+ * decoded again in full, with their operands.
  */
 #include "x86.h"
 
@@ -28,6 +30,23 @@ static int add_ref(struct hx_x86_fn *f, size_t *cap, const struct hx_x86_ref *r)
 	}
 	f->refs[f->n_refs++] = *r;
 	return 0;
+}
+
+/* Every jmp and jcc (the conditional ones are always relative). */
+static bool is_jump(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_JMP: case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE:
+	case ZYDIS_MNEMONIC_JL: case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB:
+	case ZYDIS_MNEMONIC_JNBE: case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE:
+	case ZYDIS_MNEMONIC_JNO: case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS:
+	case ZYDIS_MNEMONIC_JNZ: case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP:
+	case ZYDIS_MNEMONIC_JS: case ZYDIS_MNEMONIC_JZ: case ZYDIS_MNEMONIC_JCXZ:
+	case ZYDIS_MNEMONIC_JECXZ: case ZYDIS_MNEMONIC_JRCXZ:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_loop_like(ZydisMnemonic m)
@@ -92,8 +111,10 @@ static int refs_of(const ZydisDecoder *dec, ZydisDecoderContext *ctx,
 int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out)
 {
 	memset(out, 0, sizeof(*out));
-	ZydisDecoder dec;
-	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) {
+	ZydisDecoder dec, fast;
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+	    ZYAN_FAILED(ZydisDecoderInit(&fast, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+	    ZYAN_FAILED(ZydisDecoderEnableMode(&fast, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE))) {
 		out->bad = HX_X86_UNDECODABLE;
 		return 0;
 	}
@@ -105,7 +126,7 @@ int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_f
 			out->bad = HX_X86_TOO_MANY;
 			break;
 		}
-		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, &ctx, code + off, size - off,
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&fast, &ctx, code + off, size - off,
 							       &in))) {
 			out->bad = HX_X86_UNDECODABLE;
 			break;
@@ -119,10 +140,14 @@ int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_f
 		out->n_insns++;
 		if (is_loop_like(in.mnemonic))
 			out->loop_like = true;
-		bool jump = in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
-			    in.meta.category == ZYDIS_CATEGORY_COND_BR;
-		if (!(in.attributes & ZYDIS_ATTRIB_IS_RELATIVE) && !jump)
+		if (!(in.attributes & ZYDIS_ATTRIB_IS_RELATIVE) && !is_jump(in.mnemonic))
 			continue;
+		ZyanU8 len = in.length;
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, &ctx, code + off, size - off,
+							       &in)) || in.length != len) {
+			out->bad = HX_X86_UNDECODABLE;
+			break;
+		}
 		int r = refs_of(&dec, &ctx, &in, (uint32_t)off, addr + off, out, &cap);
 		if (r == -ENOMEM) {
 			hx_x86_free(out);

@@ -316,7 +316,7 @@ static void hit(struct work *w, struct spot *s, size_t n, uint64_t target)
  * every pointer-sized word and RELATIVE addend in its data, every symbol
  * and FDE start; and, exactly decoded, the short branches of its
  * neighbours. */
-static void object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
+static int object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 {
 	struct lobj *o = &w->o[oi];
 	const uint8_t *b = o->view.map;
@@ -368,7 +368,14 @@ static void object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 	}
 	for (size_t i = 0; i < o->syms.n_fdes; i++)
 		hit(w, s, n, o->syms.fdes[i].pc_begin);
-	/* short branches reach 128 bytes: decode the neighbours exactly */
+	/* short branches reach 128 bytes: decode the neighbours exactly (the
+	 * candidates are decoded already) */
+	const struct lfun **dec = calloc(o->syms.n_funcs ? o->syms.n_funcs : 1, sizeof(*dec));
+	if (!dec)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n_f; i++)
+		if (w->f[i].obj == oi && w->f[i].candidate && w->f[i].x.bad == HX_X86_OK)
+			dec[w->f[i].hf - o->syms.funcs] = &w->f[i];
 	for (size_t i = 0; i < n; i++) {
 		const struct lfun *f = &w->f[s[i].fun];
 		size_t k0 = (size_t)(f->hf - o->syms.funcs), lo = k0 > 16 ? k0 - 16 : 0;
@@ -381,15 +388,20 @@ static void object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 			    hx_elfsyms_off_to_vaddr(&o->syms, g->off, &va) < 0 ||
 			    g->off > o->view.size || ext > o->view.size - g->off)
 				continue;
-			struct hx_x86_fn x;
-			if (hx_x86_scan(b + g->off, ext, va, &x) < 0)
-				continue;
-			for (size_t r = 0; r < x.n_refs; r++)
-				if (x.refs[r].kind != HX_REF_MEM)
-					hit(w, s, n, x.refs[r].target);
-			hx_x86_free(&x);
+			struct hx_x86_fn own = {0};
+			const struct hx_x86_fn *x = dec[k] ? &dec[k]->x : &own;
+			if (!dec[k] && hx_x86_scan(b + g->off, ext, va, &own) < 0) {
+				free(dec);
+				return -ENOMEM;
+			}
+			for (size_t r = 0; r < x->n_refs; r++)
+				if (x->refs[r].kind != HX_REF_MEM)
+					hit(w, s, n, x->refs[r].target);
+			hx_x86_free(&own);
 		}
 	}
+	free(dec);
+	return 0;
 }
 
 static int rules(struct work *w)
@@ -424,8 +436,10 @@ static int rules(struct work *w)
 						       f->vaddr + hp_patch_at(&f->x) + HP_PATCH_LEN, i};
 		}
 		qsort(s, n, sizeof(*s), by_lo);
-		object_rule(w, oi, s, n);
+		int r = object_rule(w, oi, s, n);
 		free(s);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

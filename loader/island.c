@@ -24,6 +24,7 @@ struct shape {
 	size_t n_moved, n_patch;
 	const struct hx_plan_step **by_orig;      /* the moved steps by original entry */
 	const struct hx_plan_step **by_copy;      /* and by copy (trust check only) */
+	uint64_t *by_patch;                       /* patch addresses, sorted (trust check) */
 };
 
 static bool is_opt_madvise(const struct hx_plan_step *s, const struct hx_plan_group *g, uint64_t adv)
@@ -105,6 +106,12 @@ static int by_a0(const void *x, const void *y)
 	const struct hx_plan_step *a = *(const struct hx_plan_step *const *)x;
 	const struct hx_plan_step *b = *(const struct hx_plan_step *const *)y;
 	return a->a[0] < b->a[0] ? -1 : a->a[0] > b->a[0];
+}
+
+static int by_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
 }
 
 /* No two of the n ranges [key, key+a2) overlap (sorted by key). */
@@ -278,52 +285,66 @@ struct code_ctx {
 	uint8_t *mark;         /* per island byte: claimed by a copy or a jmp */
 };
 
-/* The copy's relative operand r reaches what the original's o did. */
+/* The copy's relative operand, now reaching to, reaches what the
+ * original's o did. */
 static bool same_target(const struct code_ctx *c, const struct hx_plan_step *mv,
-			const struct hx_x86_ref *o, const struct hx_x86_ref *r)
+			const struct hx_x86_ref *o, uint64_t to)
 {
 	uint64_t orig = mv->a[0], size = mv->a[2], copy = mv->a[1];
 	bool inside = o->target >= orig && o->target - orig < size;
 	if (o->kind == HX_REF_MEM)
-		return r->target == o->target; /* data and labels stay where they are */
+		return to == o->target; /* data and labels stay where they are */
 	if (inside)
-		return r->target == copy + (o->target - orig);
-	if (r->target == o->target)
+		return to == copy + (o->target - orig);
+	if (to == o->target)
 		return true;
 	const struct hx_plan_step *callee = moved_at(c->s, o->target);
-	return callee && r->target == callee->a[1];
+	return callee && to == callee->a[1];
 }
 
+/* Is there a patch at addr? */
+static bool patch_at(const struct shape *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n_patch;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->by_patch[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_patch && s->by_patch[lo] == addr;
+}
+
+/* One copy against its original, read from the target. Only the original
+ * is decoded: the copy has the same bytes but in the relative fields, and
+ * displacement and immediate bytes never change how the bytes around them
+ * decode, so the copy decodes to the same instructions. */
 static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, ld_read_fn read,
 			    void *ctx, int *err)
 {
 	uint64_t orig = mv->a[0], copy = mv->a[1], size = mv->a[2];
-	uint8_t *o = malloc((size_t)size);
-	if (!o) {
+	uint8_t *o = malloc((size_t)size), *mask = calloc(1, (size_t)size);
+	if (!o || !mask) {
+		free(o);
+		free(mask);
 		*err = -ENOMEM;
 		return "out of memory";
 	}
 	const uint8_t *k = c->island + (copy - c->base);
 	const char *why = NULL;
-	struct hx_x86_fn xo = {0}, xc = {0};
+	struct hx_x86_fn xo = {0};
 	if (read(ctx, orig, o, (size_t)size) < 0)
 		why = "the original could not be read";
-	else if ((*err = hx_x86_scan(o, size, orig, &xo)) < 0 ||
-		 (*err = hx_x86_scan(k, size, copy, &xc)) < 0)
+	else if ((*err = hx_x86_scan(o, size, orig, &xo)) < 0)
 		why = "out of memory";
-	else if (xo.bad || xc.bad || xo.n_refs != xc.n_refs || xo.n_insns != xc.n_insns)
-		why = "a copy does not decode as its original";
-	uint8_t *mask = why ? NULL : calloc(1, (size_t)size);
-	if (!why && !mask) {
-		*err = -ENOMEM;
-		why = "out of memory";
-	}
+	else if (xo.bad)
+		why = "a moved function does not decode to its end";
 	for (size_t i = 0; !why && i < xo.n_refs; i++) {
-		const struct hx_x86_ref *ro = &xo.refs[i], *rc = &xc.refs[i];
-		if (ro->insn != rc->insn || ro->insn_len != rc->insn_len || ro->field != rc->field ||
-		    ro->width != rc->width || ro->kind != rc->kind)
-			why = "a copy's instructions differ from its original's";
-		else if (!same_target(c, mv, ro, rc))
+		const struct hx_x86_ref *ro = &xo.refs[i];
+		uint64_t to = copy + ro->insn + ro->insn_len +
+			      (uint64_t)hx_x86_field(k + ro->insn, ro);
+		if (!same_target(c, mv, ro, to))
 			why = "a copy's operand reaches another address than its original's";
 		else
 			memset(mask + ro->insn + ro->field, 1, ro->width);
@@ -342,13 +363,11 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 		c->mark[copy - c->base + i] = 1;
 	}
 	/* a patch after an endbr64 needs one there */
-	for (size_t i = 0; !why && i < c->s->n_patch; i++)
-		if (c->s->patch[i].a[0] == orig + 4 && memcmp(o, ENDBR64, 4) != 0)
-			why = "a patch after an endbr64 that is not there";
+	if (!why && patch_at(c->s, orig + 4) && memcmp(o, ENDBR64, 4) != 0)
+		why = "a patch after an endbr64 that is not there";
 	free(mask);
 	free(o);
 	hx_x86_free(&xo);
-	hx_x86_free(&xc);
 	return why;
 }
 
@@ -470,12 +489,22 @@ int ld_island_check_code(const struct hx_plan *p, uint32_t gi, ld_read_fn read, 
 	for (size_t i = 0; i < s.n_moved; i++)
 		s.by_copy[i] = &s.moved[i];
 	qsort(s.by_copy, s.n_moved, sizeof(*s.by_copy), by_a1);
+	s.by_patch = malloc((s.n_patch ? s.n_patch : 1) * sizeof(*s.by_patch));
+	if (!s.by_patch) {
+		free(s.by_orig);
+		free(s.by_copy);
+		return hx_fail(e, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < s.n_patch; i++)
+		s.by_patch[i] = s.patch[i].a[0];
+	qsort(s.by_patch, s.n_patch, sizeof(*s.by_patch), by_u64);
 	struct code_ctx c = {.s = &s, .island = p->data + s.poke_code->a[1],
 			     .base = s.poke_code->a[0], .used = s.poke_code->a[2]};
 	c.mark = calloc(1, (size_t)c.used + 1);
 	if (!c.mark) {
 		free(s.by_orig);
 		free(s.by_copy);
+		free(s.by_patch);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
 	int err = 0;
@@ -493,6 +522,7 @@ int ld_island_check_code(const struct hx_plan *p, uint32_t gi, ld_read_fn read, 
 			      s.poke_blob->a[0], read, ctx, &err);
 	free(s.by_orig);
 	free(s.by_copy);
+	free(s.by_patch);
 	if (why)
 		return hx_fail(e, err ? err : -EPERM, "plan group %u (island at %#llx): %s", gi,
 			       (unsigned long long)p->groups[gi].addr, why);

@@ -74,10 +74,42 @@ static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 }
 
 /* The target's memory for island.c, through /proc/PID/mem (never refused
- * by its seccomp filter, and able to read execute-only text). */
+ * by its seccomp filter, and able to read execute-only text), in 64 KB
+ * blocks kept in a small direct-mapped cache: the check reads every moved
+ * function and three unwind records each, mostly close together. */
+#define RC_BLOCK ((uint64_t)64 << 10)
+#define RC_SLOTS 64
+
+struct read_cache {
+	struct inj_target *t;
+	uint64_t at[RC_SLOTS]; /* block address + 1; 0: empty */
+	uint8_t *data;         /* RC_SLOTS blocks */
+};
+
 static int read_target(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	return inj_peek(ctx, addr, buf, len);
+	struct read_cache *c = ctx;
+	uint8_t *out = buf;
+	while (len > 0) {
+		uint64_t blk = addr & ~(RC_BLOCK - 1), in = addr - blk;
+		size_t slot = (size_t)((blk / RC_BLOCK) % RC_SLOTS), n = (size_t)(RC_BLOCK - in);
+		uint8_t *d = c->data + slot * RC_BLOCK;
+		if (n > len)
+			n = len;
+		if (c->at[slot] != blk + 1) {
+			/* a block may end in unmapped memory: then read just what is asked */
+			if (inj_peek(c->t, blk, d, (size_t)RC_BLOCK) < 0) {
+				c->at[slot] = 0;
+				return inj_peek(c->t, addr, out, len);
+			}
+			c->at[slot] = blk + 1;
+		}
+		memcpy(out, d + in, n);
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
 }
 
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
@@ -126,9 +158,16 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 				     .stack_rlimit = tr->pl.facts.stack_rlimit,
 				     .edge_windows = tr->o->align == HX_ALIGN_AGGRESSIVE};
 	r = ld_plan_check(&tr->pl.plan, &tr->pl.vmas, tr->pid, &lim, e);
-	for (uint32_t i = 0; r == 0 && i < tr->pl.plan.n_groups; i++)
-		if (tr->pl.plan.groups[i].flags & HX_GROUP_LAYOUT)
-			r = ld_island_check_code(&tr->pl.plan, i, read_target, &tr->inj, e);
+	struct read_cache rc = {.t = &tr->inj};
+	for (uint32_t i = 0; r == 0 && i < tr->pl.plan.n_groups; i++) {
+		if (!(tr->pl.plan.groups[i].flags & HX_GROUP_LAYOUT))
+			continue;
+		if (!rc.data && !(rc.data = malloc(RC_SLOTS * RC_BLOCK)))
+			r = hx_fail(e, -ENOMEM, "out of memory");
+		else
+			r = ld_island_check_code(&tr->pl.plan, i, read_target, &rc, e);
+	}
+	free(rc.data);
 	tr->t.plan_ns = hx_now_ns();
 	return r;
 }

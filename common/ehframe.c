@@ -285,8 +285,12 @@ int hx_eh_fdes(const uint8_t *buf, size_t size, uint64_t base, struct hx_eh_fde 
 			break; /* lengths chain the records: nothing after is trustworthy */
 		}
 		size_t cie_off;
-		if (rd32(buf + off + 4) == 0 || hx_eh_fde_cie_off(buf, size, off, &cie_off) < 0)
+		if (rd32(buf + off + 4) == 0)
 			continue; /* a CIE (read when an FDE names it) */
+		if (hx_eh_fde_cie_off(buf, size, off, &cie_off) < 0) {
+			nbad++;
+			continue;
+		}
 		if (cie_off != cie.off) { /* FDEs mostly follow their CIE: cache the last */
 			cie_ok = hx_eh_cie_read(buf, size, base, cie_off, &cie) == 0;
 			cie.off = cie_off;

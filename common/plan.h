@@ -151,6 +151,7 @@ _Static_assert(sizeof(struct hx_plan_group) == 64, "plan group layout");
 #define HX_PERFMAP_SYMTAB "# symbols: .symtab\n"
 #define HX_PERFMAP_DYNSYM "# symbols: .dynsym\n" /* stripped: exported ones only */
 #define HX_PERFMAP_NONE "# symbols: none\n"     /* fully stripped */
+#define HX_PERFMAP_FDE "# symbols: .eh_frame\n" /* no symbols: unwind records' bounds, sub_ADDR */
 
 struct hx_plan_step {
 	uint32_t op;

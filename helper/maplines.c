@@ -53,8 +53,10 @@ static int lines_for(const struct hx_elfsyms *t, int64_t bias, uint64_t a, uint6
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	w = (size_t)snprintf(buf, cap, "%s", t->n_funcs == 0 ? HX_PERFMAP_NONE
-					     : t->from_dynsym ? HX_PERFMAP_DYNSYM : HX_PERFMAP_SYMTAB);
+	w = (size_t)snprintf(buf, cap, "%s", t->n_funcs == 0	       ? HX_PERFMAP_NONE
+					     : t->n_from_fde == t->n_funcs ? HX_PERFMAP_FDE
+					     : t->from_dynsym	       ? HX_PERFMAP_DYNSYM
+								       : HX_PERFMAP_SYMTAB);
 	for (size_t i = 0; i < t->n_funcs; i++) {
 		const struct hx_func *f = &t->funcs[i];
 		uint64_t vaddr;

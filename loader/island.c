@@ -500,6 +500,23 @@ int ld_island_check_code(const struct hx_plan *p, uint32_t gi, ld_read_fn read, 
 	qsort(s.by_patch, s.n_patch, sizeof(*s.by_patch), by_u64);
 	struct code_ctx c = {.s = &s, .island = p->data + s.poke_code->a[1],
 			     .base = s.poke_code->a[0], .used = s.poke_code->a[2]};
+	/* what the shape check established, checked again where this one
+	 * relies on it (it must not read out of bounds on any plan) */
+	why = NULL;
+	for (size_t i = 0; !why && i < s.n_moved; i++) {
+		const uint64_t *a = s.moved[i].a;
+		if (a[2] == 0 || a[2] > LD_ISLAND_MAX_FUNC || a[1] < c.base ||
+		    a[1] - c.base > c.used || c.used - (a[1] - c.base) < a[2] + 5)
+			why = "a copy is not inside the island";
+	}
+	if (!why && (s.reg->a[2] < c.base || s.reg->a[2] - c.base >= c.used))
+		why = "the trap is not in the island";
+	if (why) {
+		free(s.by_orig);
+		free(s.by_copy);
+		free(s.by_patch);
+		return hx_fail(e, -EPERM, "plan group %u: %s", gi, why);
+	}
 	c.mark = calloc(1, (size_t)c.used + 1);
 	if (!c.mark) {
 		free(s.by_orig);

@@ -252,8 +252,12 @@ static void note_source(const char *lines, const char *path, size_t found, struc
 	if (strncmp(lines, HX_PERFMAP_NONE, strlen(HX_PERFMAP_NONE)) == 0)
 		say(rep, LD_PM_V, "%s has no symbols (stripped): its copied text is not in the map",
 		    path);
+	else if (strncmp(lines, HX_PERFMAP_FDE, strlen(HX_PERFMAP_FDE)) == 0)
+		say(rep, LD_PM_V, "%s has no symbols (stripped): only functions with unwind records "
+		    "are in the map, named sub_ADDR (%zu)", path, found);
 	else if (strncmp(lines, HX_PERFMAP_DYNSYM, strlen(HX_PERFMAP_DYNSYM)) == 0)
-		say(rep, LD_PM_V, "%s is stripped: only its exported symbols (.dynsym) are in the map",
+		say(rep, LD_PM_V, "%s is stripped: its exported symbols (.dynsym) are in the map, "
+		    "and its other functions with unwind records as sub_ADDR",
 		    path);
 	else
 		say(rep, LD_PM_VV, "%s: %zu symbols", path, found);

@@ -25,8 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hx_eh_cie c;
 		if (hx_eh_cie_read(data, size, base, f[i].cie_off, &c) == 0) {
 			size_t at = f[i].pc_field - f[i].off;
-			(void)hx_eh_put(copy + at, f[i].len - at, c.fde_enc, base + f[i].pc_field,
-					f[i].pc_begin + 4096);
+			if (hx_eh_put(copy + at, f[i].len - at, c.fde_enc, base + f[i].pc_field,
+				      f[i].pc_begin + 4096) == 0 &&
+			    memcmp(copy + at, data + f[i].pc_field, f[i].pc_width) == 0)
+				abort(); /* a pointer moved by 4096 must change */
 		}
 		free(copy);
 	}

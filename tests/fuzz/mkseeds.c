@@ -3,6 +3,7 @@
  *   mkseeds DIR   ->  DIR/maps/ DIR/plan/ DIR/request/
  * The plan seeds cover every group kind and every op the planner emits,
  * plus two refused plans from the audit of issue 5. */
+#include "../../common/elfsyms.h"
 #include "../../common/plan.h"
 #include "../../common/request.h"
 #include "../../helper/planner.h"
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void put(const char *dir, const char *sub, const char *name, const void *d, size_t n)
 {
@@ -139,6 +143,55 @@ static void plan_seeds(const char *dir)
 	hx_vmas_free(&nopie);
 }
 
+/* .eh_frame seeds: this program's own (its first 16 KB), and a run that
+ * ends without a terminator. */
+static void eh_seeds(const char *dir)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct hx_elfsyms s;
+	if (fd < 0 || hx_elfsyms_read(fd, &s) != 0 || s.eh_size < 64)
+		exit(1);
+	size_t n = s.eh_size < 16384 ? s.eh_size : 16384;
+	put(dir, "ehframe", "self", s.eh, n);
+	put(dir, "ehframe", "unterminated", s.eh, n > 200 ? 200 : n);
+	hx_elfsyms_free(&s);
+	close(fd);
+}
+
+/* A layout group as the planner writes one (island, records, moved
+ * functions, registration, patches): its ops and its data for the plan
+ * decoder. */
+static void layout_seed(const char *dir)
+{
+	struct hx_plan p;
+	hx_plan_init(&p, 4242);
+	static const uint8_t code[32] = {0x55, 0x5d, 0xc3, 0xe9, 0, 0, 0, 0, 0xcc};
+	static const uint8_t blob[8] = {0};
+	uint32_t c, b;
+	const uint64_t isl = 0x55a000000000ull, anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	struct hx_plan_group g = {.addr = isl, .len = 2u << 20, .backing = HX_BACK_THP, .alt_of = -1,
+				  .path_str = HX_NO_STR, .perfmap_str = HX_NO_STR,
+				  .flags = HX_GROUP_LAYOUT};
+	if (hx_plan_add_data(&p, code, sizeof(code), &c) || hx_plan_add_data(&p, blob, sizeof(blob), &b) ||
+	    hx_plan_add_group(&p, &g) ||
+	    hx_plan_add_step(&p, HX_OP_MMAP, 0, isl, 2u << 20, PROT_READ | PROT_EXEC, anon) ||
+	    hx_plan_add_step(&p, HX_OP_POKE, 0, isl, c, sizeof(code), 0) ||
+	    hx_plan_add_step(&p, HX_OP_MMAP, 0, isl + (2u << 20), 4096, PROT_READ, anon) ||
+	    hx_plan_add_step(&p, HX_OP_POKE, 0, isl + (2u << 20), b, sizeof(blob), 0) ||
+	    hx_plan_add_step(&p, HX_OP_MOVED, 0, FIX_PIE_ENTRY, isl, 3, FIX_PIE_ENTRY + 0x100000) ||
+	    hx_plan_add_step(&p, HX_OP_EH_REGISTER, 0, isl + (2u << 20), sizeof(blob), isl + 8, isl) ||
+	    hx_plan_add_step(&p, HX_OP_PATCH, 0, FIX_PIE_ENTRY, isl, 0, 0))
+		exit(1);
+	hx_plan_close_group(&p);
+	uint8_t *buf;
+	size_t len;
+	if (hx_plan_encode(&p, &buf, &len) != 0)
+		exit(1);
+	put(dir, "plan", "layout", buf, len);
+	free(buf);
+	hx_plan_free(&p);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -150,6 +203,8 @@ int main(int argc, char **argv)
 				    "AnonHugePages: 0 kB\nFilePmdMapped: 2048 kB\nVmFlags: rd ex hg \n";
 	put(dir, "maps", "smaps", smaps, sizeof(smaps) - 1);
 	plan_seeds(dir);
+	layout_seed(dir);
+	eh_seeds(dir);
 	struct hx_req_header h = {.pid = 4242, .entry = FIX_PIE_ENTRY, .interp_base = FIX_PIE_INTERP,
 				  .min_size = 2u << 20, .thp_mode = HX_THP_MADVISE, .hugetlb_free = 20,
 				  .options = HX_REQ_LIBRARIES, .align = HX_ALIGN_AGGRESSIVE};

@@ -70,6 +70,7 @@ struct map {
 struct smaps_sum {
 	char exe[PATH_MAX];
 	unsigned long long exe_text_kb, exe_huge_kb, text_kb, huge_kb;
+	unsigned long long rss_kb, pss_kb; /* the whole process (smaps_rollup) */
 };
 
 static unsigned long long kb_field(const char *line, const char *key)
@@ -226,10 +227,27 @@ static int smaps_summary(int pid, struct smaps_sum *s)
 	return 0;
 }
 
+/* Rss and Pss of the whole process, 0 if unreadable. */
+static void rollup(int pid, struct smaps_sum *s)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof(p), "/proc/%d/smaps_rollup", pid);
+	FILE *f = fopen(p, "r");
+	s->rss_kb = s->pss_kb = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Rss: %llu kB", &s->rss_kb);
+		sscanf(line, "Pss: %llu kB", &s->pss_kb);
+	}
+	fclose(f);
+}
+
 static void print_smaps(int pid, const struct smaps_sum *s)
 {
-	printf("pid=%d exe=%s exe_text_kb=%llu exe_huge_kb=%llu text_kb=%llu huge_kb=%llu", pid,
-	       s->exe, s->exe_text_kb, s->exe_huge_kb, s->text_kb, s->huge_kb);
+	printf("pid=%d exe=%s exe_text_kb=%llu exe_huge_kb=%llu text_kb=%llu huge_kb=%llu rss_kb=%llu "
+	       "pss_kb=%llu", pid, s->exe, s->exe_text_kb, s->exe_huge_kb, s->text_kb, s->huge_kb,
+	       s->rss_kb, s->pss_kb);
 }
 
 /* ---- spawning --------------------------------------------------------- */
@@ -281,8 +299,10 @@ static int cmd_exec(int argc, char **argv)
 		struct pollfd p = { .fd = pfd, .events = POLLIN };
 		long long left = (long long)(t0 + (unsigned long long)smaps_ms * 1000000ull - now_ns());
 		int r = pfd >= 0 ? poll(&p, 1, left > 0 ? (int)(left / 1000000) : 0) : -1;
-		if (r == 0) /* still running at the deadline */
+		if (r == 0) { /* still running at the deadline */
 			have_smaps = smaps_summary(pid, &s) == 0;
+			rollup(pid, &s);
+		}
 		if (pfd >= 0)
 			close(pfd);
 	}
@@ -406,6 +426,7 @@ int main(int argc, char **argv)
 		struct smaps_sum s;
 		int pid = atoi(argv[2]);
 		if (smaps_summary(pid, &s) == 0) {
+			rollup(pid, &s);
 			print_smaps(pid, &s);
 			printf("\n");
 			rc = 0;

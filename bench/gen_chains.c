@@ -8,10 +8,16 @@
  * hot function does a little work, calls the next one of its chain (a
  * direct call, with a frame and unwind information, as compiled C has) and
  * mixes its result. Between two hot functions sits a cold function of K KB
- * (64 by default: 32 MB of text), never called, so that in source and link
- * order each hot function has a 4 KB page and a cache line of its own.
- * Built with -ffunction-sections, each function is its own section: a
- * linker ordering file can put the hot ones together (the relinked ideal).
+ * on average (64 by default: 32 MB of text; each one's size is drawn between
+ * K/2 and 3K/2, in 16-byte steps), never called: in source and link order
+ * each hot function has a 4 KB page of its own, at a pseudo-random offset
+ * in it, as the hot code of a large program lands (a fixed stride would
+ * put the hot functions in consecutive cache sets, kinder than any real
+ * program's layout).
+ * Build it with -fno-toplevel-reorder (gcc would otherwise emit each
+ * chain's functions together, callees first) and -ffunction-sections, each
+ * function its own section: a linker ordering file can then put the hot
+ * ones together (the relinked ideal).
  * main(iterations) calls the chain heads in a fixed pseudo-random order and
  * prints a checksum and the loop's time.
  * Must never: emit code whose result depends on where it is loaded.
@@ -58,7 +64,9 @@ int main(int argc, char **argv)
 			printf("}\n\n");
 			/* the cold neighbour: never called, K KB of code */
 			printf("NOINLINE u64 cold_%lu_%lu(u64 x)\n{\n", c, d);
-			printf("\t__asm__ volatile(\".skip %lu, 0x90\" ::: \"memory\");\n", cold_kb << 10);
+			unsigned long r = (k * 2246822519ul + 3266489917ul) >> 7;
+			unsigned long bytes = (cold_kb << 9) + (r % (cold_kb << 6)) * 16;
+			printf("\t__asm__ volatile(\".skip %lu, 0x90\" ::: \"memory\");\n", bytes);
 			printf("\treturn x + %lu;\n}\n\n", k);
 		}
 	}

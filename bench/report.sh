@@ -62,6 +62,11 @@ BEGIN {
 	unit["rt_ns"] = "ns"; better["rt_ns"] = "lower"; what["rt_ns"] = "per round trip (mean)"
 	unit["best_ns"] = "ns"; better["best_ns"] = "lower"; what["best_ns"] = "per round trip (fastest 2000)"
 	rank["rt_ns"] = 9; rank["best_ns"] = 10
+	unit["loop_s"] = "s"; better["loop_s"] = "lower"; what["loop_s"] = "work loop time (in program)"
+	unit["rss_kb"] = "KB"; better["rss_kb"] = "lower"; what["rss_kb"] = "RSS while running"
+	unit["pss_kb"] = "KB"; better["pss_kb"] = "lower"; what["pss_kb"] = "PSS while running"
+	rank["loop_s"] = 11; rank["rss_kb"] = 12; rank["pss_kb"] = 13
+	title["layout"] = "layout (generated: hot call chains scattered through 32 MB of text)"
 	title["pingpong"] = "Main-thread ping-pong (what a program keeps of its launch)"
 	rank["mcalls_s"] = 1; rank["tps"] = 2; rank["qps"] = 3; rank["p95_ms"] = 4
 	rank["script_s"] = 5; rank["wall_s"] = 6; rank["launch_ms"] = 7; rank["remap_mbps"] = 8
@@ -270,6 +275,15 @@ function goals(    i, s, f, k, ideal, d, p, h, lp, hx, line) {
 			if (p in med) printf "- launch: hugexec /bin/true %.2f ms vs /bin/true %.2f ms: +%.2f ms (goal: within 3 ms: %s)\n", \
 				med[s], med[p], med[s] - med[p], (med[s] - med[p] <= 3 ? "met" : "not met") > MD
 		}
+		if (f[1] == "layout" && f[4] == "wall_s" && f[3] == "hugexec-profile" && med[s] > 0) {
+			hx = key("layout", f[2], "hugexec", "wall_s")
+			line = sprintf("- layout %s: hugexec --profile %.3f x plain wall time, launch included (goal: at most 0.75: %s)", 				f[2], 1 / ratio[s], (1 / ratio[s] <= 0.75 ? "met" : "not met"))
+			if (hx in med && med[hx] > 0)
+				line = line sprintf("; %.3f x hugexec without a profile (goal: at most 0.80: %s)", med[s] / med[hx], 					(med[s] / med[hx] <= 0.80 ? "met" : "not met"))
+			printf "%s\n", line > MD
+		}
+		if (f[1] == "layout" && f[4] == "wall_s" && (f[3] == "relinked" || f[3] == "bolt") && med[s] > 0)
+			printf "- layout %s: %s %.3f x plain wall time (%s)\n", f[2], f[3], 1 / ratio[s], verdict[s] > MD
 		if (f[1] == "remap" && f[3] ~ /^(thp|hugetlb)/ && f[4] == "remap_mbps" && med[s] != "")
 			printf "- remap %s %s: %.0f MB/s (%.2f x memcpy; goal: at least 2 GB/s: %s)\n", f[2], f[3], \
 				med[s], ratio[s], (med[s] + 0 >= 2048 ? "met" : "not met") > MD

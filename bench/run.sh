@@ -26,6 +26,7 @@ esac
 . "$ROOT/bench/wl_node.sh"
 . "$ROOT/bench/wl_mariadb.sh"
 . "$ROOT/bench/wl_pingpong.sh"
+. "$ROOT/bench/wl_layout.sh"
 
 # --- settings: mode defaults, each overridable from the environment ---------
 if [ "$mode" = full ]; then
@@ -37,6 +38,11 @@ else
 	: "${BT_TEXT_MB:=64}" "${BT_HOT_MB:=1 8 32 64}"
 fi
 : "${PP_ROUNDS:=$((ROUNDS * 2))}"
+# layout: plain runs of about 1.2 s (full) or 0.6 s (quick) on this VM;
+# smaps is read once the launch (up to 0.2 s with a profile) is over
+[ "$mode" = full ] && : "${LAY_CALLS:=40000000}" "${LAY_ROUNDS:=$((ROUNDS * 2))}"
+: "${LAY_CALLS:=20000000}" "${LAY_ROUNDS:=$ROUNDS}" "${LAY_CHAINS:=64}"
+: "${LAY_REC_CALLS:=30000000}" "${LAY_SMAPS_MS:=400}"
 [ "$mode" = full ] && : "${PP_TRIPS:=200000}"
 : "${PP_TRIPS:=50000}"
 : "${BT_ROUNDS:=$ROUNDS}" "${LAUNCH_ROUNDS:=$ROUNDS}" "${REMAP_ROUNDS:=$ROUNDS}"
@@ -44,11 +50,12 @@ fi
 : "${BT_TEXT_MB:=128}" "${BT_HOT_MB:=1 8 32 128}" "${REMAP_MB:=16 64 256}"
 : "${DB_THREADS:=2}" "${DB_TABLES:=4}" "${DB_TABLE_SIZE:=10000}"
 : "${DB_TESTS:=oltp_read_only oltp_point_select}"
-: "${WORKLOADS:=launch pingpong remap bigtext node mariadb}"
+: "${WORKLOADS:=launch pingpong remap bigtext layout node mariadb}"
 : "${BENCH_OUT:=$ROOT/bench/results}"
 SETTINGS="ROUNDS BT_ROUNDS BT_TEXT_MB BT_HOT_MB BT_SECONDS LAUNCH_ROUNDS LAUNCH_N REMAP_ROUNDS
 REMAP_MB NODE_ROUNDS NODE_ITERS NODE_SMAPS_MS DB_ROUNDS DB_SECONDS DB_WARMUP DB_THREADS DB_TABLES
-DB_TABLE_SIZE DB_TESTS PP_ROUNDS PP_TRIPS WORKLOADS"
+DB_TABLE_SIZE DB_TESTS PP_ROUNDS PP_TRIPS LAY_CALLS LAY_ROUNDS LAY_CHAINS LAY_REC_CALLS
+LAY_SMAPS_MS WORKLOADS"
 
 for f in "$HX" "$EVICT" "$ROOT/build/gen_bigtext"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run make first" >&2; exit 2; }
@@ -94,7 +101,8 @@ for wl in $WORKLOADS; do
 	bigtext) wl_bigtext; pool_restore ;;
 	node) wl_node ;;
 	mariadb) wl_mariadb ;;
-	*) log "unknown workload $wl (WORKLOADS=launch pingpong remap bigtext node mariadb)" ;;
+	layout) wl_layout ;;
+	*) log "unknown workload $wl (WORKLOADS=launch pingpong remap bigtext layout node mariadb)" ;;
 	esac
 done
 # node and mariadb ran with the machine's own pool: hugexec's auto backing
@@ -104,6 +112,7 @@ meta node_version "$(node --version 2>/dev/null)"
 meta mariadb_version "$(/usr/sbin/mariadbd --version 2>/dev/null | sed 's/^.*Ver //')"
 meta sysbench_version "$(sysbench --version 2>/dev/null)"
 meta libhugetlbfs_version "$(dpkg-query -W -f='${Version}' libhugetlbfs-bin 2>/dev/null)"
+meta bolt_version "$(dpkg-query -W -f='${Version}' bolt-15 2>/dev/null)"
 meta gnuplot_version "$(gnuplot --version 2>/dev/null)"
 meta loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta duration_s "$(( $(date +%s) - T_START ))"

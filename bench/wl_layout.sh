@@ -1,0 +1,113 @@
+# wl_layout.sh - workload of `make bench` (sourced by bench/run.sh): what a
+# code layout gains where 2 MB pages alone do not. bench/gen_chains.c
+# writes a C program of $LAY_CHAINS chains of 8 hot functions (direct
+# calls, frames, unwind records), each hot function 64 KB of cold code away
+# from the next (32 MB of text); its main calls the chain heads in a fixed
+# pseudo-random order.
+# Configurations, alternated inside every round:
+#   plain            the binary as linked
+#   hugexec          hugexec --backing=thp (text on 2 MB pages, no layout)
+#   hugexec-profile  hugexec --backing=thp --profile=P: text on 2 MB pages
+#                    and the hot island (P recorded by `hugexec record` on a
+#                    run with another iteration count)
+#   relinked         the same source linked by gold with the profile's
+#                    symbol order (`hugexec profile export --symbol-order`):
+#                    the hot functions together, the relinked ideal
+#   bolt             llvm-bolt (Debian's bolt-15, the newest Debian 12 has)
+#                    -reorder-functions=exec-count on a build linked with
+#                    --emit-relocs, from `perf record -e cpu-clock` through
+#                    perf2bolt -nl (no LBR here)
+# Page cache: --backing=thp copies (nothing changes the cached folios); the
+# binaries are evicted once and warmed by a plain run (small folios), and
+# the plain run's KB on 2 MB pages is recorded every time, to prove it.
+# Per run: wall time of the process (launch included), the loop's own time,
+# KB of text on 2 MB pages, RSS and PSS (read while it runs), the checksum.
+# Must never: count a hugexec-profile run without its island, or a run whose
+# checksum differs from plain's.
+
+# -fno-toplevel-reorder keeps gcc from emitting each chain's functions
+# together (callees first): the source order, hot and cold interleaved,
+# is the link order
+LAY_CFLAGS="-O2 -g -ffunction-sections -fno-toplevel-reorder"
+
+wl_layout() {
+	local d=$BB/layout src bin rel="" bolt="" prof=$WORK/chains.prof cfgs="plain hugexec hugexec-profile"
+	mkdir -p "$d"
+	src=$d/chains.c bin=$d/chains
+	cc -O2 -o "$d/gen_chains" "$ROOT/bench/gen_chains.c" || { skip layout all "cannot build gen_chains"; return; }
+	"$d/gen_chains" --chains "$LAY_CHAINS" > "$src.new" || { skip layout all "gen_chains failed"; return; }
+	if ! cmp -s "$src" "$src.new" || [ ! -x "$bin" ]; then
+		mv "$src.new" "$src"
+		log "layout: building the chains program (32 MB of text)"
+		cc $LAY_CFLAGS -Wl,--emit-relocs -o "$bin" "$src" ||
+			{ skip layout all "cannot build the chains program"; return; }
+	fi
+	rm -f "$src.new"
+	log "layout: recording a profile (hugexec record, $LAY_REC_CALLS iterations)"
+	"$HX" record -q -F 4999 -o "$prof" -- "$bin" "$LAY_REC_CALLS" > /dev/null 2> "$WORK/rec.err" ||
+		{ skip layout hugexec-profile "hugexec record failed: $(tail -n 1 "$WORK/rec.err")"; prof=""; }
+	if [ -n "$prof" ] && "$HX" profile export --symbol-order --object "$bin" -o "$d/order.txt" "$prof" 2> "$WORK/exp.err" &&
+	   sed 's/^/.text./' "$d/order.txt" > "$d/sections.txt" &&
+	   cc $LAY_CFLAGS -fuse-ld=gold -Wl,--section-ordering-file="$d/sections.txt" \
+		-o "$d/chains-relinked" "$src" 2> "$WORK/gold.err"; then
+		rel=$d/chains-relinked cfgs="$cfgs relinked"
+	else
+		skip layout relinked "no gold relink: $(cat "$WORK/exp.err" "$WORK/gold.err" 2>/dev/null | tail -n 2 | tr '\n' ' ')"
+	fi
+	if ! need_deb bolt-15; then
+		skip layout bolt "$NEED_WHY"
+	elif perf record -q -e cpu-clock -F 4999 -o "$WORK/perf.data" -- "$bin" "$LAY_REC_CALLS" > /dev/null 2> "$WORK/perf.err" &&
+	     perf2bolt-15 -aggregate-only -nl -p "$WORK/perf.data" -o "$WORK/chains.fdata" "$bin" > "$WORK/p2b.log" 2>&1 &&
+	     llvm-bolt-15 "$bin" -o "$d/chains.bolt" -data="$WORK/chains.fdata" -reorder-functions=exec-count \
+		> "$WORK/bolt.log" 2>&1; then
+		bolt=$d/chains.bolt cfgs="$cfgs bolt"
+		note "bolt: Debian 12's bolt-15 (no LBR here: perf2bolt -nl, function order by sample counts; hfsort+ needs call edges, which only LBR gives BOLT)"
+	else
+		skip layout bolt "perf record, perf2bolt or llvm-bolt failed: $(cat "$WORK/perf.err" "$WORK/p2b.log" "$WORK/bolt.log" 2>/dev/null | grep -i 'error' | head -n 2 | tr '\n' ' ')"
+	fi
+	local f
+	for f in "$bin" $rel $bolt; do
+		"$EVICT" "$f"
+		"$f" 1000 > /dev/null 2>&1
+	done
+	log "layout: configurations: $cfgs; $LAY_ROUNDS rounds of $LAY_CALLS chain calls"
+	local round cfg
+	for ((round = 1; round <= LAY_ROUNDS; round++)); do
+		for cfg in $cfgs; do
+			lay_run "$cfg" "$round" "$bin" "$rel" "$bolt" "$prof"
+		done
+		log "layout: round $round/$LAY_ROUNDS done"
+	done
+}
+
+# lay_run CONFIG ROUND BIN RELINKED BOLT PROFILE: one run, one record.
+lay_run() {
+	local cfg=$1 round=$2 bin=$3 rel=$4 bolt=$5 prof=$6 cmd=() res ok=1 why=""
+	local out=$WORK/lay.out err=$WORK/lay.err
+	case $cfg in
+	plain) cmd=("$bin") ;;
+	hugexec) cmd=("$HX" -v --backing=thp "$bin") ;;
+	hugexec-profile) cmd=("$HX" -v --backing=thp --profile="$prof" "$bin") ;;
+	relinked) cmd=("$rel") ;;
+	bolt) cmd=("$bolt") ;;
+	esac
+	res=$("$BR" exec -s "$LAY_SMAPS_MS" -o "$out" -e "$err" -- "${cmd[@]}" "$LAY_CALLS")
+	local line; line=$(sed -n 's/^chains: //p' "$out")
+	[ -n "$line" ] || { ok=0; why="no result: $(head -c 200 "$err")"; }
+	local huge; huge=$(kv huge_kb "$res")
+	case $cfg in
+	hugexec | hugexec-profile)
+		[ "${huge:-0}" -gt 0 ] || { ok=0; why="text not on 2 MB pages: $(hx_why "$err")"; } ;;
+	esac
+	if [ "$cfg" = hugexec-profile ] && ! grep -q 'layout: [0-9]* functions' "$err"; then
+		ok=0; why="no island: $(hx_why "$err")"
+	fi
+	[ -n "$why" ] && log "layout: $cfg: $why"
+	local island; island=$(sed -n 's/.*layout: \([0-9]*\) functions (\([^)]*\)) in \([0-9]*\) island.*/\1 functions (\2)/p' "$err" | head -n 1)
+	local share; share=$(sed -n 's/.*layout: .*, \([0-9.]*\)% of the profile.s samples.*/\1/p' "$err" | head -n 1)
+	record workload=layout case=chains "config=$cfg" "round=$round" "ok=$ok" \
+		"m_wall_s=$(ns_to_s "$(kv wall_ns "$res")")" "m_loop_s=$(kv loop_s "$line")" \
+		"m_rss_kb=$(kv rss_kb "$res")" "m_pss_kb=$(kv pss_kb "$res")" \
+		"huge_kb=${huge:-}" "text_kb=$(kv text_kb "$res")" "checksum=$(kv sum "$line")" \
+		"island=${island:-}" "profile_share=${share:-}" "hugexec=$(hx_line "$err")"
+}

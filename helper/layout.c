@@ -311,6 +311,26 @@ static void hit(struct work *w, struct spot *s, size_t n, uint64_t target)
 	}
 }
 
+/* A neighbour bigger than this is not decoded from its start to find its
+ * short branches: its bytes within reach are searched for their patterns
+ * (a superset again). */
+#define BIG_NEIGHBOUR 4096u
+
+static void short_patterns(struct work *w, struct spot *s, size_t n, const uint8_t *b,
+			   uint64_t off, uint64_t va, uint64_t ext, uint64_t f_off, uint64_t f_size)
+{
+	uint64_t lo = f_off > NEAR ? f_off - NEAR : 0, hi = f_off + f_size + NEAR;
+	if (lo < off)
+		lo = off;
+	if (hi > off + ext)
+		hi = off + ext;
+	for (uint64_t i = lo; i + 2 <= hi; i++) {
+		uint8_t op = b[i];
+		if ((op >= 0x70 && op <= 0x7f) || op == 0xeb || (op >= 0xe0 && op <= 0xe3))
+			hit(w, s, n, va + (i - off) + 2 + (uint64_t)(int64_t)(int8_t)b[i + 1]);
+	}
+}
+
 /* Every rel32 branch or call pattern anywhere in the object's code (a
  * superset of the real ones: a false hit only keeps a function home),
  * every pointer-sized word and RELATIVE addend in its data, every symbol
@@ -388,6 +408,10 @@ static int object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 			    hx_elfsyms_off_to_vaddr(&o->syms, g->off, &va) < 0 ||
 			    g->off > o->view.size || ext > o->view.size - g->off)
 				continue;
+			if (!dec[k] && ext > BIG_NEIGHBOUR) {
+				short_patterns(w, s, n, b, g->off, va, ext, f->hf->off, f->size);
+				continue;
+			}
 			struct hx_x86_fn own = {0};
 			const struct hx_x86_fn *x = dec[k] ? &dec[k]->x : &own;
 			if (!dec[k] && hx_x86_scan(b + g->off, ext, va, &own) < 0) {

@@ -151,6 +151,10 @@ _Static_assert(sizeof(struct hx_plan_group) == 64, "plan group layout");
 #define HX_PERFMAP_SYMTAB "# symbols: .symtab\n"
 #define HX_PERFMAP_DYNSYM "# symbols: .dynsym\n" /* stripped: exported ones only */
 #define HX_PERFMAP_NONE "# symbols: none\n"     /* fully stripped */
+/* The name of the perf map line on an island's trap byte (layout.c), one
+ * token as perf map names are: "hugexec.island:functions=N,kb=K" and, with
+ * a profile, ",samples=S%" (its share of the profile's samples). */
+#define HX_ISLAND_MARK "hugexec.island:"
 #define HX_PERFMAP_FDE "# symbols: .eh_frame\n" /* no symbols: unwind records' bounds, sub_ADDR */
 
 struct hx_plan_step {

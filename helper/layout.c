@@ -683,17 +683,33 @@ static int add_records(struct work *w, const struct lfun *f, uint64_t base, uint
 			return r_;                                             \
 	} while (0)
 
-/* Perf map lines for the copies of island k. */
-static int island_lines(struct work *w, struct lfun **fs, size_t n, struct hx_plan *p,
-			uint32_t *off)
+/* Perf map lines for the copies of an island, and one more for its trap
+ * byte (never run) whose name says what the island holds: `hugexec
+ * status` reads it back (HX_ISLAND_MARK). */
+static int island_lines(struct work *w, struct lfun **fs, size_t n, uint64_t trap,
+			struct hx_plan *p, uint32_t *off)
 {
 	size_t cap = 4096, len = 0;
 	char *s = malloc(cap);
 	if (!s)
 		return -ENOMEM;
 	len = (size_t)snprintf(s, cap, "%s", HX_PERFMAP_SYMTAB);
-	for (size_t i = 0; i < n; i++) {
-		const char *name = fs[i]->hf->name;
+	uint64_t bytes = 0, samples = 0;
+	for (size_t i = 0; i <= n; i++) {
+		char mark[160];
+		const char *name = mark;
+		if (i < n) {
+			name = fs[i]->hf->name;
+			bytes += fs[i]->size;
+			samples += fs[i]->samples;
+		} else if (w->total_samples) {
+			snprintf(mark, sizeof(mark), "%sfunctions=%zu,kb=%llu,samples=%.1f%%",
+				 HX_ISLAND_MARK, n, (unsigned long long)(bytes >> 10),
+				 100.0 * (double)samples / (double)w->total_samples);
+		} else {
+			snprintf(mark, sizeof(mark), "%sfunctions=%zu,kb=%llu", HX_ISLAND_MARK, n,
+				 (unsigned long long)(bytes >> 10));
+		}
 		size_t need = strlen(name) + 48;
 		if (len + need >= cap) {
 			cap = 2 * (cap + need);
@@ -705,10 +721,9 @@ static int island_lines(struct work *w, struct lfun **fs, size_t n, struct hx_pl
 			s = ns;
 		}
 		len += (size_t)snprintf(s + len, cap - len, "%llx %llx %s\n",
-					(unsigned long long)fs[i]->copy,
-					(unsigned long long)fs[i]->size, name);
+					(unsigned long long)(i < n ? fs[i]->copy : trap),
+					(unsigned long long)(i < n ? fs[i]->size : 1), name);
 	}
-	(void)w;
 	int r = hx_plan_add_string(p, s, off);
 	free(s);
 	return r;
@@ -745,7 +760,7 @@ static int emit_island(struct work *w, struct island *is, struct lfun **fs, size
 	free(code);
 	free(blob);
 	if (r == 0 && (rq->options & HX_REQ_PERF_MAP))
-		r = island_lines(w, fs, n, p, &lines);
+		r = island_lines(w, fs, n, is->addr + is->need - 1, p, &lines);
 	if (r < 0)
 		return r;
 	/* THP: an island is one or two 2 MB pages, and hugetlb pages are the

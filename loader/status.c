@@ -54,7 +54,16 @@ struct row {
 	const char *backing;
 	const char *path;    /* the file, or the file this is a copy of */
 	bool copy;           /* anonymous or hugetlb text in place of a file's */
+	bool island;         /* a layout's hot island (its perf map mark) */
 	char named[256];     /* the path from an [anon:hugexec PATH] name */
+};
+
+/* The islands a perf map marks (HX_ISLAND_MARK lines), at most a few. */
+#define MAX_ISLANDS 16
+struct islands {
+	uint64_t at[MAX_ISLANDS];
+	char what[MAX_ISLANDS][160]; /* "hot island: N functions, ..." */
+	size_t n;
 };
 
 static bool is_text(const struct hx_vma *v)
@@ -149,10 +158,16 @@ static bool is_copy(const struct hx_vmas *m, size_t i)
 	return copy_kind(&m->v[i]) && ld_status_owner(m, i);
 }
 
-static void classify(const struct hx_vmas *m, size_t i, struct row *r)
+static void classify(const struct hx_vmas *m, size_t i, const struct islands *is, struct row *r)
 {
 	const struct hx_vma *v = &m->v[i];
 	*r = (struct row){.v = v, .backing = backing_of(v), .path = v->path};
+	for (size_t k = 0; is && k < is->n && v->kind != HX_VMA_FILE; k++)
+		if (is->at[k] >= v->start && is->at[k] < v->end) {
+			r->island = true;
+			r->path = is->what[k];
+			return;
+		}
 	if (v->kind == HX_VMA_ANON_NAMED && ld_status_copy_of(v->path, r->named, sizeof(r->named))) {
 		r->copy = true;
 		r->path = r->named; /* the name says whose copy it is */
@@ -163,10 +178,37 @@ static void classify(const struct hx_vmas *m, size_t i, struct row *r)
 	}
 }
 
-/* Does a line of the perf map start inside one of m's copies? */
-static bool perfmap_names_copy(const struct hx_vmas *m, FILE *map)
+/* The island a perf map line marks, if it is one: "ADDR 1 hugexec.island:
+ * functions=N,kb=K[,samples=S%]" inside executable anonymous memory of m;
+ * *is gets "hot island: N functions, K KB[, S% of the profile's samples]". */
+static bool island_line(const struct hx_vmas *m, const char *line, unsigned long long at,
+			struct islands *is)
+{
+	const char *name = strstr(line, " " HX_ISLAND_MARK);
+	const struct hx_vma *v = hx_vmas_find(m, at);
+	unsigned long n, kb;
+	double share = -1;
+	if (!name || !v || !is_text(v) || v->kind == HX_VMA_FILE ||
+	    sscanf(name + 1 + strlen(HX_ISLAND_MARK), "functions=%lu,kb=%lu,samples=%lf", &n, &kb,
+		   &share) < 2)
+		return false;
+	if (is && is->n < MAX_ISLANDS) {
+		int w = snprintf(is->what[is->n], sizeof(is->what[0]), "hot island: %lu functions, %lu KB",
+				 n, kb);
+		if (share >= 0 && w > 0 && (size_t)w < sizeof(is->what[0]))
+			snprintf(is->what[is->n] + w, sizeof(is->what[0]) - (size_t)w,
+				 ", %.1f%% of the profile's samples", share);
+		is->at[is->n++] = at;
+	}
+	return true;
+}
+
+/* Does a line of the perf map start inside one of m's copies, or mark an
+ * island? The islands go to *is (may be NULL). */
+static bool perfmap_names_copy(const struct hx_vmas *m, FILE *map, struct islands *is)
 {
 	char line[4096];
+	bool any = false;
 	while (fgets(line, sizeof(line), map)) {
 		char *end;
 		errno = 0;
@@ -174,10 +216,13 @@ static bool perfmap_names_copy(const struct hx_vmas *m, FILE *map)
 		if (end == line || errno || *end != ' ')
 			continue;
 		const struct hx_vma *v = hx_vmas_find(m, at);
-		if (v && is_copy(m, (size_t)(v - m->v)))
-			return true;
+		if (island_line(m, line, at, is) || (v && is_copy(m, (size_t)(v - m->v)))) {
+			any = true;
+			if (!is)
+				return true;
+		}
 	}
-	return false;
+	return any;
 }
 
 unsigned ld_status_marks(const struct hx_vmas *m, FILE *perfmap)
@@ -193,7 +238,7 @@ unsigned ld_status_marks(const struct hx_vmas *m, FILE *perfmap)
 		if (real_file(v) && (v->vmflags & HX_VMF_HG) && v->file_pmd_kb > 0)
 			marks |= LD_ST_FILE_HUGE;
 	}
-	if (perfmap && perfmap_names_copy(m, perfmap))
+	if (perfmap && perfmap_names_copy(m, perfmap, NULL))
 		marks |= LD_ST_PERFMAP;
 	return marks;
 }
@@ -316,16 +361,19 @@ int ld_status_parse_pid(const char *s, pid_t *pid)
 }
 
 /* The executable mappings of m as rows, with the totals in kB. */
-static size_t rows_of(const struct hx_vmas *m, struct row *rows, uint64_t *text, uint64_t *huge)
+static size_t rows_of(const struct hx_vmas *m, const struct islands *is, struct row *rows,
+		      uint64_t *text, uint64_t *huge)
 {
 	size_t n = 0;
 	*text = *huge = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		if (!is_text(&m->v[i]))
 			continue;
-		classify(m, i, &rows[n]);
-		*text += (rows[n].v->end - rows[n].v->start) >> 10;
-		*huge += hx_vma_huge_bytes(rows[n].v) >> 10;
+		classify(m, i, is, &rows[n]);
+		if (!rows[n].island) { /* copies of functions already counted */
+			*text += (rows[n].v->end - rows[n].v->start) >> 10;
+			*huge += hx_vma_huge_bytes(rows[n].v) >> 10;
+		}
 		n++;
 	}
 	return n;
@@ -355,11 +403,12 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 	fprintf(out, ", \"mappings\": [");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s\n    {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"size_kb\": %llu, "
-			"\"huge_kb\": %llu, \"backing\": \"%s\", \"copy\": %s, \"path\": ",
+			"\"huge_kb\": %llu, \"backing\": \"%s\", \"copy\": %s, \"island\": %s, "
+			"\"path\": ",
 			i ? "," : "", (unsigned long long)r[i].v->start, (unsigned long long)r[i].v->end,
 			(unsigned long long)((r[i].v->end - r[i].v->start) >> 10),
 			(unsigned long long)(hx_vma_huge_bytes(r[i].v) >> 10), r[i].backing,
-			r[i].copy ? "true" : "false");
+			r[i].copy ? "true" : "false", r[i].island ? "true" : "false");
 		ld_status_json_str(out, r[i].path);
 		fputc('}', out);
 	}
@@ -367,15 +416,14 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 		(unsigned long long)huge);
 }
 
-static bool listed(pid_t pid, const struct hx_vmas *m)
+/* Is pid hugexec's doing? Its islands (from the perf map) go to *is. */
+static bool listed(pid_t pid, const struct hx_vmas *m, struct islands *is)
 {
-	if (ld_status_marks(m, NULL) != 0)
-		return true; /* smaps says so: the perf map need not be opened */
 	FILE *map = open_perfmap(pid);
-	bool named = map && perfmap_names_copy(m, map);
+	bool named = map && perfmap_names_copy(m, map, is);
 	if (map)
 		fclose(map);
-	return named;
+	return named || ld_status_marks(m, NULL) != 0;
 }
 
 /* 0 shown or skipped, 1 not readable (reason on stderr when asked for by
@@ -389,10 +437,11 @@ static int one(pid_t pid, bool json, bool explicit_pid, bool *first)
 			fprintf(stderr, "hugexec: status: %d: %s\n", (int)pid, e.msg);
 		return 1;
 	}
-	if (explicit_pid || listed(pid, &m)) {
+	struct islands is = {.n = 0};
+	if (listed(pid, &m, &is) || explicit_pid) {
 		struct row *rows = calloc(m.n ? m.n : 1, sizeof(*rows));
 		uint64_t text = 0, huge = 0;
-		size_t n = rows ? rows_of(&m, rows, &text, &huge) : 0;
+		size_t n = rows ? rows_of(&m, &is, rows, &text, &huge) : 0;
 		if (json)
 			print_json(stdout, pid, rows, n, text, huge, *first);
 		else

@@ -47,6 +47,18 @@ same_run plain prof
 grep -q "2 of 10 functions patched" "$TMP/prof.err" || fail "--profile: not exactly its 2 functions moved: $(cat "$TMP/prof.err")"
 grep -q "layout: 2 functions (.*) in 1 island, 2 MB of 2 MB on 2 MB pages, 100.0% of the profile's samples" "$TMP/prof.err" ||
 	fail "--profile: layout summary: $(cat "$TMP/prof.err")"
+# hugexec status shows the island, from the perf map's mark
+mkfifo "$TMP/hold"
+"$H" --profile="$TMP/two.prof" "$prog" --hold < "$TMP/hold" > /dev/null 2>&1 &
+pid=$!
+exec 9> "$TMP/hold"
+n=0
+until grep -q ' hugexec.island:' "/tmp/perf-$pid.map" 2>/dev/null || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+"$H" status "$pid" > "$TMP/status.out" 2>&1
+exec 9>&-
+wait $pid
+grep -q ' thp  *hot island: 2 functions, 0 KB, 100.0% of the profile.s samples$' "$TMP/status.out" ||
+	fail "status: no island: $(cat "$TMP/status.out")"
 capture off "$H" -v --profile="$TMP/two.prof" --layout=off "$prog"
 grep -q "0 of 10 functions patched" "$TMP/off.err" || fail "--layout=off moved code: $(cat "$TMP/off.err")"
 

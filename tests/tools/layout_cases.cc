@@ -143,7 +143,7 @@ static int patched(const void *fn)
 	return p[0] == 0xe9;
 }
 
-int main()
+int main(int argc, char **argv)
 {
 	// on stderr: the test compares stdout, and checks this under --move=all
 	const void *fns[] = {(void *)dispatch, (void *)fib, (void *)tail, (void *)deep_jump,
@@ -197,5 +197,12 @@ int main()
 		all ^= w[i].sum;
 	}
 	printf("threads %lx\n", all);
+	fflush(stdout);
+	// --hold: stay until stdin ends, for a test to look at the process
+	if (argc > 1 && strcmp(argv[1], "--hold") == 0) {
+		char c;
+		while (read(0, &c, 1) > 0)
+			;
+	}
 	return 3;
 }

@@ -127,6 +127,11 @@ static int load_objects(struct work *w, const struct hp_hot *hot)
 		const struct hp_file *f = hp_find_file(in, v);
 		if (!f || !f->elf.usable || !hp_elf_range_is_exec(&f->elf, v->offset, v->end - v->start))
 			continue;
+		/* text changed in memory by someone else (a uprobe's int3): copies
+		 * made from the file would drop it, and the loader, which compares
+		 * them with memory, would refuse the island */
+		if (v->has_smaps && !hx_vma_clean(v) && !f->elf.textrel)
+			continue;
 		size_t fi = (size_t)(f - in->files);
 		bool seen = false;
 		for (size_t k = 0; k < w->n_o; k++)

@@ -9,9 +9,9 @@
 need_ptrace
 is_root || skip "registering a uprobe needs root"
 [ -r /sys/bus/event_source/devices/uprobe/type ] || skip "no uprobe PMU in this kernel"
-probe() { # tag prog cmd...: run under a uprobe on bt_f5000 of prog
+probe() { # tag prog cmd...: run under a uprobe on $SYM (bt_f5000) of prog
 	tag=$1 prog=$2; shift 2
-	sym=$(nm "$prog" | awk '$3 == "bt_f5000" { print $1 }')
+	sym=$(nm "$prog" | awk -v s="${SYM:-bt_f5000}" '$3 == s { print $1 }')
 	base=$(readelf -lW "$prog" | awk '$1 == "LOAD" && $7 == "E" { print $3; exit }')
 	off=$(readelf -lW "$prog" | awk '$1 == "LOAD" && $7 == "E" { print $2; exit }')
 	fo=$(printf '%x' $((0x$sym - base + off)))
@@ -30,4 +30,14 @@ for kind in pie nopie; do
 	grep -q 'changed in memory.*(a uprobe?)' "$TMP/hx.err" || fail "$kind: not said why: $(cat "$TMP/hx.err")"
 	note "$kind: $hits hits plainly and under hugexec; $(grep -m1 'uprobe?' "$TMP/hx.err")"
 done
+# the layout: an object whose text holds a probe moves none of its
+# functions (a copy made from the file would not carry the probe's int3)
+prog=$P/layout_cases
+SYM=_ZL8dispatchii probe lplain "$prog" "$prog"
+SYM=_ZL8dispatchii probe lhx "$prog" "$H" -v --move=all --min-size=0 "$prog"
+[ "$(grep '^uprobe:' "$TMP/lplain.out")" = "$(grep '^uprobe:' "$TMP/lhx.out")" ] ||
+	fail "layout: plain $(grep '^uprobe:' "$TMP/lplain.out"), under --move=all $(grep '^uprobe:' "$TMP/lhx.out"): $(cat "$TMP/lhx.err")"
+grep -q "0 of 10 functions patched" "$TMP/lhx.err" || fail "layout: probed text moved: $(cat "$TMP/lhx.err")"
+grep -q "layout: [0-9]* functions" "$TMP/lhx.err" || fail "layout: no island for the libraries: $(cat "$TMP/lhx.err")"
+note "layout: $(sed -n 's/^uprobe: //p' "$TMP/lplain.out") plainly and under --move=all; the probed executable moved nothing"
 exit 0

@@ -7,6 +7,7 @@
 #include "../profile/profile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ int hp_hot_init(const struct hp_input *in, const struct prof_profile *prof, cons
 	if (!h->obj)
 		return -ENOMEM;
 	h->total = prof_total(prof);
+	char main_why[sizeof(((struct hx_err *)0)->msg)] = "";
 	/* The main executable is the file that maps the entry point. */
 	const struct hp_file *main_file = NULL;
 	for (size_t i = 0; i < in->vmas->n; i++) {
@@ -46,10 +48,17 @@ int hp_hot_init(const struct hp_input *in, const struct prof_profile *prof, cons
 				return r;
 			continue;
 		}
-		/* only the program's own file is worth a line without -v */
-		if ((r = hp_note(f == main_file ? warnings : notes, "warning: %s", e.msg)) < 0)
+		if (f == main_file) { /* said below: a warning if nothing matched */
+			snprintf(main_why, sizeof(main_why), "%s", e.msg);
+			continue;
+		}
+		if ((r = hp_note(notes, "warning: %s", e.msg)) < 0)
 			return r;
 	}
+	/* a line without -v only when the profile serves nothing here (a
+	 * profile of a program's libraries, its own code cold, is fine) */
+	if (main_why[0])
+		return hp_note(h->matched ? notes : warnings, "warning: %s", main_why);
 	return 0;
 }
 

@@ -77,6 +77,10 @@ struct work {
 	/* moved functions by original entry, for redirects */
 	struct lfun **by_addr;
 	size_t n_by_addr;
+	/* the 4 KB pages (of one object, from spot_lo) that hold a patch
+	 * window: one bit each, so that most candidate targets cost one test */
+	uint8_t *spot_pages;
+	uint64_t spot_lo, spot_npages;
 };
 
 static int add_fun(struct work *w, const struct lfun *f)
@@ -308,6 +312,9 @@ static struct spot *spot_of(struct spot *s, size_t n, uint64_t t)
 
 static void hit(struct work *w, struct spot *s, size_t n, uint64_t target)
 {
+	uint64_t pg = (target - w->spot_lo) >> 12;
+	if (target < w->spot_lo || pg >= w->spot_npages || !(w->spot_pages[pg >> 3] & (1u << (pg & 7))))
+		return;
 	struct spot *p = spot_of(s, n, target);
 	if (p) {
 		struct lfun *f = &w->f[p->fun];
@@ -321,19 +328,32 @@ static void hit(struct work *w, struct spot *s, size_t n, uint64_t target)
  * (a superset again). */
 #define BIG_NEIGHBOUR 4096u
 
-static void short_patterns(struct work *w, struct spot *s, size_t n, const uint8_t *b,
-			   uint64_t off, uint64_t va, uint64_t ext, uint64_t f_off, uint64_t f_size)
+/* Could a short branch in [off, off+ext) of the file (ELF address va) near
+ * f (within NEAR bytes of it) land in a patch window? The byte patterns of
+ * rel8 branches, a superset of the real ones. With mark, those targets are
+ * marked; without, the answer says whether decoding is worth it. */
+static bool short_patterns(struct work *w, struct spot *s, size_t n, const uint8_t *b,
+			   uint64_t off, uint64_t va, uint64_t ext, uint64_t f_off, uint64_t f_size,
+			   bool mark)
 {
 	uint64_t lo = f_off > NEAR ? f_off - NEAR : 0, hi = f_off + f_size + NEAR;
 	if (lo < off)
 		lo = off;
 	if (hi > off + ext)
 		hi = off + ext;
+	bool any = false;
 	for (uint64_t i = lo; i + 2 <= hi; i++) {
 		uint8_t op = b[i];
-		if ((op >= 0x70 && op <= 0x7f) || op == 0xeb || (op >= 0xe0 && op <= 0xe3))
-			hit(w, s, n, va + (i - off) + 2 + (uint64_t)(int64_t)(int8_t)b[i + 1]);
+		if ((op >= 0x70 && op <= 0x7f) || op == 0xeb || (op >= 0xe0 && op <= 0xe3)) {
+			uint64_t t = va + (i - off) + 2 + (uint64_t)(int64_t)(int8_t)b[i + 1];
+			if (!spot_of(s, n, t))
+				continue;
+			any = true;
+			if (mark)
+				hit(w, s, n, t);
+		}
 	}
+	return any;
 }
 
 /* Every rel32 branch or call pattern anywhere in the object's code (a
@@ -351,17 +371,19 @@ static int object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 		if (g->offset > o->view.size || g->filesz > o->view.size - g->offset)
 			continue;
 		if (g->flags & PF_X) {
-			for (uint64_t i = 0; i + 5 <= g->filesz; i++) {
-				const uint8_t *p = b + g->offset + i;
-				int32_t rel;
-				if (p[0] == 0xe8 || p[0] == 0xe9) {
-					memcpy(&rel, p + 1, 4);
-					hit(w, s, n, g->vaddr + i + 5 + (uint64_t)(int64_t)rel);
-				} else if (p[0] == 0x0f && (p[1] & 0xf0) == 0x80 && i + 6 <= g->filesz) {
-					memcpy(&rel, p + 2, 4);
-					hit(w, s, n, g->vaddr + i + 6 + (uint64_t)(int64_t)rel);
+			/* each opcode byte found with memchr (vectorised), then its target */
+			static const uint8_t ops[3] = {0xe8, 0xe9, 0x0f};
+			const uint8_t *seg = b + g->offset, *end = seg + g->filesz;
+			for (int oi_ = 0; oi_ < 3; oi_++)
+				for (const uint8_t *p = memchr(seg, ops[oi_], g->filesz); p;
+				     p = p + 1 < end ? memchr(p + 1, ops[oi_], (size_t)(end - p - 1)) : NULL) {
+					size_t w6 = ops[oi_] == 0x0f ? 6 : 5;
+					int32_t rel;
+					if ((size_t)(end - p) < w6 || (ops[oi_] == 0x0f && (p[1] & 0xf0) != 0x80))
+						continue;
+					memcpy(&rel, p + w6 - 4, 4);
+					hit(w, s, n, g->vaddr + (uint64_t)(p - seg) + w6 + (uint64_t)(int64_t)rel);
 				}
-			}
 		} else {
 			for (uint64_t i = 0; i + 8 <= g->filesz; i += 8) {
 				uint64_t word;
@@ -413,8 +435,11 @@ static int object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 			    hx_elfsyms_off_to_vaddr(&o->syms, g->off, &va) < 0 ||
 			    g->off > o->view.size || ext > o->view.size - g->off)
 				continue;
+			/* the patterns first: most neighbours have none, and need no decoding */
+			if (!short_patterns(w, s, n, b, g->off, va, ext, f->hf->off, f->size, false))
+				continue;
 			if (!dec[k] && ext > BIG_NEIGHBOUR) {
-				short_patterns(w, s, n, b, g->off, va, ext, f->hf->off, f->size);
+				short_patterns(w, s, n, b, g->off, va, ext, f->hf->off, f->size, true);
 				continue;
 			}
 			struct hx_x86_fn own = {0};
@@ -465,7 +490,21 @@ static int rules(struct work *w)
 						       f->vaddr + hp_patch_at(&f->x) + HP_PATCH_LEN, i};
 		}
 		qsort(s, n, sizeof(*s), by_lo);
+		w->spot_lo = s[0].lo & ~(uint64_t)4095;
+		w->spot_npages = ((s[n - 1].hi - 1) >> 12) - (w->spot_lo >> 12) + 1;
+		w->spot_pages = calloc((size_t)(w->spot_npages / 8 + 1), 1);
+		if (!w->spot_pages) {
+			free(s);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++)
+			for (uint64_t a = s[i].lo; a < s[i].hi; a = (a | 4095) + 1) {
+				uint64_t pg = (a - w->spot_lo) >> 12;
+				w->spot_pages[pg >> 3] |= (uint8_t)(1u << (pg & 7));
+			}
 		int r = object_rule(w, oi, s, n);
+		free(w->spot_pages);
+		w->spot_pages = NULL;
 		free(s);
 		if (r < 0)
 			return r;
@@ -1061,13 +1100,21 @@ int hp_layout_build(const struct hp_input *in, const struct hp_hot *hot, struct 
 	if (!in->read_symbols || (!all && (!(rq->options & HX_REQ_LAYOUT) || !hot->total)))
 		return 0;
 	struct work w = {.in = in};
+	uint64_t t0 = hx_now_ns();
 	int r = load_objects(&w, hot);
+	uint64_t t1 = hx_now_ns();
 	if (r == 0)
 		r = candidates(&w);
 	if (r == 0)
 		r = rules(&w);
+	uint64_t t2 = hx_now_ns();
 	if (r == 0 && w.n_f)
 		r = build_islands(&w, p, out);
+	uint64_t t3 = hx_now_ns();
+	if (r == 0 && w.n_f)
+		r = hp_note(notes, "layout: %zu objects read in %.1f ms, %zu candidates checked in "
+			    "%.1f ms, islands built in %.1f ms", w.n_o, (double)(t1 - t0) / 1e6, w.n_f,
+			    (double)(t2 - t1) / 1e6, (double)(t3 - t2) / 1e6);
 	if (r == 0 && w.n_f == 0)
 		r = hp_note(notes, "layout: no function of the profile found in the mapped objects");
 	for (size_t i = 0; i < w.n_f; i++)

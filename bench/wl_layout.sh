@@ -22,8 +22,14 @@
 # the plain run's KB on 2 MB pages is recorded every time, to prove it.
 # Per run: wall time of the process (launch included), the loop's own time,
 # KB of text on 2 MB pages, RSS and PSS (read while it runs), the checksum.
+# Case "clang": clang++ -O2 -c on a generated C++ file of templates (STL
+# containers, regex, streams), the profile recorded on another such file;
+# configurations plain, hugexec, hugexec-profile, and layout-only
+# (--profile with --min-size so large that no text is remapped: the island
+# alone). libLLVM and libclang-cpp are stripped to .dynsym: their functions
+# come from their FDEs. Metric: the compiler's wall time, launch included.
 # Must never: count a hugexec-profile run without its island, or a run whose
-# checksum differs from plain's.
+# checksum (object file) differs from plain's.
 
 # -fno-toplevel-reorder keeps gcc from emitting each chain's functions
 # together (callees first): the source order, hot and cold interleaved,
@@ -78,6 +84,78 @@ wl_layout() {
 		done
 		log "layout: round $round/$LAY_ROUNDS done"
 	done
+	lay_clang
+}
+
+# gen_cxx TAG N: a C++ file of N template families (tag changes names and
+# constants, so two tags are two inputs of one kind)
+gen_cxx() {
+	local tag=$1 n=$2 i k
+	printf '#include <map>\n#include <vector>\n#include <string>\n#include <algorithm>\n'
+	printf '#include <functional>\n#include <unordered_map>\n#include <sstream>\n#include <regex>\n'
+	for ((i = 0; i < n; i++)); do
+		k=$(( (i * 37 + ${#tag} * 11) % 97 ))
+		cat <<EOF
+template <typename T> struct Box$tag$i { T val; std::vector<T> hist; std::map<std::string, T> idx;
+  template <typename F> auto apply(F f) { std::vector<decltype(f(val))> r; for (auto &h : hist) r.push_back(f(h)); return r; }
+  void add(T x) { hist.push_back(x); idx[std::to_string(hist.size() + $k)] = x; std::sort(hist.begin(), hist.end()); }
+};
+int use$tag$i(int n) { Box$tag$i<long> b; Box$tag$i<double> d; Box$tag$i<std::string> s;
+  for (int j = 0; j < n; j++) { b.add(j * $k); d.add(j / $((k + 1)).0); s.add(std::to_string(j)); }
+  auto r = b.apply([](long x) { return x * 2 + $k; }); auto q = d.apply([](double x) { return std::to_string(x); });
+  std::unordered_map<std::string, std::function<int(int)>> fns; fns["a$i"] = [](int x) { return x + $k; };
+  std::ostringstream os; os << r.size() << q.size() << s.hist.size(); std::regex re("[0-9]+$i");
+  return (int)r.size() + fns["a$i"](n) + (int)os.str().size() + (int)std::regex_match(os.str(), re); }
+EOF
+	done
+}
+
+# The clang case (see the header).
+lay_clang() {
+	local cxx d=$BB/layout/clang prof round cfg
+	cxx=$(command -v clang++) || { skip layout clang "no clang++"; return; }
+	mkdir -p "$d"
+	gen_cxx rec "$LAY_CXX_N" > "$d/rec.cc"
+	gen_cxx timed "$LAY_CXX_N" > "$d/timed.cc"
+	prof=$WORK/clang.prof
+	log "layout: clang: recording a profile (clang++ -O2 -c on one input)"
+	if ! "$HX" record -q -o "$prof" -- "$cxx" -O2 -c "$d/rec.cc" -o "$d/rec.o" > /dev/null 2> "$WORK/crec.err"; then
+		skip layout clang "hugexec record failed: $(tail -n 1 "$WORK/crec.err")"
+		return
+	fi
+	# warm: the libraries in the page cache as a plain run leaves them (no
+	# configuration here changes them: --backing=thp copies)
+	"$cxx" -O2 -c "$d/timed.cc" -o "$d/plain.o"
+	log "layout: clang: $LAY_CLANG_ROUNDS rounds of plain, hugexec, hugexec-profile, layout-only on another input"
+	for ((round = 1; round <= LAY_CLANG_ROUNDS; round++)); do
+		for cfg in plain hugexec hugexec-profile layout-only; do
+			lay_clang_run "$cfg" "$round" "$cxx" "$d" "$prof"
+		done
+		log "layout: clang round $round/$LAY_CLANG_ROUNDS done"
+	done
+}
+
+lay_clang_run() {
+	local cfg=$1 round=$2 cxx=$3 d=$4 prof=$5 cmd=() res ok=1 why=""
+	local err=$WORK/clang.err
+	case $cfg in
+	plain) cmd=("$cxx") ;;
+	hugexec) cmd=("$HX" -v --backing=thp "$cxx") ;;
+	hugexec-profile) cmd=("$HX" -v --backing=thp --profile="$prof" "$cxx") ;;
+	layout-only) cmd=("$HX" -v --profile="$prof" --min-size=1000000M "$cxx") ;;
+	esac
+	res=$("$BR" exec -s "$LAY_CLANG_SMAPS_MS" -e "$err" -- "${cmd[@]}" -O2 -c "$d/timed.cc" -o "$d/$cfg.o")
+	cmp -s "$d/plain.o" "$d/$cfg.o" || { ok=0; why="object file differs from plain's"; }
+	if [ "$cfg" != plain ] && [ "$cfg" != hugexec ] && ! grep -q 'layout: [0-9]* functions' "$err"; then
+		ok=0; why="no island: $(hx_why "$err")"
+	fi
+	[ -n "$why" ] && log "layout: clang $cfg: $why"
+	local island; island=$(sed -n 's/.*layout: \([0-9]*\) functions (\([^)]*\)) in \([0-9]*\) island.*/\1 functions (\2)/p' "$err" | head -n 1)
+	record workload=layout case=clang "config=$cfg" "round=$round" "ok=$ok" \
+		"m_wall_s=$(ns_to_s "$(kv wall_ns "$res")")" \
+		"m_rss_kb=$(kv rss_kb "$res")" "m_pss_kb=$(kv pss_kb "$res")" \
+		"huge_kb=$(kv huge_kb "$res")" "text_kb=$(kv text_kb "$res")" \
+		"island=${island:-}" "hugexec=$(grep -m1 '^hugexec: .*\(text on 2 MB pages\|layout: \)' "$err" | tr '\t' ' ')"
 }
 
 # lay_run CONFIG ROUND BIN RELINKED BOLT PROFILE: one run, one record.

@@ -276,13 +276,17 @@ function goals(    i, s, f, k, ideal, d, p, h, lp, hx, line) {
 				med[s], med[p], med[s] - med[p], (med[s] - med[p] <= 3 ? "met" : "not met") > MD
 		}
 		if (f[1] == "layout" && f[4] == "wall_s" && f[3] == "hugexec-profile" && med[s] > 0) {
+			# the goals of issue 11: the generated program, and clang
+			gp = f[2] == "clang" ? 0.95 : 0.75; gh = f[2] == "clang" ? 0.97 : 0.80
 			hx = key("layout", f[2], "hugexec", "wall_s")
-			line = sprintf("- layout %s: hugexec --profile %.3f x plain wall time, launch included (goal: at most 0.75: %s)", 				f[2], 1 / ratio[s], (1 / ratio[s] <= 0.75 ? "met" : "not met"))
+			line = sprintf("- layout %s: hugexec --profile %.3f x plain wall time, launch included (goal: at most %.2f: %s)", \
+				f[2], 1 / ratio[s], gp, (1 / ratio[s] <= gp ? "met" : "not met"))
 			if (hx in med && med[hx] > 0)
-				line = line sprintf("; %.3f x hugexec without a profile (goal: at most 0.80: %s)", med[s] / med[hx], 					(med[s] / med[hx] <= 0.80 ? "met" : "not met"))
+				line = line sprintf("; %.3f x hugexec without a profile (goal: at most %.2f: %s)", \
+					med[s] / med[hx], gh, (med[s] / med[hx] <= gh ? "met" : "not met"))
 			printf "%s\n", line > MD
 		}
-		if (f[1] == "layout" && f[4] == "wall_s" && (f[3] == "relinked" || f[3] == "bolt") && med[s] > 0)
+		if (f[1] == "layout" && f[4] == "wall_s" && (f[3] == "relinked" || f[3] == "bolt" || f[3] == "layout-only") && med[s] > 0)
 			printf "- layout %s: %s %.3f x plain wall time (%s)\n", f[2], f[3], 1 / ratio[s], verdict[s] > MD
 		if (f[1] == "remap" && f[3] ~ /^(thp|hugetlb)/ && f[4] == "remap_mbps" && med[s] != "")
 			printf "- remap %s %s: %.0f MB/s (%.2f x memcpy; goal: at least 2 GB/s: %s)\n", f[2], f[3], \

@@ -2,11 +2,13 @@
 # Install what hugexec needs to build and test on Debian 12 (run as root).
 # make setup runs this; CI runs it before make test. restic is there for
 # t_go: a Go program (its own runtime, no libc) from Debian's archive;
-# libclang-rt-14-dev gives clang its libFuzzer (make fuzz).
+# libclang-rt-14-dev gives clang its libFuzzer (make fuzz);
+# libpython3.11-testsuite gives t_layout CPython's own tests to run with
+# every function moved.
 set -eu
 pkgs="build-essential clang libelf-dev libzydis-dev libseccomp-dev libcmocka-dev
       python3 perl gawk procps util-linux file gdb strace binutils
-      restic libclang-rt-14-dev"
+      restic libclang-rt-14-dev libpython3.11-testsuite"
 if [ "$(id -u)" != 0 ]; then
 	# as a user: through sudo where there is one (a container or CI image
 	# run as root has none, and needs none)

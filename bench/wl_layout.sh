@@ -50,8 +50,10 @@ wl_layout() {
 	fi
 	rm -f "$src.new"
 	log "layout: recording a profile (hugexec record, $LAY_REC_CALLS iterations)"
+	[ "$(id -u)" = 0 ] && echo 1 > /proc/sys/vm/compact_memory 2>/dev/null
 	"$HX" record -q -F 4999 -o "$prof" -- "$bin" "$LAY_REC_CALLS" > /dev/null 2> "$WORK/rec.err" ||
 		{ skip layout hugexec-profile "hugexec record failed: $(tail -n 1 "$WORK/rec.err")"; prof=""; }
+	log "layout: the relinked ideal (gold, the profile's order) and BOLT (perf2bolt takes a minute here)"
 	if [ -n "$prof" ] && "$HX" profile export --symbol-order --object "$bin" -o "$d/order.txt" "$prof" 2> "$WORK/exp.err" &&
 	   sed 's/^/.text./' "$d/order.txt" > "$d/sections.txt" &&
 	   cc $LAY_CFLAGS -fuse-ld=gold -Wl,--section-ordering-file="$d/sections.txt" \
@@ -62,9 +64,12 @@ wl_layout() {
 	fi
 	if ! need_deb bolt-15; then
 		skip layout bolt "$NEED_WHY"
-	elif perf record -q -e cpu-clock -F 4999 -o "$WORK/perf.data" -- "$bin" "$LAY_REC_CALLS" > /dev/null 2> "$WORK/perf.err" &&
-	     perf2bolt-15 -aggregate-only -nl -p "$WORK/perf.data" -o "$WORK/chains.fdata" "$bin" > "$WORK/p2b.log" 2>&1 &&
-	     llvm-bolt-15 "$bin" -o "$d/chains.bolt" -data="$WORK/chains.fdata" -reorder-functions=exec-count \
+	# BOLT's input: the same code without debug information (perf2bolt
+	# took 17 GB of memory on the -g build)
+	elif cc ${LAY_CFLAGS/-g /} -Wl,--emit-relocs -o "$d/chains-nodebug" "$src" &&
+	     perf record -q -e cpu-clock -F 4999 -o "$WORK/perf.data" -- "$d/chains-nodebug" "$LAY_REC_CALLS" > /dev/null 2> "$WORK/perf.err" &&
+	     perf2bolt-15 -aggregate-only -nl -p "$WORK/perf.data" -o "$WORK/chains.fdata" "$d/chains-nodebug" > "$WORK/p2b.log" 2>&1 &&
+	     llvm-bolt-15 "$d/chains-nodebug" -o "$d/chains.bolt" -data="$WORK/chains.fdata" -reorder-functions=exec-count \
 		> "$WORK/bolt.log" 2>&1; then
 		bolt=$d/chains.bolt cfgs="$cfgs bolt"
 		note "bolt: Debian 12's bolt-15 (no LBR here: perf2bolt -nl, function order by sample counts; hfsort+ needs call edges, which only LBR gives BOLT)"
@@ -76,6 +81,7 @@ wl_layout() {
 		"$EVICT" "$f"
 		"$f" 1000 > /dev/null 2>&1
 	done
+	[ "$(id -u)" = 0 ] && echo 1 > /proc/sys/vm/compact_memory 2>/dev/null
 	log "layout: configurations: $cfgs; $LAY_ROUNDS rounds of $LAY_CALLS chain calls"
 	local round cfg
 	for ((round = 1; round <= LAY_ROUNDS; round++)); do
@@ -123,8 +129,17 @@ lay_clang() {
 		skip layout clang "hugexec record failed: $(tail -n 1 "$WORK/crec.err")"
 		return
 	fi
-	# warm: the libraries in the page cache as a plain run leaves them (no
-	# configuration here changes them: --backing=thp copies)
+	# the page cache as a plain run leaves it: the compiler and its libraries
+	# evicted (an earlier hugexec with the file backing leaves 2 MB folios
+	# that plain runs would map too), then read by one plain run. No
+	# configuration here changes it (--backing=thp copies; layout-only
+	# remaps no text). Memory compacted, so that THP copies find 2 MB pages.
+	local f real
+	real=$(readlink -f "$cxx")
+	for f in "$real" $(ldd "$real" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
+		"$EVICT" "$(readlink -f "$f")" 2>/dev/null
+	done
+	[ "$(id -u)" = 0 ] && echo 1 > /proc/sys/vm/compact_memory 2>/dev/null
 	"$cxx" -O2 -c "$d/timed.cc" -o "$d/plain.o"
 	log "layout: clang: $LAY_CLANG_ROUNDS rounds of plain, hugexec, hugexec-profile, layout-only on another input"
 	for ((round = 1; round <= LAY_CLANG_ROUNDS; round++)); do

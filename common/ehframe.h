@@ -19,6 +19,11 @@
 
 #include "hx.h"
 
+/* The largest CIE or FDE a moved function may have (the loader reads the
+ * originals back with this bound; compilers' largest are a few KB: 7956
+ * bytes in libclang-cpp 14). */
+#define HX_EH_RECORD_MAX (64u << 10)
+
 #define HX_DW_EH_PE_omit 0xff
 #define HX_DW_EH_PE_pcrel 0x10
 #define HX_DW_EH_PE_indirect 0x80

@@ -264,8 +264,8 @@ static enum hp_stay unwind_rule(const struct lobj *o, struct lfun *f)
 		return HP_STAY_FDE;
 	struct hx_eh_cie c;
 	if (hx_eh_cie_read(o->syms.eh, o->syms.eh_size, o->syms.eh_vaddr, d->cie_off, &c) < 0 ||
-	    c.signal_frame)
-		return HP_STAY_UNWIND;
+	    c.signal_frame || d->len > HX_EH_RECORD_MAX || c.len > HX_EH_RECORD_MAX)
+		return HP_STAY_UNWIND; /* (the loader reads records back up to that size) */
 	/* absolute pointers would need the load bias added: only in ET_EXEC */
 	bool absolute = (c.fde_enc & 0x70) == 0 ||
 			(c.lsda_enc != HX_DW_EH_PE_omit && (c.lsda_enc & 0x70) == 0) ||

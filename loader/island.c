@@ -371,11 +371,11 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 	return why;
 }
 
-/* An unwind record of the target at addr (up to LD_ISLAND_MAX_RECORD). */
+/* An unwind record of the target at addr (up to HX_EH_RECORD_MAX). */
 static int read_record(ld_read_fn read, void *ctx, uint64_t addr, uint8_t *buf, size_t *len)
 {
 	uint32_t l;
-	if (read(ctx, addr, &l, 4) < 0 || l < 8 || l + 4u > LD_ISLAND_MAX_RECORD)
+	if (read(ctx, addr, &l, 4) < 0 || l < 8 || l > HX_EH_RECORD_MAX - 4)
 		return -EINVAL;
 	*len = l + 4u;
 	return read(ctx, addr, buf, *len) < 0 ? -EINVAL : 0;
@@ -398,7 +398,8 @@ static bool equal_but(const uint8_t *a, const uint8_t *b, size_t n, const size_t
 /* The blob's FDE at off (its CIE at cie_off in the blob) against the
  * original one the moved step names. */
 static const char *one_fde(const uint8_t *blob, size_t used, uint64_t base, size_t off,
-			   const struct shape *s, ld_read_fn read, void *ctx, uint8_t *seen)
+			   const struct shape *s, ld_read_fn read, void *ctx, uint8_t *seen,
+			   uint8_t *const rec[2])
 {
 	size_t cie_off;
 	struct hx_eh_cie bc, oc;
@@ -410,7 +411,7 @@ static const char *one_fde(const uint8_t *blob, size_t used, uint64_t base, size
 	const struct hx_plan_step *mv = copy_at(s, bf.pc_begin);
 	if (!mv || bf.pc_range != mv->a[2] || seen[mv - s->moved]++)
 		return "an unwind record is not for exactly one copy";
-	uint8_t ofb[LD_ISLAND_MAX_RECORD], ocb[LD_ISLAND_MAX_RECORD];
+	uint8_t *ofb = rec[0], *ocb = rec[1];
 	size_t ofl, ocl;
 	uint32_t back;
 	if (read_record(read, ctx, mv->a[3], ofb, &ofl) < 0)
@@ -443,7 +444,11 @@ static const char *records(const struct shape *s, const uint8_t *blob, size_t us
 			   ld_read_fn read, void *ctx, int *err)
 {
 	uint8_t *seen = calloc(s->n_moved, 1);
-	if (!seen) {
+	uint8_t *rec[2] = {malloc(HX_EH_RECORD_MAX), malloc(HX_EH_RECORD_MAX)};
+	if (!seen || !rec[0] || !rec[1]) {
+		free(seen);
+		free(rec[0]);
+		free(rec[1]);
 		*err = -ENOMEM;
 		return "out of memory";
 	}
@@ -461,7 +466,7 @@ static const char *records(const struct shape *s, const uint8_t *blob, size_t us
 		uint32_t id;
 		memcpy(&id, blob + off + 4, 4);
 		if (id != 0) /* a CIE is checked through the FDEs that name it */
-			why = one_fde(blob, used, base, off, s, read, ctx, seen);
+			why = one_fde(blob, used, base, off, s, read, ctx, seen, rec);
 		off += (size_t)l + 4;
 	}
 	if (!why && (l != 0 || off + 4 != used))
@@ -470,6 +475,8 @@ static const char *records(const struct shape *s, const uint8_t *blob, size_t us
 		if (!seen[i])
 			why = "a copy without its unwind record";
 	free(seen);
+	free(rec[0]);
+	free(rec[1]);
 	return why;
 }
 

@@ -29,9 +29,8 @@
 #include "../common/placement.h"
 #include "../common/plan.h"
 
-/* Bounds: a moved function, an unwind record. */
+/* Bounds: a moved function (an unwind record: HX_EH_RECORD_MAX). */
 #define LD_ISLAND_MAX_FUNC ((uint64_t)1 << 20)
-#define LD_ISLAND_MAX_RECORD 4096u
 
 int ld_island_check_shape(const struct hx_plan *p, uint32_t gi, const struct hx_vmas *m,
 			  const struct hx_keepout *keep, struct hx_err *e) HX_WUR;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "perfmap.h"
+#include "symfile.h"
 #include "helperproc.h"
 #include "request_build.h"
 
@@ -112,9 +113,9 @@ static int make_temp(const char *dir, pid_t pid, char *tmp, size_t size)
 /* The content, mode 0600 whatever the umask (the program must be able to
  * reopen it with "w"; function addresses would tell any local user where
  * a root service's code is), and the program's user. */
-static int fill(int fd, const char *text, const struct ld_pm_owner *who)
+static int fill(int fd, const void *bytes, size_t len, const struct ld_pm_owner *who)
 {
-	int r = hx_write_all(fd, text, strlen(text));
+	int r = hx_write_all(fd, bytes, len);
 	if (r == 0 && fchmod(fd, 0600) != 0)
 		r = -errno;
 	if (r == 0 && geteuid() == 0 && fchown(fd, who->uid, who->gid) != 0)
@@ -215,11 +216,11 @@ static void drop_temp(int fd, const char *tmp)
 		unlink(tmp);
 }
 
-int ld_perfmap_install(const char *dir, pid_t pid, const char *text, const struct ld_pm_owner *who,
-		       struct ld_pm_report *rep)
+/* Install len bytes as path (a file of the program's user, as above). */
+static int install(const char *dir, const char *path, pid_t pid, const void *bytes, size_t len,
+		   const struct ld_pm_owner *who, struct ld_pm_report *rep)
 {
-	char path[512], tmp[560];
-	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)pid);
+	char tmp[560];
 	if (!who->known) {
 		say(rep, LD_PM_ALWAYS, "%s: the program's user is unknown; not writing it", path);
 		return -ESRCH;
@@ -229,7 +230,7 @@ int ld_perfmap_install(const char *dir, pid_t pid, const char *text, const struc
 		say(rep, LD_PM_ALWAYS, "a new file in %s: %s", dir, strerror(-fd));
 		return fd;
 	}
-	int r = fill(fd, text, who);
+	int r = fill(fd, bytes, len, who);
 	if (r == 0)
 		r = place(fd, path, who, rep);
 	drop_temp(fd, tmp);
@@ -237,6 +238,55 @@ int ld_perfmap_install(const char *dir, pid_t pid, const char *text, const struc
 	if (r < 0)
 		say(rep, LD_PM_ALWAYS, "%s: %s", path, strerror(-r));
 	return r;
+}
+
+int ld_perfmap_install(const char *dir, pid_t pid, const char *text, const struct ld_pm_owner *who,
+		       struct ld_pm_report *rep)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)pid);
+	return install(dir, path, pid, text, strlen(text), who, rep);
+}
+
+/* gdb's symbol file of each island in place (symfile.h): its functions
+ * from the helper's lines, its records from the plan that ran. */
+static void symfiles(const struct ld_tracer *tr, const struct hx_plan *p, const char *dir,
+		     struct ld_pm_report *rep)
+{
+	const struct hx_plan *run = &tr->pl.plan;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/hugexec-%d.sym", dir, (int)tr->pid);
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
+		const char *lines = NULL;
+		const struct hx_plan_step *blob = NULL;
+		if (!r->island || !r->functions)
+			continue;
+		for (uint32_t g = 0; g < p->n_groups && !lines; g++)
+			if (p->groups[g].addr == r->addr && (p->groups[g].flags & HX_GROUP_LAYOUT) &&
+			    p->groups[g].perfmap_str != HX_NO_STR)
+				lines = hx_plan_str(p, p->groups[g].perfmap_str);
+		for (uint32_t g = 0; g < run->n_groups && !blob; g++) {
+			const struct hx_plan_group *rg = &run->groups[g];
+			if (rg->addr != r->addr || !(rg->flags & HX_GROUP_LAYOUT))
+				continue;
+			for (uint32_t k = 0, pokes = 0; k < rg->n_steps && !blob; k++)
+				if (run->steps[rg->first_step + k].op == HX_OP_POKE && ++pokes == 2)
+					blob = &run->steps[rg->first_step + k]; /* the records */
+		}
+		uint8_t *elf;
+		size_t len;
+		if (!lines || !blob ||
+		    ld_symfile_build(lines, r->addr, r->addr + r->len, run->data + blob->a[1],
+				     (size_t)blob->a[2], blob->a[0], &elf, &len) < 0)
+			continue;
+		/* one island per file: the executable's, the libraries' would
+		 * need a second name; gdb takes several with add-symbol-file */
+		if (install(dir, path, tr->pid, elf, len, &tr->pl.facts.owner, rep) == 1)
+			say(rep, LD_PM_VV, "gdb: add-symbol-file %s", path);
+		free(elf);
+		snprintf(path, sizeof(path), "%s/hugexec-%d.%zu.sym", dir, (int)tr->pid, i);
+	}
 }
 
 /* --- the stage ------------------------------------------------------- */
@@ -318,6 +368,7 @@ void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_re
 	char *text = NULL;
 	size_t lines = 0;
 	r = collect(tr, &p, &text, &lines, rep);
+	symfiles(tr, &p, dir, rep);
 	hx_plan_free(&p);
 	if (r < 0)
 		say(rep, LD_PM_ALWAYS, "out of memory");

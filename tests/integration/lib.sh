@@ -18,10 +18,10 @@ at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
 # one would make hugexec refuse the name when the PID comes round again.
 touch "$TMP/.start"
 perf_maps_cleanup() {
-	{ find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null
-	  [ "$(id -u)" = 0 ] && find /tmp -maxdepth 1 -name 'perf-*.map' -newer "$TMP/.start" -user 65534 2>/dev/null
+	{ find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'hugexec-*.sym' \) -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null
+	  [ "$(id -u)" = 0 ] && find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'hugexec-*.sym' \) -newer "$TMP/.start" -user 65534 2>/dev/null
 	} | while read -r f; do
-		p=${f#/tmp/perf-}; p=${p%.map}
+		p=${f#/tmp/perf-}; p=${p#/tmp/hugexec-}; p=${p%%.*}
 		[ -d "/proc/$p" ] || rm -f "$f"
 	done
 }

@@ -48,7 +48,7 @@ grep -q "2 of 10 functions patched" "$TMP/prof.err" || fail "--profile: not exac
 grep -q "layout: 2 functions (.*) in 1 island, 2 MB of 2 MB on 2 MB pages, 100.0% of the profile's samples" "$TMP/prof.err" ||
 	fail "--profile: layout summary: $(cat "$TMP/prof.err")"
 # hugexec status shows the island, from the perf map's mark
-mkfifo "$TMP/hold"
+mkfifo "$TMP/hold" "$TMP/hold2"
 "$H" --profile="$TMP/two.prof" "$prog" --hold < "$TMP/hold" > /dev/null 2>&1 &
 pid=$!
 exec 9> "$TMP/hold"
@@ -60,6 +60,29 @@ wait $pid
 grep -q ' thp  *hot island: 2 functions, 0 KB, 100.0% of the profile.s samples$' "$TMP/status.out" ||
 	fail "status: no island: $(cat "$TMP/status.out")"
 capture off "$H" -v --profile="$TMP/two.prof" --layout=off "$prog"
+
+# gdb names moved frames once given the islands' symbol files: the main
+# thread waits in read(), called from main, both moved
+if command -v gdb >/dev/null; then
+	"$H" --move=all --min-size=0 "$prog" --hold < "$TMP/hold2" > /dev/null 2>&1 &
+	pid=$!
+	exec 8> "$TMP/hold2"
+	n=0
+	# two islands (the executable's, the libraries'), two files
+	until [ "$(ls /tmp/hugexec-$pid.sym /tmp/hugexec-$pid.*.sym 2>/dev/null | wc -l)" = 2 ] || [ $n -ge 100 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	syms=$(for f in /tmp/hugexec-$pid.sym /tmp/hugexec-$pid.*.sym; do [ -e "$f" ] && printf -- "-ex 'add-symbol-file %s' " "$f"; done)
+	gdb -batch -p $pid -ex bt > "$TMP/gdb0" 2>&1
+	eval gdb -batch -p $pid $syms -ex bt > "$TMP/gdb1" 2>&1
+	exec 8>&-
+	wait $pid
+	rm -f /tmp/hugexec-$pid.sym /tmp/hugexec-$pid.*.sym
+	grep -q '^#[0-9].* in ?? ()' "$TMP/gdb0" || fail "gdb named moved frames without the symbol files: $(cat "$TMP/gdb0")"
+	grep -q '^#[0-9].* in main ' "$TMP/gdb1" || fail "gdb: no main with the symbol files: $(cat "$TMP/gdb1")"
+	grep -q '^#[0-9].* in ?? ()' "$TMP/gdb1" && fail "gdb: a frame without a name: $(cat "$TMP/gdb1")"
+	note "gdb: $(grep -c '^#' "$TMP/gdb1") frames named, $(grep -c '^#' "$TMP/gdb0") without the symbol files ($(grep -c '?? ()' "$TMP/gdb0") unnamed)"
+fi
 grep -q "0 of 10 functions patched" "$TMP/off.err" || fail "--layout=off moved code: $(cat "$TMP/off.err")"
 
 # islands the helper tampered with: refused by the loader, program unmodified

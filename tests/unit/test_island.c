@@ -27,7 +27,7 @@
 
 static const char MAPS[] =
 	"555555400000-555555500000 r-xp 00000000 fe:00 77 /opt/app\n"
-	"555555600000-555555601000 r--p 00200000 fe:00 77 /opt/app\n"
+	"555555600000-555555603000 r--p 00200000 fe:00 77 /opt/app\n"
 	"555555800000-555555801000 rw-p 00400000 fe:00 77 /opt/app\n"
 	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n";
 
@@ -42,8 +42,9 @@ static void function(uint8_t *f)
 	memcpy(f + 9, &c, 4);
 }
 
-/* The original CIE (zPLR) at EH and the FDE of ORIG right after it. */
-static size_t eh_records(uint8_t *b)
+/* The original CIE (zPLR) at EH and the FDE of ORIG right after it, fde_len
+ * bytes long (28, or more: padded with DW_CFA_nop). Returns their length. */
+static size_t eh_records(uint8_t *b, size_t fde_len)
 {
 	uint8_t cie[36] = {32, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'P', 'L', 'R', 0, 1, 0x78, 16, 7,
 			   0x9b, 0, 0, 0, 0, 0x1b, 0x1b, 0x0c, 7, 8, 0x90, 1, 0, 0, 0, 0, 0, 0};
@@ -55,14 +56,17 @@ static size_t eh_records(uint8_t *b)
 	memcpy(fde + 8, &pc, 4);
 	int32_t lsda = (int32_t)((EH + 0x800) - (EH + 36 + 17));
 	memcpy(fde + 17, &lsda, 4);
+	uint32_t l = (uint32_t)(fde_len - 4);
+	memcpy(fde, &l, 4);
 	memcpy(b, cie, sizeof(cie));
+	memset(b + 36, 0, fde_len);
 	memcpy(b + 36, fde, sizeof(fde));
-	return 64;
+	return 36 + fde_len;
 }
 
 struct target {
 	uint8_t text[0x3000]; /* at TEXT */
-	uint8_t eh[0x1000];   /* at EH */
+	uint8_t eh[0x3000];   /* at EH */
 };
 
 static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -88,12 +92,12 @@ struct fx {
 
 enum { S_MAP, S_POKE, S_MAPB, S_POKEB, S_MOVED, S_REG, S_PATCH, S_CHECK };
 
-static void build(struct fx *f)
+static void build_fde(struct fx *f, size_t fde_len)
 {
 	memset(f, 0, sizeof(*f));
 	assert_int_equal(hx_vmas_parse(MAPS, strlen(MAPS), &f->m), 0);
 	function(f->t.text + (ORIG - TEXT));
-	eh_records(f->t.eh);
+	size_t eh_len = eh_records(f->t.eh, fde_len);
 	/* the island: the copy at the same offset modulo 64, its jmp back, int3s */
 	uint8_t isl[256];
 	memset(isl, 0xcc, sizeof(isl));
@@ -107,15 +111,15 @@ static void build(struct fx *f)
 	assert_int_equal(hp_jmp32(isl + (f->copy - ISL) + 15, f->copy + 15, ORIG + 15), 0);
 	f->used = (size_t)(f->copy - ISL) + 15 + 5 + 1;
 	/* the records: the CIE and FDE copied, pointers re-encoded */
-	uint8_t blob[128];
-	memcpy(blob, f->t.eh, 64);
+	static uint8_t blob[0x3000];
+	memcpy(blob, f->t.eh, eh_len);
 	struct hx_eh_cie c;
-	assert_int_equal(hx_eh_cie_read(f->t.eh, 64, EH, 0, &c), 0);
+	assert_int_equal(hx_eh_cie_read(f->t.eh, eh_len, EH, 0, &c), 0);
 	assert_int_equal(hx_eh_put(blob + 19, 4, c.pers_enc, BLOB + 19, c.personality), 0);
 	assert_int_equal(hx_eh_put(blob + 36 + 8, 4, c.fde_enc, BLOB + 36 + 8, f->copy), 0);
 	assert_int_equal(hx_eh_put(blob + 36 + 17, 4, c.lsda_enc, BLOB + 36 + 17, EH + 0x800), 0);
-	memset(blob + 64, 0, 4);
-	f->blen = 68;
+	memset(blob + eh_len, 0, 4);
+	f->blen = eh_len + 4;
 	hx_plan_init(&f->p, PID);
 	assert_int_equal(hx_plan_add_data(&f->p, isl, f->used, &f->code_off), 0);
 	assert_int_equal(hx_plan_add_data(&f->p, blob, f->blen, &f->blob_off), 0);
@@ -126,7 +130,7 @@ static void build(struct fx *f)
 	const uint64_t anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
 	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_MMAP, 0, ISL, 2ull << 20, PROT_READ | PROT_EXEC, anon), 0);
 	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_POKE, 0, ISL, f->code_off, f->used, 0), 0);
-	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_MMAP, 0, BLOB, 4096, PROT_READ, anon), 0);
+	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_MMAP, 0, BLOB, 0x4000, PROT_READ, anon), 0);
 	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_POKE, 0, BLOB, f->blob_off, f->blen, 0), 0);
 	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_MOVED, 0, ORIG, f->copy, 15, EH + 36), 0);
 	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_EH_REGISTER, 0, BLOB, f->blen,
@@ -135,6 +139,11 @@ static void build(struct fx *f)
 	assert_int_equal(hx_plan_add_step(&f->p, HX_OP_CHECK_HUGE, HX_STEP_OPTIONAL, ISL, 2ull << 20,
 					  HX_CHECK_SOME, 0), 0);
 	hx_plan_close_group(&f->p);
+}
+
+static void build(struct fx *f)
+{
+	build_fde(f, 28);
 }
 
 static void done(struct fx *f)
@@ -172,6 +181,19 @@ static void test_island_good(void **state)
 	char why[400];
 	if (verdict(&f, why, sizeof(why)) != 0)
 		fail_msg("a good island refused: %s", why);
+	done(&f);
+}
+
+/* An FDE of 5000 bytes (libclang-cpp 14 has one of 7956): read back whole
+ * (the loader once took at most 4 KB, and refused the whole island). */
+static void test_island_big_record(void **state)
+{
+	(void)state;
+	struct fx f;
+	build_fde(&f, 5000);
+	char why[400];
+	if (verdict(&f, why, sizeof(why)) != 0)
+		fail_msg("an island with a 5000-byte FDE refused: %s", why);
 	done(&f);
 }
 
@@ -295,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_island_good),
+		cmocka_unit_test(test_island_big_record),
 		cmocka_unit_test(test_island_other_code),
 		cmocka_unit_test(test_island_patches),
 		cmocka_unit_test(test_island_places),

@@ -18,8 +18,11 @@
  *                                    transit), munmap-stack, mprotect-rwx,
  *                                    outside, overlap, wrong-pid,
  *                                    null-region, stage-by-stack (made of
- *                                    the real plan); the validator must
- *                                    refuse every one
+ *                                    the real plan); island-code,
+ *                                    island-jump, island-eh,
+ *                                    island-personality (a tampered hot
+ *                                    island); the validator or the
+ *                                    island's check must refuse every one
  * The test build also compares every byte of new text (verify_full).
  */
 #ifndef LD_TESTHOOKS_H

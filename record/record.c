@@ -30,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #include "record.h"
+#include "rectest.h"
 #include "../common/cli.h"
 #include "events.h"
 #include "sampler.h"
@@ -535,20 +536,13 @@ static pid_t spawn(struct session *ss, int *go_w)
 	return pid;
 }
 
-/* Test builds: HUGEXEC_TEST_RECORD_HOLD=1 takes one-page ring buffers and,
- * once CMD runs, reads them only at the end, so that samples are lost after
- * the last record the kernel could write (tests/integration/t_record.sh). */
+/* Test builds: one-page ring buffers, read only at the end (rectest.h). */
 static void test_switches(struct session *ss, struct rec_sampler_opts *so)
 {
-#ifdef HUGEXEC_TESTING
-	if (getenv("HUGEXEC_TEST_RECORD_HOLD")) {
+	if (rec_test_hold()) {
 		ss->hold = true;
 		so->pages = 1;
 	}
-#else
-	(void)ss;
-	(void)so;
-#endif
 }
 
 static int run_cmd(struct session *ss)

@@ -85,6 +85,36 @@ if command -v gdb >/dev/null; then
 fi
 grep -q "0 of 10 functions patched" "$TMP/off.err" || fail "--layout=off moved code: $(cat "$TMP/off.err")"
 
+# every failure while the island goes in: the target's calls (mmap,
+# madvise, and those of the unwinder it calls), then the tracer's own
+# (ptrace: the injected calls, the patches through /proc/PID/mem): the
+# program runs as plainly each time, the island whole or not at all
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	HUGEXEC_TEST_FAIL_SYSCALL=$k ASAN_OPTIONS=detect_leaks=0 capture fs "$HT" --no-perf-map --profile="$TMP/two.prof" "$prog"
+	same_run plain fs || fail "FAIL_SYSCALL=$k"
+	grep -q "^layout_cases: [02] of 10 functions patched$" "$TMP/fs.err" || fail "FAIL_SYSCALL=$k: half an island: $(cat "$TMP/fs.err")"
+done
+runs=0 killed=0
+for kind in ptrace:200:3 vm:40:2; do
+	last=${kind#*:} step=${last#*:} last=${last%%:*} kind=${kind%%:*}
+	k=1
+	while [ $k -le "$last" ]; do
+		HUGEXEC_TEST_FAIL_OP=$kind:$k ASAN_OPTIONS=detect_leaks=0 capture fo "$HT" --no-perf-map --profile="$TMP/two.prof" "$prog"
+		rc=$(cat "$TMP/fo.rc")
+		if [ "$rc" = 125 ] || [ "$rc" = 137 ]; then
+			grep -q 'could not restore the program' "$TMP/fo.err" ||
+				fail "$kind:$k: status $rc without saying why: $(cat "$TMP/fo.err")"
+			killed=$((killed + 1))
+		else
+			same_run plain fo || fail "FAIL_OP=$kind:$k"
+			grep -q "^layout_cases: [02] of 10 functions patched$" "$TMP/fo.err" ||
+				fail "FAIL_OP=$kind:$k: half an island: $(cat "$TMP/fo.err")"
+		fi
+		runs=$((runs + 1)) k=$((k + step))
+	done
+done
+note "layout: 12 failing calls of the target and $runs of the tracer, each a whole island or none ($killed stopped where they could not be restored)"
+
 # islands the helper tampered with: refused by the loader, program unmodified
 for evil in island-code island-jump island-eh island-personality; do
 	HUGEXEC_TEST_EVIL_PLAN=$evil ASAN_OPTIONS=detect_leaks=0 capture $evil "$HT" --move=all --min-size=0 "$prog"

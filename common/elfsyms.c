@@ -220,8 +220,8 @@ static bool find_eh(const struct hp_elf_view *v, const struct hp_elf *e, uint64_
 		if (!gelf_getphdr(v->elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
 			continue;
 		const uint8_t *hdr = v->map;
-		if (ph.p_offset > v->size || v->size - ph.p_offset < 8 || hdr[ph.p_offset] != 1)
-			return false;
+		if (ph.p_offset > v->size || v->size - ph.p_offset < 12 || hdr[ph.p_offset] != 1)
+			return false; /* version, 3 encodings, and up to 8 bytes of pointer */
 		uint64_t at;
 		size_t w;
 		if (hx_eh_get(hdr + ph.p_offset, 8 + 4, ph.p_vaddr, 4, hdr[ph.p_offset + 1], &at,
@@ -398,7 +398,7 @@ size_t hx_elfsyms_fdes_in(const struct hx_elfsyms *s, uint64_t vaddr, uint64_t l
 		if (hx_overlaps(vaddr, len, f->pc_begin, f->pc_range)) {
 			n++;
 			at = k - 1;
-		} else if (f->pc_begin + f->pc_range <= vaddr && k < lo - 8) {
+		} else if (f->pc_begin + f->pc_range <= vaddr && lo >= 8 && k < lo - 8) {
 			break;
 		}
 	}

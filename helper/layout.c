@@ -253,6 +253,12 @@ static int64_t file_off(const struct hp_elf *e, uint64_t vaddr)
 	return -1;
 }
 
+/* A pointer encoding that, if pc-relative, is signed (or omitted). */
+static bool signed_if_pcrel(uint8_t enc)
+{
+	return enc == HX_DW_EH_PE_omit || (enc & 0x70) != HX_DW_EH_PE_pcrel || (enc & 0x08);
+}
+
 /* One FDE, covering exactly the function, with records we can copy. */
 static enum hp_stay unwind_rule(const struct lobj *o, struct lfun *f)
 {
@@ -266,11 +272,16 @@ static enum hp_stay unwind_rule(const struct lobj *o, struct lfun *f)
 	if (hx_eh_cie_read(o->syms.eh, o->syms.eh_size, o->syms.eh_vaddr, d->cie_off, &c) < 0 ||
 	    c.signal_frame || d->len > HX_EH_RECORD_MAX || c.len > HX_EH_RECORD_MAX)
 		return HP_STAY_UNWIND; /* (the loader reads records back up to that size) */
-	/* absolute pointers would need the load bias added: only in ET_EXEC */
+	/* absolute pointers would need the load bias added: only in ET_EXEC;
+	 * pc-relative ones must be signed (the records sit after the island,
+	 * the code and data they point to may be below) */
 	bool absolute = (c.fde_enc & 0x70) == 0 ||
 			(c.lsda_enc != HX_DW_EH_PE_omit && (c.lsda_enc & 0x70) == 0) ||
 			(c.pers_enc != HX_DW_EH_PE_omit && (c.pers_enc & 0x70) == 0);
 	if (absolute && o->bias != 0)
+		return HP_STAY_UNWIND;
+	if (!signed_if_pcrel(c.fde_enc) || !signed_if_pcrel(c.lsda_enc) ||
+	    !signed_if_pcrel(c.pers_enc & (uint8_t)~HX_DW_EH_PE_indirect))
 		return HP_STAY_UNWIND;
 	if (d->lsda) { /* call sites relative to the copy: LPStart must be omitted */
 		int64_t at = file_off(&o->syms.elf, d->lsda);
@@ -384,12 +395,13 @@ static int object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 					memcpy(&rel, p + w6 - 4, 4);
 					hit(w, s, n, g->vaddr + (uint64_t)(p - seg) + w6 + (uint64_t)(int64_t)rel);
 				}
-		} else {
-			for (uint64_t i = 0; i + 8 <= g->filesz; i += 8) {
-				uint64_t word;
-				memcpy(&word, b + g->offset + i, 8);
-				hit(w, s, n, word);
-			}
+		}
+		/* pointers: in data, and in text too (a -z noseparate-code link
+		 * keeps .rodata's jump tables of absolute addresses there) */
+		for (uint64_t i = 0; i + 8 <= g->filesz; i += 8) {
+			uint64_t word;
+			memcpy(&word, b + g->offset + i, 8);
+			hit(w, s, n, word);
 		}
 	}
 	/* RELATIVE relocations hold the pointer in their addend (PIE, .so) */
@@ -458,9 +470,46 @@ static int object_rule(struct work *w, size_t oi, struct spot *s, size_t n)
 	return 0;
 }
 
+/* Does the executable carry its own copy of libgcc's unwinder
+ * (-static-libgcc, -static-libstdc++)? Its throws then unwind with it, and
+ * it never sees what libgcc_s is told. (A stripped one cannot be told
+ * apart; docs/layout.md#limits.) */
+static int own_unwinder(struct work *w, bool *own)
+{
+	const struct hp_input *in = w->in;
+	const struct hx_vma *main_vma = hx_vmas_find(in->vmas, in->req->entry);
+	const struct hp_file *f = main_vma ? hp_find_file(in, main_vma) : NULL;
+	*own = false;
+	if (!f)
+		return 0;
+	size_t fi = (size_t)(f - in->files);
+	const struct hx_elfsyms *syms = NULL;
+	for (size_t i = 0; i < w->n_o && !syms; i++)
+		if (w->o[i].file == fi)
+			syms = &w->o[i].syms;
+	struct hx_elfsyms mine;
+	int r = 0;
+	if (!syms) {
+		if ((r = in->read_symbols(in, fi, &mine)) < 0)
+			return r;
+		syms = &mine;
+	}
+	uint64_t off;
+	*own = hx_elfsyms_byname(syms, "_Unwind_RaiseException", &off) == 0 ||
+	       hx_elfsyms_byname(syms, "__register_frame_info", &off) == 0;
+	if (syms == &mine)
+		hx_elfsyms_free(&mine);
+	return 0;
+}
+
 static int rules(struct work *w)
 {
-	bool no_calls = (w->in->req->target_flags & HX_TGT_NO_CALLS) || !w->in->req->interp_base;
+	bool own = false;
+	int err = own_unwinder(w, &own);
+	if (err < 0)
+		return err;
+	bool no_calls = (w->in->req->target_flags & HX_TGT_NO_CALLS) || !w->in->req->interp_base ||
+			own;
 	for (size_t i = 0; i < w->n_f; i++) {
 		struct lfun *f = &w->f[i];
 		if (!f->candidate)
@@ -1047,6 +1096,14 @@ static int build_islands(struct work *w, struct hx_plan *p, struct hp_layout *ou
 			if (fs[i]->island == k && fs[i]->stay == HP_MOVES)
 				mine[m++] = fs[i];
 		r = emit_island(w, &is[k], mine, m, p, path_str);
+		if (r == -ERANGE || r == -EINVAL) { /* a record that does not fit: this
+						     * island stays out, nothing of it planned */
+			for (size_t i = 0; i < m; i++)
+				mine[i]->stay = HP_STAY_UNWIND;
+			free(mine);
+			r = 0;
+			continue;
+		}
 		for (size_t i = 0; i < m && r == 0; i++) {
 			moved++;
 			moved_bytes += mine[i]->size;

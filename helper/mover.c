@@ -32,9 +32,15 @@ enum hp_stay hp_move_check(const struct hx_x86_fn *x, uint64_t addr, uint64_t si
 		return HP_STAY_SMALL;
 	for (size_t i = 0; i < x->n_refs; i++) {
 		const struct hx_x86_ref *r = &x->refs[i];
-		if (r->kind == HX_REF_MEM)
-			continue; /* data, or a label kept at its absolute address */
 		bool inside = r->target >= addr && r->target - addr < size;
+		if (r->kind == HX_REF_MEM) {
+			/* data, or a label kept at its absolute address (computed
+			 * goto): the original body runs there, never under the patch */
+			uint64_t off = r->target - addr;
+			if (inside && off != 0 && off != at && off < at + HP_PATCH_LEN)
+				return HP_STAY_PATCH_TARGET;
+			continue;
+		}
 		if (!inside) {
 			if (r->width != 4)
 				return HP_STAY_SHORT_BRANCH; /* jcc rel8, jrcxz, loop */

@@ -195,6 +195,12 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 {
 	struct ld_unwind_reg reg;
 	int r = ld_unwind_register(tr, a[0], a[1], a[2], a[3], &reg, e);
+	if (r < 0 && reg.uncertain) {
+		/* the unwinder may hold the records: they and the code they
+		 * describe stay mapped (no patch is in yet: nothing runs there) */
+		log->n = 0;
+		tr->out.island_kept = true;
+	}
 	if (r == -ESRCH || r == -ENOTRECOVERABLE || r == -EPROTO)
 		return r;
 	if (r < 0) {
@@ -225,11 +231,13 @@ static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log
 	int r = ld_island_jmp(jmp, at, to);
 	if (r == 0)
 		r = inj_peek(&tr->inj, at, u->old, sizeof(u->old));
-	if (r == 0 && (r = inj_poke(&tr->inj, at, jmp, sizeof(jmp))) == 0) {
-		u->at = at;
-		log->n_patches++;
-	}
-	return r;
+	if (r < 0)
+		return r;
+	/* logged before the write: a write that failed half-way (a patch
+	 * across a page boundary) is undone with the others */
+	u->at = at;
+	log->n_patches++;
+	return inj_poke(&tr->inj, at, jmp, sizeof(jmp));
 }
 
 /* Returns <0 if the injection itself broke; *step_err is the step's result. */
@@ -344,7 +352,7 @@ static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e
 		const struct undo *u = &log->u[--log->n];
 		int64_t res;
 		if (u->op == HX_OP_EH_REGISTER) {
-			struct ld_unwind_reg reg = {u->a[0], u->a[1], u->a[2]};
+			struct ld_unwind_reg reg = {u->a[0], u->a[1], u->a[2], false};
 			struct hx_err ignored;
 			if (ld_unwind_deregister(tr, &reg, &ignored) < 0) {
 				log->n = 0; /* records still registered: keep what they describe */

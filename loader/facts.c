@@ -211,6 +211,11 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */
 			f->target_flags |= HX_TGT_THP_DISABLED;
+		/* a user shadow stack (6.6+) would fault on the return of a call
+		 * we inject (it returns to a trap no call pushed): no layout */
+		const char *feat = hx_status_value(text, "x86_Thread_features");
+		if (feat && strstr(feat, "shstk"))
+			f->target_flags |= HX_TGT_NO_CALLS;
 		unsigned long uid, gid;
 		if (effective_id(text, "Uid", &uid) && effective_id(text, "Gid", &gid)) {
 			f->owner.known = true;

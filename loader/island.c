@@ -24,7 +24,9 @@ struct shape {
 	size_t n_moved, n_patch;
 	const struct hx_plan_step **by_orig;      /* the moved steps by original entry */
 	const struct hx_plan_step **by_copy;      /* and by copy (trust check only) */
-	uint64_t *by_patch;                       /* patch addresses, sorted (trust check) */
+	uint64_t *by_patch;                       /* all the plan's patch addresses, sorted
+						   * (trust check) */
+	size_t n_all_patches;
 };
 
 static bool is_opt_madvise(const struct hx_plan_step *s, const struct hx_plan_group *g, uint64_t adv)
@@ -302,10 +304,26 @@ static bool same_target(const struct code_ctx *c, const struct hx_plan_step *mv,
 	return callee && to == callee->a[1];
 }
 
+/* Does t lie under a patch's jmp, after its first byte (a patch window is
+ * HP_PATCH_LEN = 5 bytes: landing on its first byte runs the jmp)? */
+static bool under_patch(const struct shape *s, uint64_t t)
+{
+	size_t lo = 0, hi = s->n_all_patches; /* the first patch at or after t - 4 */
+	uint64_t from = t >= 4 ? t - 4 : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->by_patch[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_all_patches && s->by_patch[lo] < t;
+}
+
 /* Is there a patch at addr? */
 static bool patch_at(const struct shape *s, uint64_t addr)
 {
-	size_t lo = 0, hi = s->n_patch;
+	size_t lo = 0, hi = s->n_all_patches;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (s->by_patch[mid] < addr)
@@ -313,7 +331,7 @@ static bool patch_at(const struct shape *s, uint64_t addr)
 		else
 			hi = mid;
 	}
-	return lo < s->n_patch && s->by_patch[lo] == addr;
+	return lo < s->n_all_patches && s->by_patch[lo] == addr;
 }
 
 /* One copy against its original, read from the target. Only the original
@@ -336,7 +354,7 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 	struct hx_x86_fn xo = {0};
 	if (read(ctx, orig, o, (size_t)size) < 0)
 		why = "the original could not be read";
-	else if ((*err = hx_x86_scan(o, size, orig, &xo)) < 0)
+	else if ((*err = hx_x86_scan_starts(o, size, orig, &xo)) < 0)
 		why = "out of memory";
 	else if (xo.bad)
 		why = "a moved function does not decode to its end";
@@ -344,7 +362,16 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 		const struct hx_x86_ref *ro = &xo.refs[i];
 		uint64_t to = copy + ro->insn + ro->insn_len +
 			      (uint64_t)hx_x86_field(k + ro->insn, ro);
-		if (!same_target(c, mv, ro, to))
+		bool inside = ro->target >= orig && ro->target - orig < size;
+		/* the helper's rules, checked again: what runs in the original
+		 * body or lands on a patch would run bytes the helper chose */
+		if (under_patch(c->s, ro->target))
+			why = "a copy's operand reaches into a patch";
+		else if (inside && ro->kind == HX_REF_CALL && ro->target != orig)
+			why = "a copy calls into itself (it would read the island's address)";
+		else if (inside && ro->kind != HX_REF_MEM && !hx_x86_starts_at(&xo, ro->target - orig))
+			why = "a copy's branch lands inside an instruction";
+		else if (!same_target(c, mv, ro, to))
 			why = "a copy's operand reaches another address than its original's";
 		else
 			memset(mask + ro->insn + ro->field, 1, ro->width);
@@ -496,15 +523,22 @@ int ld_island_check_code(const struct hx_plan *p, uint32_t gi, ld_read_fn read, 
 	for (size_t i = 0; i < s.n_moved; i++)
 		s.by_copy[i] = &s.moved[i];
 	qsort(s.by_copy, s.n_moved, sizeof(*s.by_copy), by_a1);
-	s.by_patch = malloc((s.n_patch ? s.n_patch : 1) * sizeof(*s.by_patch));
+	/* every patch of the plan, this island's and the others': no copy
+	 * may reach under any of them */
+	size_t n_all = 0;
+	for (uint32_t i = 0; i < p->n_steps; i++)
+		n_all += p->steps[i].op == HX_OP_PATCH;
+	s.by_patch = malloc((n_all ? n_all : 1) * sizeof(*s.by_patch));
 	if (!s.by_patch) {
 		free(s.by_orig);
 		free(s.by_copy);
 		return hx_fail(e, -ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < s.n_patch; i++)
-		s.by_patch[i] = s.patch[i].a[0];
-	qsort(s.by_patch, s.n_patch, sizeof(*s.by_patch), by_u64);
+	s.n_all_patches = 0;
+	for (uint32_t i = 0; i < p->n_steps; i++)
+		if (p->steps[i].op == HX_OP_PATCH)
+			s.by_patch[s.n_all_patches++] = p->steps[i].a[0];
+	qsort(s.by_patch, s.n_all_patches, sizeof(*s.by_patch), by_u64);
 	struct code_ctx c = {.s = &s, .island = p->data + s.poke_code->a[1],
 			     .base = s.poke_code->a[0], .used = s.poke_code->a[2]};
 	/* what the shape check established, checked again where this one
@@ -551,6 +585,51 @@ int ld_island_check_code(const struct hx_plan *p, uint32_t gi, ld_read_fn read, 
 		return hx_fail(e, err ? err : -EPERM, "plan group %u (island at %#llx): %s", gi,
 			       (unsigned long long)p->groups[gi].addr, why);
 	return 0;
+}
+
+struct span {
+	uint64_t lo, hi;
+};
+
+static int by_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+int ld_island_check_all(const struct hx_plan *p, struct hx_err *e)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < p->n_steps; i++)
+		n += p->steps[i].op == HX_OP_MOVED || p->steps[i].op == HX_OP_PATCH;
+	if (n < 2)
+		return 0;
+	struct span *v = malloc(n * sizeof(*v));
+	if (!v)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	/* every group's moved functions and patch windows: patches sit inside
+	 * moved functions, so windows are checked against the other groups'
+	 * functions through their own (one per moved function, checked per
+	 * group) */
+	size_t k = 0;
+	for (uint32_t g = 0; g < p->n_groups; g++) {
+		const struct hx_plan_group *grp = &p->groups[g];
+		if (!(grp->flags & HX_GROUP_LAYOUT))
+			continue;
+		for (uint32_t i = 0; i < grp->n_steps; i++) {
+			const struct hx_plan_step *st = &p->steps[grp->first_step + i];
+			if (st->op == HX_OP_MOVED)
+				v[k++] = (struct span){st->a[0], st->a[0] + st->a[2]};
+		}
+	}
+	qsort(v, k, sizeof(*v), by_span);
+	int r = 0;
+	for (size_t i = 1; i < k && r == 0; i++)
+		if (v[i - 1].hi > v[i].lo)
+			r = hx_fail(e, -EPERM, "two islands move the same code (%#llx)",
+				    (unsigned long long)v[i].lo);
+	free(v);
+	return r;
 }
 
 int ld_island_jmp(uint8_t out[5], uint64_t at, uint64_t to)

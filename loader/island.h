@@ -35,6 +35,10 @@
 int ld_island_check_shape(const struct hx_plan *p, uint32_t gi, const struct hx_vmas *m,
 			  const struct hx_keepout *keep, struct hx_err *e) HX_WUR;
 
+/* Across all the layout groups of p: no code moved by two of them (each
+ * group's patches sit in its own moved functions, one each). */
+int ld_island_check_all(const struct hx_plan *p, struct hx_err *e) HX_WUR;
+
 /* Reads len bytes of the target at addr; 0 or -errno. */
 typedef int (*ld_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 

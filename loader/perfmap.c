@@ -255,6 +255,7 @@ static void symfiles(const struct ld_tracer *tr, const struct hx_plan *p, const 
 {
 	const struct hx_plan *run = &tr->pl.plan;
 	char path[512];
+	unsigned next = 0; /* hugexec-PID.sym, then hugexec-PID.1.sym, ... */
 	snprintf(path, sizeof(path), "%s/hugexec-%d.sym", dir, (int)tr->pid);
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
@@ -285,7 +286,7 @@ static void symfiles(const struct ld_tracer *tr, const struct hx_plan *p, const 
 		if (install(dir, path, tr->pid, elf, len, &tr->pl.facts.owner, rep) == 1)
 			say(rep, LD_PM_VV, "gdb: add-symbol-file %s", path);
 		free(elf);
-		snprintf(path, sizeof(path), "%s/hugexec-%d.%zu.sym", dir, (int)tr->pid, i);
+		snprintf(path, sizeof(path), "%s/hugexec-%d.%u.sym", dir, (int)tr->pid, ++next);
 	}
 }
 

@@ -51,6 +51,7 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 	if (r < 0)
 		return r;
 	uint64_t base = 0, reg_fn = 0, find_fn = 0;
+	reg->uncertain = false;
 	if (ld_lib_of(&m, "libunwind.so.1") || ld_lib_of(&m, "libunwind.so.8")) {
 		hx_vmas_free(&m);
 		return hx_fail(e, -ENOTSUP, "the program maps a libunwind, which may not see "
@@ -70,25 +71,20 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 	hx_vmas_free(&m);
 	uint64_t ret;
 	const uint64_t a[3] = {blob, 0, 0};
-	if ((r = inj_call(&tr->inj, reg_fn, a, trap, &ret, e)) < 0)
-		return hx_wrap(e, "__register_frame");
 	reg->blob = blob;
 	reg->trap = trap;
+	/* from here on, whatever fails, the unwinder may hold the records */
+	reg->uncertain = true;
+	if ((r = inj_call(&tr->inj, reg_fn, a, trap, &ret, e)) < 0)
+		return hx_wrap(e, "__register_frame");
 	/* _Unwind_Find_FDE(pc, &bases): the FDE it found must be in the blob */
 	const uint64_t f[3] = {probe + 1, tr->inj.data_page, 0};
 	if ((r = inj_call(&tr->inj, find_fn, f, trap, &ret, e)) < 0)
-		hx_wrap(e, "_Unwind_Find_FDE");
-	else if (ret < blob || ret >= blob + blob_len)
-		r = hx_fail(e, -ENOENT, "the unwinder does not find the copies' records");
-	if (r < 0) {
-		struct hx_err ignored;
-		if (ld_unwind_deregister(tr, reg, &ignored) < 0) {
-			hx_wrap(e, "registered records could not be taken back");
-			e->code = -ENOTRECOVERABLE;
-			return -ENOTRECOVERABLE;
-		}
-	}
-	return r;
+		return hx_wrap(e, "_Unwind_Find_FDE");
+	if (ret < blob || ret >= blob + blob_len)
+		return hx_fail(e, -ENOENT, "the unwinder does not find the copies' records");
+	reg->uncertain = false;
+	return 0;
 }
 
 int ld_unwind_deregister(struct ld_tracer *tr, const struct ld_unwind_reg *reg,

@@ -21,11 +21,16 @@
 struct ld_unwind_reg {
 	uint64_t deregister;  /* __deregister_frame, to undo */
 	uint64_t blob, trap;
+	bool uncertain;       /* on failure: __register_frame was called, and the
+			       * unwinder may hold the records: they must stay
+			       * mapped (and are not deregistered: libgcc aborts
+			       * on records it does not have) */
 };
 
 /* Register the records at blob (the island's int3 at trap serves as the
  * return address of the calls) and check that probe, a copy's first byte,
- * is then found in them. 0 with *reg filled, or -errno with e. */
+ * is then found in them. 0 with *reg filled, or -errno with e (and
+ * reg->uncertain set if the unwinder may keep the records). */
 int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, uint64_t trap,
 		       uint64_t probe, struct ld_unwind_reg *reg, struct hx_err *e) HX_WUR;
 

@@ -494,6 +494,8 @@ int ld_plan_check(const struct hx_plan *p, const struct hx_vmas *m, pid_t pid,
 				    i, (unsigned long long)lim->hugetlb_free);
 		used += pages;
 	}
+	if (r == 0)
+		r = ld_island_check_all(p, e);
 	return r ? r : check_size(p, m, e);
 }
 

@@ -92,11 +92,16 @@ struct fx {
 
 enum { S_MAP, S_POKE, S_MAPB, S_POKEB, S_MOVED, S_REG, S_PATCH, S_CHECK };
 
-static void build_fde(struct fx *f, size_t fde_len)
+/* code: 15 bytes of another function (a hostile helper's choice of what
+ * to move: the real mover would keep it home), or NULL for function(). */
+static void build_code(struct fx *f, size_t fde_len, const uint8_t *code)
 {
 	memset(f, 0, sizeof(*f));
 	assert_int_equal(hx_vmas_parse(MAPS, strlen(MAPS), &f->m), 0);
-	function(f->t.text + (ORIG - TEXT));
+	if (code)
+		memcpy(f->t.text + (ORIG - TEXT), code, 15);
+	else
+		function(f->t.text + (ORIG - TEXT));
 	size_t eh_len = eh_records(f->t.eh, fde_len);
 	/* the island: the copy at the same offset modulo 64, its jmp back, int3s */
 	uint8_t isl[256];
@@ -104,7 +109,8 @@ static void build_fde(struct fx *f, size_t fde_len)
 	f->copy = ISL + (ORIG & 63);
 	struct hx_x86_fn x;
 	assert_int_equal(hx_x86_scan(f->t.text + (ORIG - TEXT), 15, ORIG, &x), 0);
-	assert_int_equal(hp_move_check(&x, ORIG, 15), HP_MOVES);
+	if (!code) /* a hostile helper moves what it likes */
+		assert_int_equal(hp_move_check(&x, ORIG, 15), HP_MOVES);
 	assert_int_equal(hp_move_emit(f->t.text + (ORIG - TEXT), 15, &x, ORIG, f->copy,
 				      isl + (f->copy - ISL), NULL, NULL), 0);
 	hx_x86_free(&x);
@@ -141,9 +147,40 @@ static void build_fde(struct fx *f, size_t fde_len)
 	hx_plan_close_group(&f->p);
 }
 
+static void build_fde(struct fx *f, size_t fde_len)
+{
+	build_code(f, fde_len, NULL);
+}
+
 static void build(struct fx *f)
 {
 	build_fde(f, 28);
+}
+
+/* A second island moving the same function, its records and code at
+ * other addresses (the same bytes: the copy is position-independent here
+ * but for its call and lea, rebuilt for the new place). */
+static void second_island(struct fx *f, uint64_t delta)
+{
+	const struct hx_plan_group g0 = f->p.groups[0];
+	struct hx_plan_group g = g0;
+	g.addr -= delta;
+	assert_int_equal(hx_plan_add_group(&f->p, &g), 0);
+	for (uint32_t k = 0; k < g0.n_steps; k++) {
+		struct hx_plan_step st = f->p.steps[g0.first_step + k];
+		if (st.op == HX_OP_MMAP || st.op == HX_OP_POKE || st.op == HX_OP_CHECK_HUGE)
+			st.a[0] -= delta;
+		else if (st.op == HX_OP_MOVED || st.op == HX_OP_PATCH)
+			st.a[1] -= delta;
+		else if (st.op == HX_OP_EH_REGISTER) {
+			st.a[0] -= delta;
+			st.a[2] -= delta;
+			st.a[3] -= delta;
+		}
+		assert_int_equal(hx_plan_add_step(&f->p, st.op, st.flags, st.a[0], st.a[1], st.a[2],
+						  st.a[3]), 0);
+	}
+	hx_plan_close_group(&f->p);
 }
 
 static void done(struct fx *f)
@@ -195,6 +232,35 @@ static void test_island_big_record(void **state)
 	if (verdict(&f, why, sizeof(why)) != 0)
 		fail_msg("an island with a 5000-byte FDE refused: %s", why);
 	done(&f);
+}
+
+/* What the helper may not do even where each island alone passes: two
+ * islands patching one function (their jmps would overlap); a copy that
+ * branches under a patch, or calls into its own middle (a hostile helper
+ * moving functions the mover keeps home). */
+static void test_island_hostile_helper(void **state)
+{
+	(void)state;
+	struct fx f;
+	build(&f);
+	second_island(&f, 8ull << 20);
+	refused(&f, "two islands move the same code");
+	/* push rbp; mov rbp,rsp; pop rbp; jmp F+1 (under the patch); nops; ret */
+	static const uint8_t under[15] = {0x55, 0x48, 0x89, 0xe5, 0x5d, 0xeb, 0xfa, 0x90, 0x90,
+					  0x90, 0x90, 0x90, 0x90, 0x90, 0xc3};
+	build_code(&f, 28, under);
+	refused(&f, "reaches into a patch");
+	/* push rbp; call next; pop rax; pop rbp; nops; ret: reads its own address */
+	static const uint8_t pcread[15] = {0x55, 0xe8, 0, 0, 0, 0, 0x58, 0x5d, 0x90, 0x90,
+					   0x90, 0x90, 0x90, 0x90, 0xc3};
+	build_code(&f, 28, pcread);
+	refused(&f, "calls into itself");
+	/* a jump into the middle of an instruction (its displacement bytes,
+	 * which the helper sets in the copy): lea rax,[rip+x] at 6, jmp to 9 */
+	static const uint8_t mid[15] = {0x55, 0x90, 0x90, 0x90, 0x90, 0x90, 0x48, 0x8d, 0x05,
+					0, 0, 0, 0, 0xeb, 0xfa};
+	build_code(&f, 28, mid);
+	refused(&f, "inside an instruction");
 }
 
 static uint8_t *island(struct fx *f)
@@ -318,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_island_good),
 		cmocka_unit_test(test_island_big_record),
+		cmocka_unit_test(test_island_hostile_helper),
 		cmocka_unit_test(test_island_other_code),
 		cmocka_unit_test(test_island_patches),
 		cmocka_unit_test(test_island_places),

@@ -108,12 +108,9 @@ static int refs_of(const ZydisDecoder *dec, ZydisDecoderContext *ctx,
 	return 0;
 }
 
-static int scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out,
-		bool starts)
+int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (starts && !(out->starts = calloc(size / 8 + 1, 1)))
-		return -ENOMEM;
 	ZydisDecoder dec, fast;
 	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
 	    ZYAN_FAILED(ZydisDecoderInit(&fast, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
@@ -134,8 +131,6 @@ static int scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_f
 			out->bad = HX_X86_UNDECODABLE;
 			break;
 		}
-		if (out->starts)
-			out->starts[off >> 3] |= (uint8_t)(1u << (off & 7));
 		if (out->n_insns == 0) {
 			out->first_len = in.length;
 			out->endbr = in.mnemonic == ZYDIS_MNEMONIC_ENDBR64;
@@ -164,22 +159,10 @@ static int scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_f
 	return 0;
 }
 
-int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out)
-{
-	return scan(code, size, addr, out, false);
-}
-
-int hx_x86_scan_starts(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out)
-{
-	return scan(code, size, addr, out, true);
-}
-
 void hx_x86_free(struct hx_x86_fn *f)
 {
 	free(f->refs);
-	free(f->starts);
 	f->refs = NULL;
-	f->starts = NULL;
 	f->n_refs = 0;
 }
 

@@ -50,23 +50,12 @@ struct hx_x86_fn {
 	bool indirect_jump;      /* a jmp through a register or memory (not [rip]) */
 	bool loop_like;          /* jrcxz / loop*: rel8 only, never re-encodable in place */
 	enum hx_x86_bad bad;
-	uint8_t *starts;         /* with hx_x86_scan_starts: a bit per byte, set where an
-				  * instruction starts (malloc'd; NULL otherwise) */
 };
 
 /* Decode code[0..size) as one function at address addr. 0 with *out filled
  * (out->bad says whether the code can be taken), or -ENOMEM. */
 int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out) HX_WUR;
-/* The same, also filling out->starts. */
-int hx_x86_scan_starts(const uint8_t *code, size_t size, uint64_t addr,
-		       struct hx_x86_fn *out) HX_WUR;
 void hx_x86_free(struct hx_x86_fn *f);
-
-/* Does an instruction start at offset off (needs out->starts)? */
-static inline bool hx_x86_starts_at(const struct hx_x86_fn *f, uint64_t off)
-{
-	return f->starts && (f->starts[off >> 3] >> (off & 7)) & 1;
-}
 
 /* Read / write a relative field (sign-extended). */
 int64_t hx_x86_field(const uint8_t *insn, const struct hx_x86_ref *r);

@@ -354,10 +354,13 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 	struct hx_x86_fn xo = {0};
 	if (read(ctx, orig, o, (size_t)size) < 0)
 		why = "the original could not be read";
-	else if ((*err = hx_x86_scan_starts(o, size, orig, &xo)) < 0)
+	else if ((*err = hx_x86_scan(o, size, orig, &xo)) < 0)
 		why = "out of memory";
 	else if (xo.bad)
 		why = "a moved function does not decode to its end";
+	/* the bytes the helper may set: the relative fields */
+	for (size_t i = 0; !why && i < xo.n_refs; i++)
+		memset(mask + xo.refs[i].insn + xo.refs[i].field, 1, xo.refs[i].width);
 	for (size_t i = 0; !why && i < xo.n_refs; i++) {
 		const struct hx_x86_ref *ro = &xo.refs[i];
 		uint64_t to = copy + ro->insn + ro->insn_len +
@@ -369,12 +372,12 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 			why = "a copy's operand reaches into a patch";
 		else if (inside && ro->kind == HX_REF_CALL && ro->target != orig)
 			why = "a copy calls into itself (it would read the island's address)";
-		else if (inside && ro->kind != HX_REF_MEM && !hx_x86_starts_at(&xo, ro->target - orig))
-			why = "a copy's branch lands inside an instruction";
+		else if (inside && ro->kind != HX_REF_MEM && mask[ro->target - orig])
+			/* (a branch over a lock prefix lands inside an instruction
+			 * too, on bytes that are the original's: that is fine) */
+			why = "a copy's branch lands in a relative field, bytes the helper set";
 		else if (!same_target(c, mv, ro, to))
 			why = "a copy's operand reaches another address than its original's";
-		else
-			memset(mask + ro->insn + ro->field, 1, ro->width);
 	}
 	for (uint64_t i = 0; !why && i < size; i++)
 		if (!mask[i] && o[i] != k[i])

@@ -260,7 +260,7 @@ static void test_island_hostile_helper(void **state)
 	static const uint8_t mid[15] = {0x55, 0x90, 0x90, 0x90, 0x90, 0x90, 0x48, 0x8d, 0x05,
 					0, 0, 0, 0, 0xeb, 0xfa};
 	build_code(&f, 28, mid);
-	refused(&f, "inside an instruction");
+	refused(&f, "lands in a relative field");
 }
 
 static uint8_t *island(struct fx *f)

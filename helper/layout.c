@@ -37,9 +37,13 @@
 #define REACH (((uint64_t)2 << 30) - ((uint64_t)64 << 20))
 /* Neighbours looked at for short branches into a patch (rel8 reaches 128). */
 #define NEAR 136
+/* Moved functions in one plan: each takes two steps (moved, patch) of the
+ * plan's HX_PLAN_MAX_STEPS, and the text groups need some too. Only
+ * --move=all on a big binary comes near it; the rest stay, counted. */
+#define MAX_MOVED 24000u
 
 struct lobj {
-	const struct hx_vma *v; /* its r-x mapping */
+	const struct hx_vma *v; /* its first r-x mapping (the bias comes from it) */
 	size_t file;
 	int64_t bias;           /* runtime address = ELF address + bias */
 	bool main_exe;
@@ -181,8 +185,11 @@ static int add_candidate(struct work *w, size_t oi, const struct hx_func *hf, ui
 	    hf->off > o->view.size || hf->size > o->view.size - hf->off)
 		return 0;
 	uint64_t addr = vaddr + (uint64_t)o->bias;
-	if (addr < o->v->start || addr + hf->size > o->v->end)
-		return 0; /* in another mapping of the file: not the one we read */
+	/* in an r-x mapping of the file (a binary may have several: node's
+	 * first is a small one before .text), whole */
+	const struct hx_vma *v = hx_vmas_find(w->in->vmas, addr);
+	if (!v || !hx_vma_is_text(v) || !hx_vma_same_file(v, o->v) || addr + hf->size > v->end)
+		return 0;
 	struct lfun f = {
 		.obj = oi, .hf = hf, .vaddr = vaddr, .addr = addr, .size = hf->size,
 		.code = (const uint8_t *)o->view.map + hf->off, .samples = samples,
@@ -522,6 +529,11 @@ static int rules(struct work *w)
 		if (f->stay == HP_MOVES && no_calls)
 			f->stay = HP_STAY_NO_UNWINDER;
 	}
+	/* within the plan's bounds: the first ones (the hottest with a profile) */
+	size_t moving = 0;
+	for (size_t i = 0; i < w->n_f; i++)
+		if (w->f[i].candidate && w->f[i].stay == HP_MOVES && ++moving > MAX_MOVED)
+			w->f[i].stay = HP_STAY_LIMIT;
 	for (size_t oi = 0; oi < w->n_o; oi++) {
 		size_t n = 0;
 		for (size_t i = 0; i < w->n_f; i++)

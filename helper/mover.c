@@ -19,6 +19,7 @@ const char *hp_stay_name(enum hp_stay why)
 		[HP_STAY_UNWIND] = "unwind records not copyable",
 		[HP_STAY_REACH] = "out of reach of the island",
 		[HP_STAY_NO_UNWINDER] = "unwinder cannot be told",
+		[HP_STAY_LIMIT] = "over the plan's limit",
 	};
 	return why < HP_STAY_COUNT ? names[why] : "?";
 }

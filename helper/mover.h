@@ -31,6 +31,7 @@ enum hp_stay {
 	HP_STAY_UNWIND,       /* unwind records we cannot copy (signal frame, LPStart) */
 	HP_STAY_REACH,        /* a displacement would not fit from the island */
 	HP_STAY_NO_UNWINDER,  /* the program's unwinder cannot be told of copies */
+	HP_STAY_LIMIT,        /* more functions than one plan carries (--move=all) */
 	HP_STAY_COUNT
 };
 

@@ -401,6 +401,12 @@ static int build(const struct hp_input *in, const struct hp_hot *hot, struct hx_
 {
 	struct hp_layout lay;
 	int err = hp_layout_build(in, hot, p, &lay, notes);
+	if (err == -E2BIG) { /* the island does not fit one plan: none, text as before */
+		hx_plan_free(p);
+		hx_plan_init(p, in->req->pid);
+		memset(&lay, 0, sizeof(lay));
+		err = hp_note(notes, "layout: more than one plan carries; no function moved");
+	}
 	if (err < 0)
 		return hx_fail(e, err, "building the layout: %s", strerror(-err));
 	struct hx_vmas around;

@@ -210,3 +210,14 @@ int hx_x86_set_field(uint8_t *insn, const struct hx_x86_ref *r, int64_t v)
 	}
 	}
 }
+
+int hx_x86_jmp32(uint8_t out[5], uint64_t at, uint64_t to)
+{
+	int64_t d = (int64_t)(to - (at + 5));
+	if (d < INT32_MIN || d > INT32_MAX)
+		return -ERANGE;
+	int32_t v = (int32_t)d;
+	out[0] = 0xe9;
+	memcpy(out + 1, &v, 4);
+	return 0;
+}

@@ -57,6 +57,9 @@ struct hx_x86_fn {
 int hx_x86_scan(const uint8_t *code, size_t size, uint64_t addr, struct hx_x86_fn *out) HX_WUR;
 void hx_x86_free(struct hx_x86_fn *f);
 
+/* The 5 bytes of a jmp rel32 at `at` to `to`; -ERANGE if it does not reach. */
+int hx_x86_jmp32(uint8_t out[5], uint64_t at, uint64_t to) HX_WUR;
+
 /* Read / write a relative field (sign-extended). */
 int64_t hx_x86_field(const uint8_t *insn, const struct hx_x86_ref *r);
 /* 0, or -ERANGE if v does not fit the field's width. */

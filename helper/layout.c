@@ -711,7 +711,7 @@ static int emit_one(struct work *w, struct lfun *f, uint8_t *buf, uint64_t base,
 	int r = hp_move_emit(f->code, f->size, &x, f->addr, f->copy, buf + (f->copy - base),
 			     redirect_on ? to_copy : same_target, w);
 	if (r == 0)
-		r = hp_jmp32(buf + (f->copy - base) + f->size, f->copy + f->size, f->addr + f->size);
+		r = hx_x86_jmp32(buf + (f->copy - base) + f->size, f->copy + f->size, f->addr + f->size);
 	free(refs);
 	return r;
 }
@@ -781,12 +781,6 @@ static int add_records(struct work *w, const struct lfun *f, uint64_t base, uint
 	return 0;
 }
 
-#define STEP(op, fl, a0, a1, a2, a3)                                           \
-	do {                                                                   \
-		int r_ = hx_plan_add_step(p, (op), (fl), (a0), (a1), (a2), (a3)); \
-		if (r_ < 0)                                                    \
-			return r_;                                             \
-	} while (0)
 
 /* Perf map lines for the copies of an island, and one more for its trap
  * byte (never run) whose name says what the island holds: `hugexec
@@ -837,7 +831,6 @@ static int island_lines(struct work *w, struct lfun **fs, size_t n, uint64_t tra
 static int emit_island(struct work *w, struct island *is, struct lfun **fs, size_t n,
 		       struct hx_plan *p, uint32_t path_str)
 {
-	const struct hx_req_header *rq = w->in->req;
 	uint8_t *code = malloc((size_t)is->len);
 	uint8_t *blob = NULL;
 	size_t blen = 0, bcap = 0, n_cies = 0;
@@ -864,7 +857,7 @@ static int emit_island(struct work *w, struct island *is, struct lfun **fs, size
 		r = hx_plan_add_data(p, blob, blen, &blob_off);
 	free(code);
 	free(blob);
-	if (r == 0 && (rq->options & HX_REQ_PERF_MAP))
+	if (r == 0) /* names are at hand here: the perf map run need not redo this */
 		r = island_lines(w, fs, n, is->addr + is->need - 1, p, &lines);
 	if (r < 0)
 		return r;
@@ -886,27 +879,27 @@ static int emit_island(struct work *w, struct island *is, struct lfun **fs, size
 	if ((r = hx_plan_add_group(p, &g)) < 0)
 		return r;
 	uint64_t flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
-	STEP(HX_OP_MMAP, 0, is->addr, is->len, PROT_READ | PROT_EXEC,
+	HP_STEP(HX_OP_MMAP, 0, is->addr, is->len, PROT_READ | PROT_EXEC,
 	     flags | (hugetlb ? (uint64_t)(MAP_HUGETLB | MAP_HUGE_2MB) : 0));
 	if (!hugetlb)
-		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, is->addr, is->len, MADV_HUGEPAGE, 0);
-	STEP(HX_OP_POKE, 0, is->addr, code_off, is->need, 0);
+		HP_STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, is->addr, is->len, MADV_HUGEPAGE, 0);
+	HP_STEP(HX_OP_POKE, 0, is->addr, code_off, is->need, 0);
 	if (!hugetlb)
-		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, is->addr, is->len, MADV_COLLAPSE, 0);
-	STEP(HX_OP_MMAP, 0, is->blob, is->blob_len, PROT_READ, flags);
-	STEP(HX_OP_POKE, 0, is->blob, blob_off, blen, 0);
+		HP_STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, is->addr, is->len, MADV_COLLAPSE, 0);
+	HP_STEP(HX_OP_MMAP, 0, is->blob, is->blob_len, PROT_READ, flags);
+	HP_STEP(HX_OP_POKE, 0, is->blob, blob_off, blen, 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct lobj *o = &w->o[fs[i]->obj];
 		uint64_t fde = o->syms.eh_vaddr + o->syms.fdes[fs[i]->fde].off + (uint64_t)o->bias;
-		STEP(HX_OP_MOVED, 0, fs[i]->addr, fs[i]->copy, fs[i]->size, fde);
+		HP_STEP(HX_OP_MOVED, 0, fs[i]->addr, fs[i]->copy, fs[i]->size, fde);
 	}
 	/* the last byte of code is an int3: injected calls return to it */
-	STEP(HX_OP_EH_REGISTER, 0, is->blob, blen, is->addr + is->need - 1, fs[0]->copy);
+	HP_STEP(HX_OP_EH_REGISTER, 0, is->blob, blen, is->addr + is->need - 1, fs[0]->copy);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t at = hp_patch_at(&fs[i]->x);
-		STEP(HX_OP_PATCH, 0, fs[i]->addr + at, fs[i]->copy + at, 0, 0);
+		HP_STEP(HX_OP_PATCH, 0, fs[i]->addr + at, fs[i]->copy + at, 0, 0);
 	}
-	STEP(HX_OP_CHECK_HUGE, HX_STEP_OPTIONAL, is->addr, is->len, HX_CHECK_SOME, 0);
+	HP_STEP(HX_OP_CHECK_HUGE, HX_STEP_OPTIONAL, is->addr, is->len, HX_CHECK_SOME, 0);
 	hx_plan_close_group(p);
 	return 0;
 }
@@ -1166,7 +1159,9 @@ int hp_layout_build(const struct hp_input *in, const struct hp_hot *hot, struct 
 	memset(out, 0, sizeof(*out));
 	const struct hx_req_header *rq = in->req;
 	bool all = (rq->options & HX_REQ_MOVE_ALL) != 0;
-	if (!in->read_symbols || (!all && (!(rq->options & HX_REQ_LAYOUT) || !hot->total)))
+	/* the perf map run: the islands' lines came with the plan that ran */
+	if (!in->read_symbols || (rq->options & HX_REQ_PERF_MAP) ||
+	    (!all && (!(rq->options & HX_REQ_LAYOUT) || !hot->total)))
 		return 0;
 	struct work w = {.in = in};
 	uint64_t t0 = hx_now_ns();

@@ -78,14 +78,3 @@ int hp_move_emit(const uint8_t *code, uint64_t size, const struct hx_x86_fn *x, 
 	}
 	return 0;
 }
-
-int hp_jmp32(uint8_t out[5], uint64_t at, uint64_t to)
-{
-	int64_t d = (int64_t)(to - (at + 5));
-	if (d < INT32_MIN || d > INT32_MAX)
-		return -ERANGE;
-	int32_t s = (int32_t)d;
-	out[0] = 0xe9;
-	memcpy(out + 1, &s, 4);
-	return 0;
-}

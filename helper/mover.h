@@ -58,7 +58,4 @@ typedef uint64_t (*hp_redirect_fn)(void *ctx, uint64_t target);
 int hp_move_emit(const uint8_t *code, uint64_t size, const struct hx_x86_fn *x, uint64_t addr,
 		 uint64_t copy, uint8_t *dst, hp_redirect_fn redirect, void *ctx) HX_WUR;
 
-/* The 5 bytes of a jmp rel32 at `at` to `to`; -ERANGE if it does not reach. */
-int hp_jmp32(uint8_t out[5], uint64_t at, uint64_t to) HX_WUR;
-
 #endif

@@ -75,12 +75,6 @@ static int open_group(struct hx_plan *p, const struct hp_region *r, struct chain
 	return hx_plan_add_group(p, &g);
 }
 
-#define STEP(op, fl, a0, a1, a2, a3)                                   \
-	do {                                                           \
-		int r_ = hx_plan_add_step(p, (op), (fl), (a0), (a1), (a2), (a3)); \
-		if (r_ < 0)                                            \
-			return r_;                                     \
-	} while (0)
 
 /* Zero copy: let the page cache hand out PMD-sized folios. */
 static int emit_file(struct hx_plan *p, const struct hp_region *r, struct chain *c, bool evict)
@@ -90,13 +84,13 @@ static int emit_file(struct hx_plan *p, const struct hp_region *r, struct chain 
 		return err;
 	if (evict) {
 		/* Our own PTEs pin the small folios; drop them, then the cache. */
-		STEP(HX_OP_MADVISE, 0, r->addr, r->len, MADV_DONTNEED, 0);
-		STEP(HX_OP_EVICT, 0, r->addr, r->len, 0, 0);
+		HP_STEP(HX_OP_MADVISE, 0, r->addr, r->len, MADV_DONTNEED, 0);
+		HP_STEP(HX_OP_EVICT, 0, r->addr, r->len, 0, 0);
 	} else {
-		STEP(HX_OP_MADVISE, 0, r->addr, r->len, MADV_HUGEPAGE, 0);
+		HP_STEP(HX_OP_MADVISE, 0, r->addr, r->len, MADV_HUGEPAGE, 0);
 	}
-	STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, r->addr, r->len, MADV_POPULATE_READ, 0);
-	STEP(HX_OP_CHECK_HUGE, 0, r->addr, r->len, 0, 0);
+	HP_STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, r->addr, r->len, MADV_POPULATE_READ, 0);
+	HP_STEP(HX_OP_CHECK_HUGE, 0, r->addr, r->len, 0, 0);
 	hx_plan_close_group(p);
 	return 0;
 }
@@ -125,9 +119,9 @@ static int emit_copy(struct hx_plan *p, const struct hp_input *in, const struct 
 	if (err)
 		return err;
 	uint64_t prot0 = c->rx_staging ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE;
-	STEP(HX_OP_MMAP, 0, S, L, prot0, flags);
+	HP_STEP(HX_OP_MMAP, 0, S, L, prot0, flags);
 	if (thp)
-		STEP(HX_OP_MADVISE, 0, S, L, MADV_HUGEPAGE, 0);
+		HP_STEP(HX_OP_MADVISE, 0, S, L, MADV_HUGEPAGE, 0);
 	/* Unmodified text holds exactly its file's page-cache bytes: the target
 	 * reads them with pread (a plain copy from the cache, no page tables
 	 * built on either side: measured 13 ms against 22-26 ms for
@@ -140,24 +134,24 @@ static int emit_copy(struct hx_plan *p, const struct hp_input *in, const struct 
 		uint32_t op = c->rx_staging ? HX_OP_TRACER_COPY
 			      : piece_clean(in, &pc[i]) && !patched ? HX_OP_READ_FILE : HX_OP_COPY;
 		if (op != HX_OP_READ_FILE)
-			STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, pc[i].start, pc[i].len, MADV_POPULATE_READ, 0);
-		STEP(op, 0, S + (pc[i].start - T), pc[i].start, pc[i].len, 0);
+			HP_STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, pc[i].start, pc[i].len, MADV_POPULATE_READ, 0);
+		HP_STEP(op, 0, S + (pc[i].start - T), pc[i].start, pc[i].len, 0);
 	}
 	if (!c->rx_staging)
-		STEP(HX_OP_MPROTECT, 0, S, L, PROT_READ | PROT_EXEC, 0);
+		HP_STEP(HX_OP_MPROTECT, 0, S, L, PROT_READ | PROT_EXEC, 0);
 	if (thp)
-		STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, S, L, MADV_COLLAPSE, 0);
+		HP_STEP(HX_OP_MADVISE, HX_STEP_OPTIONAL, S, L, MADV_COLLAPSE, 0);
 	/* THP is the last alternative: keep the windows that did collapse */
-	STEP(HX_OP_CHECK_HUGE, 0, S, L, thp ? HX_CHECK_SOME : HX_CHECK_ALL, 0);
+	HP_STEP(HX_OP_CHECK_HUGE, 0, S, L, thp ? HX_CHECK_SOME : HX_CHECK_ALL, 0);
 	for (size_t i = 0; i < r->n_pieces; i++)
-		STEP(HX_OP_MREMAP, 0, pc[i].start, pc[i].len, A + (pc[i].start - T), 0);
-	STEP(HX_OP_MREMAP, 0, S, L, T, 0);
+		HP_STEP(HX_OP_MREMAP, 0, pc[i].start, pc[i].len, A + (pc[i].start - T), 0);
+	HP_STEP(HX_OP_MREMAP, 0, S, L, T, 0);
 	for (size_t i = 0; i < r->n_pieces; i++)
-		STEP(HX_OP_VERIFY, 0, pc[i].start, A + (pc[i].start - T), pc[i].len, 0);
+		HP_STEP(HX_OP_VERIFY, 0, pc[i].start, A + (pc[i].start - T), pc[i].len, 0);
 	if (thp)
-		STEP(HX_OP_NAME, HX_STEP_OPTIONAL, T, L, c->name_str, 0);
+		HP_STEP(HX_OP_NAME, HX_STEP_OPTIONAL, T, L, c->name_str, 0);
 	/* The commit: a failure here only leaves the old copy mapped at A. */
-	STEP(HX_OP_MUNMAP, HX_STEP_OPTIONAL, A, L, 0, 0);
+	HP_STEP(HX_OP_MUNMAP, HX_STEP_OPTIONAL, A, L, 0, 0);
 	hx_plan_close_group(p);
 	return 0;
 }

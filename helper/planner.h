@@ -63,6 +63,15 @@ struct hp_region {
 	size_t n_pieces;
 };
 
+/* Add a step to plan p, returning from the calling function on failure
+ * (the planner's and the layout's group builders). */
+#define HP_STEP(op, fl, a0, a1, a2, a3)                                        \
+	do {                                                                   \
+		int r_ = hx_plan_add_step(p, (op), (fl), (a0), (a1), (a2), (a3)); \
+		if (r_ < 0)                                                    \
+			return r_;                                             \
+	} while (0)
+
 /* The 2 MB-aligned interior of [start, end); *len = 0 if there is none. */
 void hp_interior(uint64_t start, uint64_t end, uint64_t *addr, uint64_t *len);
 

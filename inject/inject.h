@@ -123,6 +123,15 @@ int inj_scratch_teardown(struct inj_target *t, struct hx_err *e) HX_WUR;
 int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
 		struct hx_err *e) HX_WUR;
 
+/* Resume the target with req (PTRACE_SYSCALL or PTRACE_CONT) until a stop
+ * that is ours: with PTRACE_SYSCALL a syscall stop (0); a signal raised by
+ * what we made it run gives -EFAULT with the signal in *sig. On the way, a
+ * stop signal is deferred to detach time and a synchronous-kind signal
+ * someone sent is held to be sent again (INJ_SYNC_SIGNALS): neither is
+ * ours. -ESRCH if the target died, another -errno if ptrace or wait failed
+ * (with e). */
+int inj_resume_until(struct inj_target *t, int req, int *sig, struct hx_err *e) HX_WUR;
+
 /* Call fn(args[0], args[1], args[2]) in the target, on its stack, with
  * an int3 at trap (executable, never run otherwise) as the return
  * address. 0 with the result in *ret, -ESRCH if the target died, another

@@ -29,13 +29,11 @@ static bool sent_by_someone(struct inj_target *t, int sig)
 	return inj_pt(t, PTRACE_GETSIGINFO, NULL, &si) == 0 && si.si_code <= 0;
 }
 
-/* Resume with PTRACE_SYSCALL and wait for the next syscall stop. Stop
- * signals met on the way are deferred to detach time; anything else is a
- * fault of the injected code or a dead target. */
-static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
+int inj_resume_until(struct inj_target *t, int req, int *sig, struct hx_err *e)
 {
+	*sig = 0;
 	for (;;) {
-		int r = inj_pt(t, PTRACE_SYSCALL, NULL, NULL);
+		int r = inj_pt(t, req, NULL, NULL);
 		if (r < 0)
 			return hx_fail(e, r == -ESRCH ? -ESRCH : r, "resuming the target: %s",
 				       strerror(-r));
@@ -45,7 +43,9 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 		struct inj_stop s = inj_classify(status);
 		switch (s.kind) {
 		case INJ_STOP_SYSCALL:
-			return 0;
+			if (req == PTRACE_SYSCALL)
+				return 0;
+			continue; /* (PTRACE_CONT makes none) */
 		case INJ_STOP_EXITED:
 		case INJ_STOP_KILLED:
 			return hx_fail(e, -ESRCH, "the target died during injection");
@@ -58,10 +58,11 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 				t->resend_sig = s.sig;
 				continue;
 			}
-			/* our call raised it (a refusal): resumed without it, it is never
-			 * delivered, and unblocked it cost the program nothing */
-			return hx_fail(e, -EFAULT, "the target got signal %d (%s) during injection",
-				       s.sig, strsignal(s.sig));
+			/* our code raised it (a refusal, a call's trap): resumed without
+			 * it, it is never delivered, and unblocked it cost the program
+			 * nothing */
+			*sig = s.sig;
+			return -EFAULT;
 		case INJ_STOP_GROUP:
 		case INJ_STOP_EVENT:
 			continue;
@@ -69,6 +70,17 @@ static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
 			return hx_fail(e, -EPROTO, "unexpected stop %#x during injection", status);
 		}
 	}
+}
+
+/* Resume towards the next syscall stop; a signal our call raised fails it. */
+static int next_syscall_stop(struct inj_target *t, struct hx_err *e)
+{
+	int sig;
+	int r = inj_resume_until(t, PTRACE_SYSCALL, &sig, e);
+	if (r == -EFAULT && sig)
+		return hx_fail(e, -EFAULT, "the target got signal %d (%s) during injection", sig,
+			       strsignal(sig));
+	return r;
 }
 
 /* The registers at a syscall stop; a failure that is not the target's end
@@ -110,7 +122,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 		return hx_fail(e, err, "setting registers: %s", strerror(-err));
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;
-	struct user_regs_struct at;
+	struct user_regs_struct at; /* the entry stop */
 	if ((err = regs_of(t, &at)) < 0)
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	if (at.orig_rax != (unsigned long long)nr || at.rip != t->syscall_pc + 2)

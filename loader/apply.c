@@ -18,7 +18,7 @@
 #include "apply.h"
 #include "testhooks.h"
 #include "verify.h"
-#include "island.h"
+#include "../common/x86.h"
 #include "unwind.h"
 #include "../common/kernel.h"
 
@@ -228,7 +228,7 @@ static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log
 	}
 	struct undo_patch *u = &log->patches[log->n_patches];
 	uint8_t jmp[5];
-	int r = ld_island_jmp(jmp, at, to);
+	int r = hx_x86_jmp32(jmp, at, to);
 	if (r == 0)
 		r = inj_peek(&tr->inj, at, u->old, sizeof(u->old));
 	if (r < 0)

@@ -384,7 +384,7 @@ static const char *one_copy(struct code_ctx *c, const struct hx_plan_step *mv, l
 			why = "a copy's bytes differ from its original's";
 	/* the jmp back to the original's end, for code that falls off */
 	uint8_t jmp[5];
-	if (!why && (ld_island_jmp(jmp, copy + size, orig + size) < 0 ||
+	if (!why && (hx_x86_jmp32(jmp, copy + size, orig + size) < 0 ||
 		     memcmp(k + size, jmp, 5) != 0))
 		why = "a copy is not followed by its jmp back";
 	for (uint64_t i = 0; !why && i < size + 5; i++) {
@@ -633,15 +633,4 @@ int ld_island_check_all(const struct hx_plan *p, struct hx_err *e)
 				    (unsigned long long)v[i].lo);
 	free(v);
 	return r;
-}
-
-int ld_island_jmp(uint8_t out[5], uint64_t at, uint64_t to)
-{
-	int64_t d = (int64_t)(to - (at + 5));
-	if (d < INT32_MIN || d > INT32_MAX)
-		return -ERANGE;
-	int32_t v = (int32_t)d;
-	out[0] = 0xe9;
-	memcpy(out + 1, &v, 4);
-	return 0;
 }

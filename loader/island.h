@@ -45,7 +45,4 @@ typedef int (*ld_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 int ld_island_check_code(const struct hx_plan *p, uint32_t gi, ld_read_fn read, void *ctx,
 			 struct hx_err *e) HX_WUR;
 
-/* The 5 bytes the loader writes at a patch: jmp rel32 from at to to. */
-int ld_island_jmp(uint8_t out[5], uint64_t at, uint64_t to) HX_WUR;
-
 #endif

@@ -250,8 +250,7 @@ int ld_perfmap_install(const char *dir, pid_t pid, const char *text, const struc
 
 /* gdb's symbol file of each island in place (symfile.h): its functions
  * from the helper's lines, its records from the plan that ran. */
-static void symfiles(const struct ld_tracer *tr, const struct hx_plan *p, const char *dir,
-		     struct ld_pm_report *rep)
+static void symfiles(const struct ld_tracer *tr, const char *dir, struct ld_pm_report *rep)
 {
 	const struct hx_plan *run = &tr->pl.plan;
 	char path[512];
@@ -263,14 +262,12 @@ static void symfiles(const struct ld_tracer *tr, const struct hx_plan *p, const 
 		const struct hx_plan_step *blob = NULL;
 		if (!r->island || !r->functions)
 			continue;
-		for (uint32_t g = 0; g < p->n_groups && !lines; g++)
-			if (p->groups[g].addr == r->addr && (p->groups[g].flags & HX_GROUP_LAYOUT) &&
-			    p->groups[g].perfmap_str != HX_NO_STR)
-				lines = hx_plan_str(p, p->groups[g].perfmap_str);
 		for (uint32_t g = 0; g < run->n_groups && !blob; g++) {
 			const struct hx_plan_group *rg = &run->groups[g];
 			if (rg->addr != r->addr || !(rg->flags & HX_GROUP_LAYOUT))
 				continue;
+			if (rg->perfmap_str != HX_NO_STR)
+				lines = hx_plan_str(run, rg->perfmap_str);
 			for (uint32_t k = 0, pokes = 0; k < rg->n_steps && !blob; k++)
 				if (run->steps[rg->first_step + k].op == HX_OP_POKE && ++pokes == 2)
 					blob = &run->steps[rg->first_step + k]; /* the records */
@@ -324,10 +321,13 @@ static int collect(const struct ld_tracer *tr, const struct hx_plan *p, char **b
 		const char *path = hx_plan_str(&tr->pl.plan, r->path_str), *text = NULL;
 		if (!is_copy(r))
 			continue;
-		for (uint32_t g = 0; g < p->n_groups && !text; g++)
-			if (p->groups[g].addr == r->addr && p->groups[g].len == r->len &&
-			    p->groups[g].perfmap_str != HX_NO_STR)
-				text = hx_plan_str(p, p->groups[g].perfmap_str);
+		/* an island's lines came with the plan that ran; the text's come
+		 * from the perf map run's plan p */
+		const struct hx_plan *from = r->island ? &tr->pl.plan : p;
+		for (uint32_t g = 0; g < from->n_groups && !text; g++)
+			if (from->groups[g].addr == r->addr && from->groups[g].len == r->len &&
+			    from->groups[g].perfmap_str != HX_NO_STR)
+				text = hx_plan_str(from, from->groups[g].perfmap_str);
 		if (!text) {
 			say(rep, LD_PM_V, "no symbols could be read for %s", path);
 			continue;
@@ -357,8 +357,13 @@ void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_re
 	struct hx_request rq;
 	struct hx_plan p;
 	struct hx_err e = {0};
-	int r = ld_request_build(tr, HX_REQ_PERF_MAP, &rq, &e);
-	if (r == 0) {
+	/* the helper reads symbols only for copied text: islands bring theirs */
+	bool text = false;
+	for (size_t i = 0; i < tr->out.n_regions; i++)
+		text |= is_copy(&tr->out.regions[i]) && !tr->out.regions[i].island;
+	hx_plan_init(&p, tr->pid);
+	int r = text ? ld_request_build(tr, HX_REQ_PERF_MAP, &rq, &e) : 0;
+	if (r == 0 && text) {
 		r = ld_helper_run(&rq, tr->pl.files, tr->pl.n_files, &p, &e);
 		hx_request_free(&rq);
 	}
@@ -366,14 +371,14 @@ void ld_perfmap_run(const struct ld_tracer *tr, const char *dir, struct ld_pm_re
 		say(rep, LD_PM_ALWAYS, "%s", e.msg);
 		return;
 	}
-	char *text = NULL;
+	char *map = NULL;
 	size_t lines = 0;
-	r = collect(tr, &p, &text, &lines, rep);
-	symfiles(tr, &p, dir, rep);
+	r = collect(tr, &p, &map, &lines, rep);
+	symfiles(tr, dir, rep);
 	hx_plan_free(&p);
 	if (r < 0)
 		say(rep, LD_PM_ALWAYS, "out of memory");
-	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, text, &tr->pl.facts.owner, rep) == 1)
+	else if (lines > 0 && ld_perfmap_install(dir, tr->pid, map, &tr->pl.facts.owner, rep) == 1)
 		say(rep, LD_PM_VV, "%zu symbols in %s/perf-%d.map", lines, dir, (int)tr->pid);
-	free(text);
+	free(map);
 }

@@ -114,7 +114,7 @@ static void build_code(struct fx *f, size_t fde_len, const uint8_t *code)
 	assert_int_equal(hp_move_emit(f->t.text + (ORIG - TEXT), 15, &x, ORIG, f->copy,
 				      isl + (f->copy - ISL), NULL, NULL), 0);
 	hx_x86_free(&x);
-	assert_int_equal(hp_jmp32(isl + (f->copy - ISL) + 15, f->copy + 15, ORIG + 15), 0);
+	assert_int_equal(hx_x86_jmp32(isl + (f->copy - ISL) + 15, f->copy + 15, ORIG + 15), 0);
 	f->used = (size_t)(f->copy - ISL) + 15 + 5 + 1;
 	/* the records: the CIE and FDE copied, pointers re-encoded */
 	static uint8_t blob[0x3000];

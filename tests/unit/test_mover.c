@@ -171,7 +171,7 @@ static void test_mover_copies_run(void **state)
 		uint8_t *dst = area + (fns[i].copy - (uint64_t)(uintptr_t)area);
 		assert_int_equal(hp_move_emit(fns[i].code, fns[i].size, &fns[i].x,
 					      fns[i].addr, fns[i].copy, dst, redirect, &all), 0);
-		assert_int_equal(hp_jmp32(dst + fns[i].size, fns[i].copy + fns[i].size,
+		assert_int_equal(hx_x86_jmp32(dst + fns[i].size, fns[i].copy + fns[i].size,
 					  fns[i].addr + fns[i].size), 0);
 	}
 	assert_int_equal(mprotect(area, 1 << 20, PROT_READ | PROT_EXEC), 0);

@@ -7,6 +7,8 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ static const char usage[] =
 	"       hugexec record -o FILE [OPTIONS] -- CMD [ARGS...] | -p PID\n"
 	"                                               sample where a program spends its time\n"
 	"       hugexec profile show|merge|import|export|check ...   work with profiles\n"
+	"       hugexec config [OPTIONS] [CMD]          the settings CMD would get, and whence\n"
 	"       (each subcommand takes --help)\n"
 	"Run CMD with its machine code on 2 MB pages. CMD keeps hugexec's PID,\n"
 	"output and exit status; any problem leaves it running unmodified.\n"
@@ -50,7 +53,10 @@ static const char usage[] =
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"\n"
-	"Environment: HUGEXEC_DISABLE=1 runs CMD untouched.\n"
+	"Settings also come from a configuration file (HUGEXEC_CONFIG, default\n"
+	"/etc/hugexec.conf: defaults, per-program sections, an allow list) and from\n"
+	"HUGEXEC_OPTIONS (options as above); the command line wins over both, the\n"
+	"variable over the file. HUGEXEC_DISABLE=1 runs CMD untouched.\n"
 	"Exit status: CMD's; 125 hugexec failed (usage, --strict); 126 CMD not\n"
 	"executable; 127 CMD not found.\n";
 
@@ -75,6 +81,22 @@ static int add_pattern(char **list, const char *glob, struct hx_err *e)
 	return 0;
 }
 
+static const char *const setting_names[LD_SET_COUNT] = {
+	"verbose", "quiet", "strict", "dry-run", "perf-map", "min-size", "backing", "align",
+	"only", "exclude", "follow-exec", "profile", "layout", "layout-share", "move",
+};
+
+const char *ld_cli_setting_name(enum ld_setting s)
+{
+	return (unsigned)s < LD_SET_COUNT ? setting_names[s] : "?";
+}
+
+/* Setting s was just given: say by whom. */
+static void mark(struct ld_opts *o, enum ld_setting s)
+{
+	snprintf(o->from[s], sizeof(o->from[s]), "%s", o->source ? o->source : "command line");
+}
+
 static int pick(const char *val, const char *const *names, size_t n, uint32_t *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -92,12 +114,15 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 	if (strcmp(name, "backing") == 0) {
 		if (pick(val, backings, HX_MODE_COUNT, &o->backing) < 0)
 			return hx_fail(e, -EINVAL, "--backing: '%s' is not auto, file, hugetlb or thp", val);
+		mark(o, LD_SET_BACKING);
 	} else if (strcmp(name, "align") == 0) {
 		if (pick(val, aligns, HX_ALIGN_COUNT, &o->align) < 0)
 			return hx_fail(e, -EINVAL, "--align: '%s' is not conservative or aggressive", val);
+		mark(o, LD_SET_ALIGN);
 	} else if (strcmp(name, "min-size") == 0) {
 		if (hx_parse_size(val, &o->min_size) < 0)
 			return hx_fail(e, -EINVAL, "--min-size: '%s' is not a size like 4M", val);
+		mark(o, LD_SET_MIN_SIZE);
 	} else if (strcmp(name, "follow-exec") == 0) {
 		char *end;
 		errno = 0;
@@ -107,15 +132,17 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 				       "(0 to 3600)", val);
 		o->follow_ms = (uint32_t)(secs * 1000 + 0.5);
 		o->follow_ms_set = true;
+		mark(o, LD_SET_FOLLOW);
 	} else if (strcmp(name, "profile") == 0) {
 		if (!*val)
 			return hx_fail(e, -EINVAL, "--profile: no file named");
 		o->profile = val;
+		mark(o, LD_SET_PROFILE);
 	} else if (strcmp(name, "layout") == 0) {
-		if (strcmp(val, "off") == 0)
-			o->layout_off = true;
-		else if (strcmp(val, "on") != 0)
+		if (strcmp(val, "off") != 0 && strcmp(val, "on") != 0)
 			return hx_fail(e, -EINVAL, "--layout: '%s' is not on or off", val);
+		o->layout_off = strcmp(val, "off") == 0;
+		mark(o, LD_SET_LAYOUT);
 	} else if (strcmp(name, "layout-share") == 0) {
 		char *end;
 		errno = 0;
@@ -126,13 +153,17 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 		o->layout_permille = (uint32_t)(pct * 10 + 0.5);
 		if (o->layout_permille == 0)
 			o->layout_permille = 1;
+		mark(o, LD_SET_LAYOUT_SHARE);
 	} else if (strcmp(name, "move") == 0) {
 		if (strcmp(val, "all") != 0)
 			return hx_fail(e, -EINVAL, "--move: '%s' is not all", val);
 		o->move_all = true;
+		mark(o, LD_SET_MOVE);
 	} else if (strcmp(name, "only") == 0) {
+		mark(o, LD_SET_ONLY);
 		return add_pattern(&o->only, val, e);
 	} else if (strcmp(name, "exclude") == 0) {
+		mark(o, LD_SET_EXCLUDE);
 		return add_pattern(&o->exclude, val, e);
 	} else {
 		return hx_fail(e, -EINVAL, "unknown option --%s", name);
@@ -153,19 +184,19 @@ static bool takes_value(const char *name)
 static int flag(const char *name, struct ld_opts *o)
 {
 	if (strcmp(name, "verbose") == 0)
-		o->verbose++;
+		o->verbose++, mark(o, LD_SET_VERBOSE);
 	else if (strcmp(name, "quiet") == 0)
-		o->quiet = true;
+		o->quiet = true, mark(o, LD_SET_QUIET);
 	else if (strcmp(name, "strict") == 0)
-		o->strict = true;
+		o->strict = true, mark(o, LD_SET_STRICT);
 	else if (strcmp(name, "dry-run") == 0)
-		o->dry_run = true;
+		o->dry_run = true, mark(o, LD_SET_DRY_RUN);
 	else if (strcmp(name, "help") == 0)
 		o->help = true;
 	else if (strcmp(name, "version") == 0)
 		o->version = true;
 	else if (strcmp(name, "no-perf-map") == 0)
-		o->perf_map = false;
+		o->perf_map = false, mark(o, LD_SET_PERF_MAP);
 	else
 		return -EINVAL;
 	return 0;
@@ -199,8 +230,8 @@ static int parse_short(const char *arg, struct ld_opts *o, struct hx_err *e)
 {
 	for (const char *c = arg + 1; *c; c++) {
 		switch (*c) {
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
+		case 'v': o->verbose++, mark(o, LD_SET_VERBOSE); break;
+		case 'q': o->quiet = true, mark(o, LD_SET_QUIET); break;
 		case 'h': o->help = true; break;
 		case 'V': o->version = true; break;
 		default: return hx_fail(e, -EINVAL, "unknown option -%c", *c);
@@ -209,7 +240,7 @@ static int parse_short(const char *arg, struct ld_opts *o, struct hx_err *e)
 	return 0;
 }
 
-int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
+void ld_cli_defaults(struct ld_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->min_size = LD_DEFAULT_MIN_SIZE;
@@ -218,6 +249,12 @@ int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
 	o->perf_map = true;
 	o->follow_ms = LD_DEFAULT_FOLLOW_MS;
 	o->layout_permille = LD_DEFAULT_LAYOUT_PERMILLE;
+}
+
+int ld_cli_parse_more(int argc, char **argv, struct ld_opts *o, const char *source,
+		      struct hx_err *e)
+{
+	o->source = source;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -237,6 +274,127 @@ int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
 	}
 	o->cmd_index = i;
 	return 0;
+}
+
+int ld_cli_parse(int argc, char **argv, struct ld_opts *o, struct hx_err *e)
+{
+	ld_cli_defaults(o);
+	return ld_cli_parse_more(argc, argv, o, "command line", e);
+}
+
+int ld_cli_parse_words(int n, char **words, struct ld_opts *o, const char *source,
+		       struct hx_err *e)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(words[i], "--") == 0)
+			return hx_fail(e, -EINVAL, "'--' ends options on the command line only");
+	/* as an argv: word 0 is skipped */
+	char **argv = calloc((size_t)n + 2, sizeof(*argv));
+	if (!argv)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	argv[0] = (char *)"";
+	memcpy(argv + 1, words, (size_t)n * sizeof(*argv));
+	bool help = o->help, version = o->version;
+	int r = ld_cli_parse_more(n + 1, argv, o, source, e);
+	if (r == 0 && o->cmd_index <= n)
+		r = hx_fail(e, -EINVAL, "'%s' is not an option", argv[o->cmd_index]);
+	else if (r == 0 && (o->help != help || o->version != version))
+		r = hx_fail(e, -EINVAL, "--help and --version belong on the command line");
+	free(argv);
+	return r;
+}
+
+static int yes_no(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+										      "off", "0"};
+	for (size_t i = 0; i < HX_ARRAY_LEN(yes); i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcmp(v, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+int ld_cli_set(struct ld_opts *o, const char *name, const char *value, const char *source,
+	       struct hx_err *e)
+{
+	o->source = source;
+	if (takes_value(name))
+		return long_option(name, value, o, e);
+	static const struct {
+		const char *name;
+		size_t off;
+		enum ld_setting s;
+	} flags[] = {
+		{"quiet", offsetof(struct ld_opts, quiet), LD_SET_QUIET},
+		{"strict", offsetof(struct ld_opts, strict), LD_SET_STRICT},
+		{"dry-run", offsetof(struct ld_opts, dry_run), LD_SET_DRY_RUN},
+		{"perf-map", offsetof(struct ld_opts, perf_map), LD_SET_PERF_MAP},
+	};
+	for (size_t i = 0; i < HX_ARRAY_LEN(flags); i++) {
+		if (strcmp(name, flags[i].name) != 0)
+			continue;
+		if (yes_no(value, (bool *)((char *)o + flags[i].off)) < 0)
+			return hx_fail(e, -EINVAL, "%s: '%s' is not yes or no", name, value);
+		mark(o, flags[i].s);
+		return 0;
+	}
+	if (strcmp(name, "verbose") == 0) {
+		if (strlen(value) != 1 || value[0] < '0' || value[0] > '3')
+			return hx_fail(e, -EINVAL, "verbose: '%s' is not 0, 1, 2 or 3", value);
+		o->verbose = value[0] - '0';
+		mark(o, LD_SET_VERBOSE);
+		return 0;
+	}
+	return hx_fail(e, -EINVAL, "unknown setting '%s'", name);
+}
+
+void ld_cli_show(const struct ld_opts *o, enum ld_setting s, char *buf, size_t n)
+{
+	static const char *const backings[HX_MODE_COUNT] = {"auto", "file", "hugetlb", "thp"};
+	static const char *const aligns[HX_ALIGN_COUNT] = {"conservative", "aggressive"};
+	switch (s) {
+	case LD_SET_VERBOSE: snprintf(buf, n, "%d", o->verbose); break;
+	case LD_SET_QUIET: snprintf(buf, n, "%s", o->quiet ? "yes" : "no"); break;
+	case LD_SET_STRICT: snprintf(buf, n, "%s", o->strict ? "yes" : "no"); break;
+	case LD_SET_DRY_RUN: snprintf(buf, n, "%s", o->dry_run ? "yes" : "no"); break;
+	case LD_SET_PERF_MAP: snprintf(buf, n, "%s", o->perf_map ? "yes" : "no"); break;
+	case LD_SET_MIN_SIZE:
+		if (o->min_size % ((uint64_t)1 << 20) == 0)
+			snprintf(buf, n, "%lluM", (unsigned long long)(o->min_size >> 20));
+		else
+			snprintf(buf, n, "%lluK", (unsigned long long)(o->min_size >> 10));
+		break;
+	case LD_SET_BACKING:
+		snprintf(buf, n, "%s", o->backing < HX_MODE_COUNT ? backings[o->backing] : "?");
+		break;
+	case LD_SET_ALIGN:
+		snprintf(buf, n, "%s", o->align < HX_ALIGN_COUNT ? aligns[o->align] : "?");
+		break;
+	case LD_SET_ONLY:
+	case LD_SET_EXCLUDE: {
+		const char *l = s == LD_SET_ONLY ? o->only : o->exclude;
+		snprintf(buf, n, "%s", l ? l : "-");
+		for (char *c = buf; *c; c++) /* one line: the globs, space-separated */
+			*c = *c == '\n' ? ' ' : *c;
+		break;
+	}
+	case LD_SET_FOLLOW:
+		if (o->follow_ms_set)
+			snprintf(buf, n, "%u.%03u", o->follow_ms / 1000, o->follow_ms % 1000);
+		else
+			snprintf(buf, n, "default (2, or 0.5 without CAP_SYS_PTRACE)");
+		break;
+	case LD_SET_PROFILE: snprintf(buf, n, "%s", o->profile ? o->profile : "-"); break;
+	case LD_SET_LAYOUT: snprintf(buf, n, "%s", o->layout_off ? "off" : "on"); break;
+	case LD_SET_LAYOUT_SHARE:
+		snprintf(buf, n, "%u.%u", o->layout_permille / 10, o->layout_permille % 10);
+		break;
+	case LD_SET_MOVE: snprintf(buf, n, "%s", o->move_all ? "all" : "profile"); break;
+	default: snprintf(buf, n, "?");
+	}
 }
 
 void ld_cli_free(struct ld_opts *o)

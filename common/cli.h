@@ -12,6 +12,14 @@
 #include "hx.h"
 #include "request.h"
 
+/* The settings, for telling where each came from (hugexec config). */
+enum ld_setting {
+	LD_SET_VERBOSE, LD_SET_QUIET, LD_SET_STRICT, LD_SET_DRY_RUN, LD_SET_PERF_MAP,
+	LD_SET_MIN_SIZE, LD_SET_BACKING, LD_SET_ALIGN, LD_SET_ONLY, LD_SET_EXCLUDE,
+	LD_SET_FOLLOW, LD_SET_PROFILE, LD_SET_LAYOUT, LD_SET_LAYOUT_SHARE, LD_SET_MOVE,
+	LD_SET_COUNT
+};
+
 struct ld_opts {
 	int verbose;            /* -v: 1 summary line; -vv: the plan too */
 	bool quiet;             /* -q: no notes */
@@ -31,6 +39,8 @@ struct ld_opts {
 	uint32_t layout_permille; /* --layout-share, per 1000 */
 	bool move_all;          /* --move=all */
 	int cmd_index;          /* argv index of CMD; argc if missing */
+	const char *source;     /* where the words being parsed come from */
+	char from[LD_SET_COUNT][80]; /* where each setting came from ("" built-in) */
 };
 
 #define LD_DEFAULT_MIN_SIZE ((uint64_t)2 << 20)
@@ -45,6 +55,27 @@ struct ld_opts {
  * -EINVAL with e->msg naming the bad option. */
 int ld_cli_parse(int argc, char **argv, struct ld_opts *opts, struct hx_err *e) HX_WUR;
 void ld_cli_free(struct ld_opts *opts);
+
+/* The built-in settings (what ld_cli_parse starts from). */
+void ld_cli_defaults(struct ld_opts *o);
+
+/* Parse argv[1..] on top of o (a configuration applied first); source
+ * names them ("command line"). */
+int ld_cli_parse_more(int argc, char **argv, struct ld_opts *o, const char *source,
+		      struct hx_err *e) HX_WUR;
+
+/* n words that must all be options (HUGEXEC_OPTIONS), on top of o. */
+int ld_cli_parse_words(int n, char **words, struct ld_opts *o, const char *source,
+		       struct hx_err *e) HX_WUR;
+
+/* One setting by its long name, as a configuration file gives it: a flag
+ * takes yes or no (verbose a level, 0 to 3). value must outlive o. */
+int ld_cli_set(struct ld_opts *o, const char *name, const char *value, const char *source,
+	       struct hx_err *e) HX_WUR;
+
+/* Setting s: its name, and its value as text (for hugexec config). */
+const char *ld_cli_setting_name(enum ld_setting s);
+void ld_cli_show(const struct ld_opts *o, enum ld_setting s, char *buf, size_t n);
 
 /* The --help text. */
 const char *ld_cli_usage(void);

@@ -54,6 +54,7 @@ struct inj_target {
 	bool sud_off;                  /* it was on: switched off while we inject */
 	bool keep_sud;                 /* test builds: leave it on (as a kernel before 6.4) */
 	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
+	bool broken;                   /* the last call broke off between entry and exit */
 	unsigned long fail_at;         /* test builds: fail syscalls fail_at.. */
 	unsigned long fail_n;          /* ..and the fail_n - 1 after it */
 	/* Asked before every injected call; false = not run, result -EPERM
@@ -122,6 +123,11 @@ int inj_scratch_teardown(struct inj_target *t, struct hx_err *e) HX_WUR;
  * *ret), -ESRCH if the target died, another -errno if the injection broke. */
 int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
 		struct hx_err *e) HX_WUR;
+
+/* After a call that broke off: if the target stands at its entry stop,
+ * cancel the call and step to its exit, so that neither it nor anything
+ * set later runs in its place. 0 when there was nothing to do. */
+int inj_settle(struct inj_target *t, struct hx_err *e) HX_WUR;
 
 /* Resume the target with req (PTRACE_SYSCALL or PTRACE_CONT) until a stop
  * that is ours: with PTRACE_SYSCALL a syscall stop (0); a signal raised by

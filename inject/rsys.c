@@ -94,6 +94,37 @@ static int regs_of(struct inj_target *t, struct user_regs_struct *at)
 	return err;
 }
 
+/* After a call broke off (a wait or a register read failed between its
+ * entry and its exit) the target may still stand at that call's entry
+ * stop: resumed from there, the kernel would run it - or, with our next
+ * registers, skip the next call and stop at an exit where an entry is
+ * expected. PTRACE_GET_SYSCALL_INFO (5.3) says which stop it is; an entry
+ * is cancelled (orig_rax = -1) and stepped to its exit, which is where a
+ * new call can start from. On an older kernel (EIO) nothing is known and
+ * the next call checks its entry stop as before. */
+#define SYSCALL_INFO_ENTRY 1 /* PTRACE_SYSCALL_INFO_ENTRY */
+int inj_settle(struct inj_target *t, struct hx_err *e)
+{
+	if (!t->broken)
+		return 0;
+	uint8_t info[128] = {0}; /* struct ptrace_syscall_info: op first */
+	t->broken = false;
+	if (inj_pt(t, PTRACE_GET_SYSCALL_INFO, (void *)sizeof(info), info) < 0 ||
+	    info[0] != SYSCALL_INFO_ENTRY)
+		return 0;
+	struct user_regs_struct r;
+	int err = inj_pt(t, PTRACE_GETREGS, NULL, &r);
+	if (err == 0) {
+		r.orig_rax = (unsigned long long)-1;
+		err = inj_pt(t, PTRACE_SETREGS, NULL, &r);
+	}
+	if (err < 0 || (err = next_syscall_stop(t, e)) < 0) {
+		t->broken = true;
+		return hx_fail(e, err, "cancelling a broken call: %s", strerror(-err));
+	}
+	return 0;
+}
+
 int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *ret,
 		struct hx_err *e)
 {
@@ -107,6 +138,9 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 		*ret = -EPERM; /* what the target's filter would have done, at best */
 		return 0;
 	}
+	int err;
+	if ((err = inj_settle(t, e)) < 0)
+		return err;
 	struct user_regs_struct r = t->regs;
 	r.rip = t->syscall_pc;
 	r.rax = (unsigned long long)nr;
@@ -117,9 +151,9 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 	r.r10 = args[3];
 	r.r8 = args[4];
 	r.r9 = args[5];
-	int err = inj_pt(t, PTRACE_SETREGS, NULL, &r);
-	if (err < 0)
+	if ((err = inj_pt(t, PTRACE_SETREGS, NULL, &r)) < 0)
 		return hx_fail(e, err, "setting registers: %s", strerror(-err));
+	t->broken = true; /* until its exit stop is read */
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;
 	struct user_regs_struct at; /* the entry stop */
@@ -134,5 +168,6 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 	if ((err = regs_of(t, &at)) < 0)
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	*ret = (int64_t)at.rax;
+	t->broken = false;
 	return 0;
 }

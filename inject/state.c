@@ -127,6 +127,10 @@ int inj_restore(struct inj_target *t, struct hx_err *e)
 	int r;
 	if (!t->saved)
 		return 0;
+	/* registers set at a call's entry stop would make it run their
+	 * orig_rax (an execve, at the exec stop) */
+	if (inj_settle(t, NULL) < 0)
+		collect_stop(t);
 	if ((r = put_back(t)) < 0) {
 		collect_stop(t); /* once more, in the stop it was heading for */
 		r = put_back(t);

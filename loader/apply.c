@@ -240,6 +240,25 @@ static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log
 	return inj_poke(&tr->inj, at, jmp, sizeof(jmp));
 }
 
+/* A call whose result was lost (the injection broke at its exit: a wait or
+ * a register read failed) may still have run. The undo log must know for
+ * the two steps it records; the target's memory tells: a mapping where the
+ * call puts one, none where it takes one away (the plan's targets were
+ * free space, checked by the validator). */
+static bool mapped(struct ld_tracer *tr, uint64_t addr)
+{
+	uint8_t b;
+	return inj_peek(&tr->inj, addr, &b, 1) == 0;
+}
+
+static void log_if_it_ran(struct ld_tracer *tr, const struct hx_plan_step *s, struct undo_log *log)
+{
+	if (s->op == HX_OP_MMAP && mapped(tr, s->a[0]))
+		(void)push(log, HX_OP_MUNMAP, s->a[0], s->a[1], 0);
+	else if (s->op == HX_OP_MREMAP && mapped(tr, s->a[2]) && !mapped(tr, s->a[0]))
+		(void)push(log, HX_OP_MREMAP, s->a[2], s->a[1], s->a[0]);
+}
+
 /* Returns <0 if the injection itself broke; *step_err is the step's result. */
 static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct undo_log *log,
 		    int *step_err, struct hx_err *e)
@@ -320,6 +339,8 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 	default:
 		*step_err = -EINVAL;
 	}
+	if (r < 0 && r != -ESRCH && (s->op == HX_OP_MMAP || s->op == HX_OP_MREMAP))
+		log_if_it_ran(tr, s, log);
 	if (*step_err && s->op != HX_OP_CHECK_HUGE && s->op != HX_OP_VERIFY)
 		hx_fail(e, *step_err, "%s: %s", hx_op_name(s->op), strerror(-*step_err));
 	return r;
@@ -339,8 +360,10 @@ static bool unpatch(struct ld_tracer *tr, struct undo_log *log)
 	return true;
 }
 
-/* Replay the log backwards. Any failure here is unrecoverable, but for a
- * layout's: its island is left in place, whole (see unpatch). */
+/* Replay the log backwards. Text that cannot be moved back is
+ * unrecoverable; a mapping of ours that cannot be unmapped is left (and
+ * said), and so is a layout's island whose patches cannot all be taken
+ * out (whole: see unpatch). */
 static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e)
 {
 	if (!unpatch(tr, log)) {
@@ -365,11 +388,32 @@ static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e
 				? sys(tr, SYS_munmap, u->a[0], u->a[1], 0, 0, 0, &res, e)
 				: sys(tr, SYS_mremap, u->a[0], u->a[1], u->a[1],
 				      MREMAP_MAYMOVE | MREMAP_FIXED, u->a[2], &res, e);
+		if (r == -ESRCH)
+			return r;
+		if (u->op == HX_OP_MUNMAP && (r < 0 || verdict(res, NULL) < 0)) {
+			/* a copy or island of ours that nothing uses (its patches
+			 * are out): it costs memory, not correctness; said */
+			if (!tr->out.left_len) {
+				tr->out.left_addr = u->a[0];
+				tr->out.left_len = u->a[1];
+			}
+			continue;
+		}
 		if (r < 0 || verdict(res, u->op == HX_OP_MREMAP ? &u->a[2] : NULL) < 0)
 			return hx_fail(e, -ENOTRECOVERABLE, "rollback failed (%s of %#llx)",
 				       hx_op_name(u->op), (unsigned long long)u->a[0]);
 	}
 	return 0;
+}
+
+/* Only optional steps from step k of group g on. */
+static bool done_but_optional(const struct hx_plan_group *g, const struct hx_plan_step *steps,
+			      uint32_t k)
+{
+	for (; k < g->n_steps; k++)
+		if (!(steps[g->first_step + k].flags & HX_STEP_OPTIONAL))
+			return false;
+	return true;
 }
 
 static int run_steps(struct ld_tracer *tr, uint32_t gi, struct undo_log *lp, struct hx_err *e)
@@ -385,6 +429,21 @@ static int run_steps(struct ld_tracer *tr, uint32_t gi, struct undo_log *lp, str
 		int r = run_step(tr, s, log, &step_err, &se);
 		if (tr->out.step_ns)
 			tr->out.step_ns[g->first_step + k] = hx_now_ns() - t0;
+		if (r < 0 && done_but_optional(g, tr->pl.plan.steps, k)) {
+			/* the group's work is done (its text swapped, checked):
+			 * keep it, stop there */
+			*e = se;
+			res->state = LD_G_OK;
+			res->optional_failures++;
+			for (uint32_t j = k; j < g->n_steps && !tr->out.aside_len; j++) {
+				const struct hx_plan_step *c = &tr->pl.plan.steps[g->first_step + j];
+				if (c->op == HX_OP_MUNMAP) { /* the commit, not run: said */
+					tr->out.aside_addr = c->a[0];
+					tr->out.aside_len = c->a[1];
+				}
+			}
+			return r;
+		}
 		if (r < 0) { /* the injection broke: undo what we can, then stop */
 			*e = se;
 			int rb = rollback(tr, log, NULL);

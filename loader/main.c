@@ -21,6 +21,7 @@
 #include "release.h"
 #include "report.h"
 #include "resolve.h"
+#include "settings.h"
 #include "status.h"
 #include "testhooks.h"
 #include "tracer.h"
@@ -195,6 +196,12 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		     "mapped there, unused", ld_size(tr->out.aside_len, sz, sizeof(sz)),
 		     (unsigned long long)tr->out.aside_addr);
 	}
+	if (tr->out.left_len) {
+		char sz[32];
+		note(o, name, "could not unmap hugexec's copy (%s at %#llx) after a rollback; it stays "
+		     "mapped there, unused", ld_size(tr->out.left_len, sz, sizeof(sz)),
+		     (unsigned long long)tr->out.left_addr);
+	}
 	/* the perf map's staleness test needs the process's start time: read
 	 * while the PID is surely still the program's (held), only if used */
 	if (o->perf_map && ld_perfmap_wanted(tr))
@@ -358,6 +365,8 @@ int main(int argc, char **argv)
 		return rec_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "profile") == 0)
 		return prof_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "config") == 0)
+		return ld_config_main(argc - 1, argv + 1);
 	struct ld_opts o;
 	struct hx_err e = {0};
 	if (ld_cli_parse(argc, argv, &o, &e) < 0) {
@@ -390,6 +399,21 @@ int main(int argc, char **argv)
 	const char *off = getenv("HUGEXEC_DISABLE");
 	if (off && *off && strcmp(off, "0") != 0)
 		return run(path, cmd);
+	/* now the configuration file and HUGEXEC_OPTIONS, under the command
+	 * line (which parsed alone above, so it cannot fail here) */
+	struct ld_settings st;
+	ld_cli_free(&o);
+	if (ld_settings_load(&st, argc, argv, path, getenv("HUGEXEC_CONFIG"),
+			     getenv("HUGEXEC_OPTIONS"), &o, &e) < 0)
+		return run(path, cmd);
+	for (int i = 0; i < st.n_warn; i++)
+		fprintf(stderr, "hugexec: %s\n", st.warn[i]);
+	if (!st.treated) { /* not on the allow list: no tracer at all */
+		if (o.verbose)
+			fprintf(stderr, "hugexec: %s: not in the programs of %s: running it untouched\n",
+				ld_printable(cmd[0], nm, sizeof(nm)), st.file);
+		return run(path, cmd);
+	}
 	char buf[512];
 	const char *why = ld_precheck(path, geteuid() == 0, buf, sizeof(buf));
 	if (ld_test_no_precheck()) /* test builds: the tracer's own checks instead */

@@ -144,6 +144,8 @@ struct ld_outcome {
 	bool rolled_back_any;
 	uint64_t scratch_left;           /* a scratch page that could not be unmapped */
 	uint64_t aside_addr, aside_len;  /* old text that could not be unmapped (it stays) */
+	uint64_t left_addr, left_len;    /* a copy or island of ours that a rollback could not
+					  * unmap (unused: it stays) */
 	bool island_kept;                /* a failed layout could not be fully undone: its
 					  * island stays mapped, whole, with its records */
 };

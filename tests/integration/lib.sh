@@ -3,6 +3,9 @@ H=${HUGEXEC:-$PWD/build/hugexec}       # the release build users run
 HT=${HUGEXEC_TEST:-$PWD/build/test/hugexec}  # sanitizers + fault switches
 [ -x "$H" ] && [ -x "$HT" ] || { echo "build first: make $H $HT"; exit 99; }
 P=$PWD/build/progs
+# the machine's own configuration must not change what a test sees
+export HUGEXEC_CONFIG=/dev/null
+unset HUGEXEC_OPTIONS
 EVICT=$P/evict
 
 skip() { echo "SKIP: $*"; exit 77; }

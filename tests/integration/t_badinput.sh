@@ -40,11 +40,20 @@ fi
 
 # 32-bit and foreign ELF: unmodified, one note, silent with -q
 "$P/mkelf" i386 "$TMP/elf32"
-"$TMP/elf32"; want=$?
+"$TMP/elf32" 2>/dev/null; want=$?
+# (a kernel without 32-bit support refuses to exec it: ENOEXEC, 126 from
+# the shell; hugexec then says so too, as the shell would, and with -q
+# that is all it says)
+lines=1 quiet=0 # (quiet: what -q still prints)
+if [ $want = 126 ]; then
+	lines=2 quiet=1
+	note "this kernel runs no 32-bit program: the 32-bit cases check the message and the refusal"
+fi
 "$H" "$TMP/elf32" 2>"$TMP/e"; rc=$?
 [ $rc = $want ] || fail "32-bit program: status $rc, plain $want"
-[ "$(grep -c . "$TMP/e")" = 1 ] && grep -q '32-bit program.*running it unmodified' "$TMP/e" || fail "32-bit: $(cat "$TMP/e")"
-"$H" -q "$TMP/elf32" 2>"$TMP/e"; [ ! -s "$TMP/e" ] || fail "-q is not quiet: $(cat "$TMP/e")"
+[ "$(grep -c . "$TMP/e")" = $lines ] && grep -q '32-bit program.*running it unmodified' "$TMP/e" || fail "32-bit: $(cat "$TMP/e")"
+"$H" -q "$TMP/elf32" 2>"$TMP/e"; [ "$(grep -c . "$TMP/e")" = $quiet ] && ! grep -q '32-bit program' "$TMP/e" ||
+	fail "-q is not quiet: $(cat "$TMP/e")"
 "$P/mkelf" aarch64 "$TMP/arm"
 "$H" "$TMP/arm" 2>"$TMP/e"; rc=$?
 [ $rc = 126 ] || fail "aarch64 ELF: status $rc"
@@ -52,8 +61,9 @@ grep -q 'not an x86-64 program' "$TMP/e" || fail "aarch64: $(cat "$TMP/e")"
 # a script whose interpreter is 32-bit: judged by the interpreter, before
 # the exec; --strict stops it with 125 and it does not run
 printf '#!%s\n' "$TMP/elf32" > "$TMP/s32"; chmod +x "$TMP/s32"
+"$TMP/s32" 2>/dev/null; swant=$? # (no 32-bit support: execvp's sh fallback, as hugexec's)
 "$H" "$TMP/s32" 2>"$TMP/e"; rc=$?
-[ $rc = $want ] && grep -q '32-bit interpreter.*running it unmodified' "$TMP/e" || fail "32-bit #!: $rc $(cat "$TMP/e")"
+[ $rc = $swant ] && grep -q '32-bit interpreter.*running it unmodified' "$TMP/e" || fail "32-bit #!: $rc $(cat "$TMP/e")"
 "$H" --strict "$TMP/s32" 2>"$TMP/e"; rc=$?
 [ $rc = 125 ] || fail "--strict, 32-bit #!: status $rc: $(cat "$TMP/e")"
 # a FIFO named as the interpreter: the kernel refuses it (126); hugexec
@@ -64,10 +74,13 @@ timeout 20 "$H" "$TMP/sfifo" 2>/dev/null; rc=$?
 [ $rc = $fwant ] || fail "FIFO as interpreter: status $rc, plain $fwant"
 # the tracer's own check (for what the precheck cannot see): --strict makes
 # the 32-bit program exit 125 with an i386 system call, no crash
-HUGEXEC_TEST_NO_PRECHECK=1 "$HT" --strict "$TMP/elf32" 2>"$TMP/e"; rc=$?
-[ $rc = 125 ] && grep -q '32-bit program.*--strict: exit 125' "$TMP/e" || fail "--strict in the tracer, 32-bit: $rc $(cat "$TMP/e")"
-HUGEXEC_TEST_NO_PRECHECK=1 "$HT" "$TMP/elf32" 2>"$TMP/e"; rc=$?
-[ $rc = $want ] || fail "32-bit program past the precheck: status $rc, plain $want: $(cat "$TMP/e")"
+# (it must exec to be seen there: not on a kernel without 32-bit support)
+if [ $quiet = 0 ]; then
+	HUGEXEC_TEST_NO_PRECHECK=1 "$HT" --strict "$TMP/elf32" 2>"$TMP/e"; rc=$?
+	[ $rc = 125 ] && grep -q '32-bit program.*--strict: exit 125' "$TMP/e" || fail "--strict in the tracer, 32-bit: $rc $(cat "$TMP/e")"
+	HUGEXEC_TEST_NO_PRECHECK=1 "$HT" "$TMP/elf32" 2>"$TMP/e"; rc=$?
+	[ $rc = $want ] || fail "32-bit program past the precheck: status $rc, plain $want: $(cat "$TMP/e")"
+fi
 
 # a program that dies before its entry point: its own message and status
 printf 'int f(void) { return 1; }\n' > "$TMP/l.c"

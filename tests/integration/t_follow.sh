@@ -99,10 +99,15 @@ if is_root && command -v setpriv >/dev/null; then
 		[ "$(tail -n 1 "$TMP/order")" = END ] || fail "a line after the program's exit: $(cat "$TMP/order")"
 		i=$((i + 1))
 	done
-	# ... also through the i386 entry (int $0x80) of a 64-bit wrapper
-	capture ip as_nobody "$TMP/euid"
-	capture ih as_nobody "$H" "$P/execvia" int80 "$TMP/euid"
-	[ "$(cat "$TMP/ih.out")" = 0 ] || fail "int \$0x80 exec of a setuid program lost its privilege: $(cat "$TMP/ih.out") $(cat "$TMP/ih.err")"
+	# ... also through the i386 entry (int $0x80) of a 64-bit wrapper,
+	# where the kernel has one
+	capture ip as_nobody "$P/execvia" int80 "$TMP/euid"
+	if [ "$(cat "$TMP/ip.out")" = 0 ]; then
+		capture ih as_nobody "$H" "$P/execvia" int80 "$TMP/euid"
+		[ "$(cat "$TMP/ih.out")" = 0 ] || fail "int \$0x80 exec of a setuid program lost its privilege: $(cat "$TMP/ih.out") $(cat "$TMP/ih.err")"
+	else
+		note "no int \$0x80 entry on this kernel (plainly: status $(cat "$TMP/ip.rc")): that exec is not tested"
+	fi
 	# --strict: the set-id program does not run, exit 125, as when named directly
 	capture us as_nobody "$H" --strict env "$TMP/euid"
 	[ "$(cat "$TMP/us.rc")" = 125 ] && [ ! -s "$TMP/us.out" ] ||

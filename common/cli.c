@@ -40,11 +40,19 @@ static const char usage[] =
 	"                       (each original entry jumps there), its hottest 2 MB\n"
 	"                       windows get the scarce hugetlb pages first; a profile\n"
 	"                       of another build is not used\n"
+	"      --profile-dir=DIR\n"
+	"                       the profile of this build of CMD, if DIR has one:\n"
+	"                       DIR/BUILD-ID.prof (the executable's build-id, hex)\n"
+	"      --learn=SECONDS  with --profile-dir, when DIR has no profile of this build:\n"
+	"                       sample CMD (99 Hz) until it exits or for SECONDS, and save\n"
+	"                       DIR/BUILD-ID.prof for its next start (0: off)\n"
 	"      --layout=off     with --profile: no island, only the hugetlb choice\n"
 	"      --layout-share=PCT\n"
 	"                       the island takes the hottest functions that cover PCT%%\n"
 	"                       of the profile's samples (default 99)\n"
 	"      --move=all       testing: move every function that may move, no profile\n"
+	"      --report=FILE    write what this launch did as JSON (docs/report.md), before\n"
+	"                       CMD runs; %%p in FILE is CMD's PID, %%n its file name\n"
 	"      --follow-exec=SECONDS\n"
 	"                       when CMD has nothing to remap (env, nice, numactl, a\n"
 	"                       #!/usr/bin/env script), wait this long for the program it\n"
@@ -83,7 +91,8 @@ static int add_pattern(char **list, const char *glob, struct hx_err *e)
 
 static const char *const setting_names[LD_SET_COUNT] = {
 	"verbose", "quiet", "strict", "dry-run", "perf-map", "min-size", "backing", "align",
-	"only", "exclude", "follow-exec", "profile", "layout", "layout-share", "move",
+	"only", "exclude", "follow-exec", "profile", "layout", "layout-share", "move", "report",
+	"profile-dir", "learn",
 };
 
 const char *ld_cli_setting_name(enum ld_setting s)
@@ -154,6 +163,25 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 		if (o->layout_permille == 0)
 			o->layout_permille = 1;
 		mark(o, LD_SET_LAYOUT_SHARE);
+	} else if (strcmp(name, "profile-dir") == 0) {
+		if (!*val)
+			return hx_fail(e, -EINVAL, "--profile-dir: no directory named");
+		o->profile_dir = val;
+		mark(o, LD_SET_PROFILE_DIR);
+	} else if (strcmp(name, "learn") == 0) {
+		char *end;
+		errno = 0;
+		unsigned long secs = strtoul(val, &end, 10);
+		if (errno || end == val || *end || *val == '-' || secs > 86400)
+			return hx_fail(e, -EINVAL, "--learn: '%s' is not a number of seconds "
+				       "(0 to 86400)", val);
+		o->learn_s = (uint32_t)secs;
+		mark(o, LD_SET_LEARN);
+	} else if (strcmp(name, "report") == 0) {
+		if (!*val)
+			return hx_fail(e, -EINVAL, "--report: no file named");
+		o->report = val;
+		mark(o, LD_SET_REPORT);
 	} else if (strcmp(name, "move") == 0) {
 		if (strcmp(val, "all") != 0)
 			return hx_fail(e, -EINVAL, "--move: '%s' is not all", val);
@@ -174,7 +202,8 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 static bool takes_value(const char *name)
 {
 	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude",
-					   "follow-exec", "profile", "layout", "layout-share", "move"};
+					   "follow-exec", "profile", "layout", "layout-share", "move",
+					   "report", "profile-dir", "learn"};
 	for (size_t i = 0; i < HX_ARRAY_LEN(with); i++)
 		if (strcmp(name, with[i]) == 0)
 			return true;
@@ -393,6 +422,14 @@ void ld_cli_show(const struct ld_opts *o, enum ld_setting s, char *buf, size_t n
 		snprintf(buf, n, "%u.%u", o->layout_permille / 10, o->layout_permille % 10);
 		break;
 	case LD_SET_MOVE: snprintf(buf, n, "%s", o->move_all ? "all" : "profile"); break;
+	case LD_SET_REPORT: snprintf(buf, n, "%s", o->report ? o->report : "-"); break;
+	case LD_SET_PROFILE_DIR: snprintf(buf, n, "%s", o->profile_dir ? o->profile_dir : "-"); break;
+	case LD_SET_LEARN:
+		if (o->learn_s)
+			snprintf(buf, n, "%u", o->learn_s);
+		else
+			snprintf(buf, n, "off");
+		break;
 	default: snprintf(buf, n, "?");
 	}
 }

@@ -17,7 +17,7 @@ enum ld_setting {
 	LD_SET_VERBOSE, LD_SET_QUIET, LD_SET_STRICT, LD_SET_DRY_RUN, LD_SET_PERF_MAP,
 	LD_SET_MIN_SIZE, LD_SET_BACKING, LD_SET_ALIGN, LD_SET_ONLY, LD_SET_EXCLUDE,
 	LD_SET_FOLLOW, LD_SET_PROFILE, LD_SET_LAYOUT, LD_SET_LAYOUT_SHARE, LD_SET_MOVE,
-	LD_SET_COUNT
+	LD_SET_REPORT, LD_SET_PROFILE_DIR, LD_SET_LEARN, LD_SET_COUNT
 };
 
 struct ld_opts {
@@ -35,9 +35,12 @@ struct ld_opts {
 	uint32_t follow_ms;     /* --follow-exec: how long to wait for a wrapper's exec */
 	bool follow_ms_set;     /* given on the command line (else a default) */
 	const char *profile;    /* --profile FILE (points into argv), or NULL */
+	const char *profile_dir; /* --profile-dir DIR: DIR/BUILD-ID.prof, or NULL */
+	uint32_t learn_s;       /* --learn=SECONDS: record a build without a profile; 0 off */
 	bool layout_off;        /* --layout=off */
 	uint32_t layout_permille; /* --layout-share, per 1000 */
 	bool move_all;          /* --move=all */
+	const char *report;     /* --report FILE (%p, %n expanded), or NULL */
 	int cmd_index;          /* argv index of CMD; argc if missing */
 	const char *source;     /* where the words being parsed come from */
 	char from[LD_SET_COUNT][80]; /* where each setting came from ("" built-in) */

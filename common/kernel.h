@@ -49,5 +49,15 @@ struct hx_sud_config {
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61    /* Yama */
 #endif
+/* PROCMAP_QUERY (6.11): one mapping of /proc/PID/maps by address, with the
+ * build-id of its file as the kernel reads it. <linux/fs.h> of older
+ * machines lacks it. */
+struct hx_procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define HX_PROCMAP_QUERY 0xc0686611u /* _IOWR('f', 17, struct hx_procmap_query) */
 
 #endif

@@ -155,6 +155,9 @@ _Static_assert(sizeof(struct hx_plan_group) == 64, "plan group layout");
  * token as perf map names are: "hugexec.island:functions=N,kb=K" and, with
  * a profile, ",samples=S%" (its share of the profile's samples). */
 #define HX_ISLAND_MARK "hugexec.island:"
+/* The helper's first note, when the program's file has a build-id: what
+ * --profile-dir names its profiles by, on a kernel that cannot tell. */
+#define HX_NOTE_PROGRAM_ID "program build-id "
 #define HX_PERFMAP_FDE "# symbols: .eh_frame\n" /* no symbols: unwind records' bounds, sub_ADDR */
 
 struct hx_plan_step {

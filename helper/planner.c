@@ -454,6 +454,13 @@ int hp_plan_build(const struct hp_input *in, struct hx_plan *out, struct hx_err 
 	hx_plan_init(out, in->req->pid);
 	int err = in->profile_error ? hp_note(&warnings, "warning: %s; not used", in->profile_error)
 				    : 0;
+	const struct hx_vma *mv = hx_vmas_find(in->vmas, in->req->entry);
+	const struct hp_file *mf = mv ? hp_find_file(in, mv) : NULL;
+	if (err == 0 && mf && mf->elf.build_id_len) { /* (profdir.h) */
+		char id[2 * HP_BUILD_ID_MAX + 1];
+		hp_elf_build_id_hex(&mf->elf, id, sizeof(id));
+		err = hp_note(&notes, HX_NOTE_PROGRAM_ID "%s", id);
+	}
 	if (err == 0 && (err = hp_hot_init(in, in->profile, in->profile_name, &hot, &warnings,
 					   &notes)) < 0)
 		hx_fail(e, err, "out of memory");

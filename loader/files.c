@@ -14,11 +14,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o)
+bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o, bool profile)
 {
 	if (hx_vma_is_text(v) && o->move_all)
 		return v->end - v->start >= o->min_size;
-	if (hx_vma_is_text(v) && o->profile && !o->layout_off)
+	if (hx_vma_is_text(v) && profile && !o->layout_off)
 		return true; /* the layout takes the hot code of small libraries too */
 	return hx_vma_is_text(v) && v->end - v->start >= o->min_size &&
 	       (o->align == HX_ALIGN_AGGRESSIVE ||
@@ -62,9 +62,12 @@ int ld_files_open(struct ld_tracer *tr)
 	tr->pl.files = calloc(m->n ? m->n : 1, sizeof(*tr->pl.files));
 	if (!tr->pl.files)
 		return -ENOMEM;
+	bool profile = tr->pl.profile_path[0] != '\0';
 	for (size_t i = 0; i < m->n; i++) {
 		const struct hx_vma *v = &m->v[i];
-		if (!ld_candidate(v, tr->o) || have_file(tr, v))
+		/* (the program's own file also when the helper must name its build) */
+		bool entry = tr->pl.profdir_later && tr->stop.entry >= v->start && tr->stop.entry < v->end;
+		if ((!ld_candidate(v, tr->o, profile) && !entry) || have_file(tr, v))
 			continue;
 		int fd = open_mapped(tr->pid, v);
 		if (fd < 0)
@@ -79,7 +82,7 @@ int ld_files_open(struct ld_tracer *tr)
  * with plain huge pages, as with a stale profile. */
 void ld_profile_open(struct ld_tracer *tr)
 {
-	const char *path = tr->o->profile;
+	const char *path = tr->pl.profile_path;
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	const char *why = fd < 0 ? strerror(errno)
@@ -87,7 +90,7 @@ void ld_profile_open(struct ld_tracer *tr)
 			  : !S_ISREG(st.st_mode) ? "not a regular file"
 			  : (uint64_t)st.st_size > PROF_FILE_MAX ? "too large" : NULL;
 	if (why) {
-		snprintf(tr->pl.warn, sizeof(tr->pl.warn), "warning: profile %s: %s; not used", path, why);
+		snprintf(tr->pl.warn, sizeof(tr->pl.warn), "warning: profile %.450s: %s; not used", path, why);
 		if (fd >= 0)
 			close(fd);
 		return;

@@ -10,15 +10,17 @@
 
 #include "tracer.h"
 
-/* Could this mapping give a region? (The helper decides for real.) */
-bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o);
+/* Could this mapping give a region? (The helper decides for real.) With
+ * a profile, the text of small libraries too. */
+bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o, bool profile);
 
 /* Open the candidates' files into tr->pl.files. 0, or -ENOMEM; a file that
  * cannot be opened is left out (the helper says its mapping was left
  * alone). */
 int ld_files_open(struct ld_tracer *tr) HX_WUR;
 
-/* Open --profile into tr->pl.profile_fd; trouble is a warning in tr->pl.warn. */
+/* Open tr->pl.profile_path into tr->pl.profile_fd; trouble is a warning in
+ * tr->pl.warn. */
 void ld_profile_open(struct ld_tracer *tr);
 
 #endif

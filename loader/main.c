@@ -15,6 +15,8 @@
 #include "entry.h"
 #include "facts.h"
 #include "follow.h"
+#include "jsonreport.h"
+#include "learn.h"
 #include "launch.h"
 #include "perfmap.h"
 #include "plan_get.h"
@@ -107,8 +109,19 @@ static int run(const char *path, char **argv)
 	return err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 }
 
+/* --report for a program no tracer saw (hugexec is about to become it). */
+static void report_untraced(const struct ld_opts *o, const char *path, bool stopped,
+			    const char *why)
+{
+	struct hx_err e;
+	if (o->report && ld_json_report(o->report, getpid(), path,
+					stopped ? LD_OUT_STOPPED : LD_OUT_UNCHANGED, why, NULL, &e) < 0)
+		note(o, path, "%s", e.msg);
+}
+
 static int untraced(const struct ld_opts *o, char **cmd, const char *path, const char *why)
 {
+	report_untraced(o, path, o->strict, why);
 	if (o->strict) {
 		char nm[256];
 		fprintf(stderr, "hugexec: %s: %s (--strict: not running it)\n",
@@ -119,6 +132,26 @@ static int untraced(const struct ld_opts *o, char **cmd, const char *path, const
 	return run(path, cmd);
 }
 
+/* --report: written while the program is still held (a CI job reading it
+ * after the command returns finds it whole). The program as it is now
+ * (after a followed exec, the new one). */
+static void report_json(struct ld_tracer *tr, const char *name, enum ld_outcome_kind k,
+			const char *why)
+{
+	const struct ld_opts *o = tr->o;
+	if (!o->report)
+		return;
+	char link[64], exe[4096];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tr->pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (n <= 0) /* it is gone: the name it was started by */
+		snprintf(exe, sizeof(exe), "%s", name);
+	struct hx_err e;
+	if (ld_json_report(o->report, tr->pid, exe, k, why, tr, &e) < 0)
+		note(o, exe, "%s", e.msg);
+}
+
 /* The target cannot be trusted to run: make it exit, kill it if need be. */
 static int give_up(struct ld_tracer *tr, const char *name, const struct hx_err *e)
 {
@@ -126,6 +159,7 @@ static int give_up(struct ld_tracer *tr, const char *name, const struct hx_err *
 	char nm[256];
 	fprintf(stderr, "hugexec: %s: %s; could not restore the program, stopping it (exit 125)\n",
 		ld_printable(name, nm, sizeof(nm)), e->msg);
+	report_json(tr, name, LD_OUT_STOPPED, e->msg);
 	if (ld_exit_target(tr, EXIT_HUGEXEC, &e2) < 0)
 		kill(tr->pid, SIGKILL);
 	return 0;
@@ -136,6 +170,7 @@ static int fail_open(struct ld_tracer *tr, const char *name, const struct hx_err
 {
 	struct hx_err e2 = {0};
 	const struct ld_opts *o = tr->o;
+	report_json(tr, name, o->strict ? LD_OUT_STOPPED : LD_OUT_UNCHANGED, e->msg);
 	if (o->strict) {
 		char nm[256];
 		fprintf(stderr, "hugexec: %s: %s (--strict: exit 125)\n",
@@ -183,6 +218,10 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		hx_fail(&se, -EAGAIN, "%s", failure);
 		return fail_open(tr, name, &se);
 	}
+	uint64_t huge, planned;
+	ld_totals(tr, &huge, &planned);
+	report_json(tr, name, huge && huge >= planned ? LD_OUT_REMAPPED : huge ? LD_OUT_PARTIAL
+					   : LD_OUT_UNCHANGED, failure ? failure : "");
 	if (broke)
 		note(o, name, "%s; stopped there, the rest of the text stays on 4 KB pages", failure);
 	else if (failure) /* with -v, why the summary's two sizes differ */
@@ -303,7 +342,12 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	ld_test_hooks_read(&tr); /* test builds only */
 	int r = plan_with_follow(&tr, cmd, &e);
 	const char *name = shown_name(&tr, cmd, nm, sizeof(nm));
-	if (r == -ESRCH || r == 1) /* CMD is gone (its exec failed, it ended), or let go */
+	if (r == -ESRCH) /* CMD is gone (its exec failed, it ended) */
+		report_json(&tr, name, LD_OUT_GONE, "it ended before its entry point");
+	if (r == 1) /* let go on the way (said), or ended while followed */
+		report_json(&tr, name, LD_OUT_UNCHANGED, e.msg[0] ? e.msg : tr.pl.none_why[0] ?
+			    tr.pl.none_why : "nothing to remap");
+	if (r == -ESRCH || r == 1)
 		goto out;
 	if (r == -ENOTRECOVERABLE) { /* stopped where it cannot run on */
 		give_up(&tr, name, &e);
@@ -320,6 +364,8 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	/* the layout as planned: what moves, what stays and why */
 	if (tr.pl.have_plan && tr.pl.plan.layout_str != HX_NO_STR && (o->dry_run || o->verbose))
 		ld_report_lines(stderr, name, "", hx_plan_str(&tr.pl.plan, tr.pl.plan.layout_str));
+	if (tr.pl.info[0] && (o->verbose || o->dry_run)) /* which profile --profile-dir chose */
+		note(o, name, "%s", tr.pl.info);
 	/* warnings (a stale or unreadable profile) are said without -v */
 	if (tr.pl.warn[0])
 		note(o, name, "%s", tr.pl.warn);
@@ -338,6 +384,9 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 		else if (tr.pl.plan.n_groups == 0 && o->verbose == 1 && !o->dry_run)
 			note(o, name, "nothing to remap: every executable mapping was left alone "
 			     "(-vv says why)");
+		report_json(&tr, name, o->dry_run && tr.pl.have_plan ? LD_OUT_DRY_RUN : LD_OUT_UNCHANGED,
+			    !tr.pl.have_plan ? (tr.pl.none_why[0] ? tr.pl.none_why : "nothing to remap")
+			    : o->dry_run ? "--dry-run" : "every executable mapping was left alone");
 		if (ld_release(&tr, &e) == -ENOTRECOVERABLE)
 			give_up(&tr, name, &e);
 		goto out;
@@ -352,6 +401,17 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	else if (r != -ESRCH)
 		finish(&tr, name, r < 0 ? &e : NULL);
 out:
+	/* --learn: no profile of this build yet; the program runs on (the
+	 * tracer is no one's child it could hold up: the double fork) */
+	if (o->learn_s && o->profile_dir && !o->dry_run && !tr.pl.profile_path[0] && tr.pl.build_id[0] &&
+	    still_running(pid)) {
+		char dir[4096], id[sizeof(tr.pl.build_id)];
+		snprintf(dir, sizeof(dir), "%s", o->profile_dir);
+		snprintf(id, sizeof(id), "%s", tr.pl.build_id);
+		ld_tracer_free(&tr); /* (its descriptors: the program's files) */
+		(void)ld_learn(pid, dir, id, o->learn_s);
+		return 0;
+	}
 	ld_tracer_free(&tr);
 	return 0;
 }
@@ -397,8 +457,10 @@ int main(int argc, char **argv)
 		return EXIT_NOEXEC;
 	}
 	const char *off = getenv("HUGEXEC_DISABLE");
-	if (off && *off && strcmp(off, "0") != 0)
+	if (off && *off && strcmp(off, "0") != 0) {
+		report_untraced(&o, path, false, "HUGEXEC_DISABLE is set");
 		return run(path, cmd);
+	}
 	/* now the configuration file and HUGEXEC_OPTIONS, under the command
 	 * line (which parsed alone above, so it cannot fail here) */
 	struct ld_settings st;
@@ -409,6 +471,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < st.n_warn; i++)
 		fprintf(stderr, "hugexec: %s\n", st.warn[i]);
 	if (!st.treated) { /* not on the allow list: no tracer at all */
+		report_untraced(&o, path, false, "not on the allow list");
 		if (o.verbose)
 			fprintf(stderr, "hugexec: %s: not in the programs of %s: running it untouched\n",
 				ld_printable(cmd[0], nm, sizeof(nm)), st.file);

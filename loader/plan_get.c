@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "facts.h"
 #include "plan_get.h"
+#include "profdir.h"
 #include "island.h"
 #include "files.h"
 #include "helperproc.h"
@@ -53,7 +54,7 @@ static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 	*any = false;
 	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++) {
 		const struct hx_vma *v = &maps.v[i];
-		*any = ld_candidate(v, tr->o);
+		*any = ld_candidate(v, tr->o, tr->pl.profile_path[0] != '\0');
 		if (v->kind != HX_VMA_FILE || v->prot != (PROT_READ | PROT_EXEC))
 			continue;
 		uint64_t len = v->end - v->start;
@@ -112,9 +113,89 @@ static int read_target(void *ctx, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
+/* --profile-dir: DIR/BUILD-ID.prof, if there is one. */
+static void profdir_use(struct ld_tracer *tr, const char *id)
+{
+	char path[sizeof(tr->pl.profile_path)];
+	const char *dir = tr->o->profile_dir;
+	snprintf(tr->pl.build_id, sizeof(tr->pl.build_id), "%s", id);
+	if (ld_profdir_path(dir, id, path, sizeof(path)) < 0)
+		return;
+	if (access(path, F_OK) != 0) {
+		snprintf(tr->pl.info, sizeof(tr->pl.info), "--profile-dir: no profile of build %.80s "
+			 "in %.400s", id, dir);
+		return;
+	}
+	snprintf(tr->pl.profile_path, sizeof(tr->pl.profile_path), "%s", path);
+	snprintf(tr->pl.info, sizeof(tr->pl.info), "profile %.500s (--profile-dir)", path);
+}
+
+/* The profile to use: --profile, or the one of this build in --profile-dir
+ * (the kernel names the build; before 6.11, the helper's first plan). */
+static void profile_choose(struct ld_tracer *tr)
+{
+	const struct ld_opts *o = tr->o;
+	char id[LD_BUILD_ID_HEX_MAX + 1];
+	if (o->profile)
+		snprintf(tr->pl.profile_path, sizeof(tr->pl.profile_path), "%s", o->profile);
+	if (o->profile || !o->profile_dir || tr->pl.profile_path[0])
+		return;
+	int r = tr->test.no_procmap_query ? -ENOTTY
+					  : ld_profdir_kernel_id(tr->pid, tr->stop.entry, id, sizeof(id));
+	if (r == -ENOTTY)
+		tr->pl.profdir_later = true;
+	else if (r < 0)
+		snprintf(tr->pl.info, sizeof(tr->pl.info), "--profile-dir: the program has no "
+			 "build-id (%s)", strerror(-r));
+	else
+		profdir_use(tr, id);
+}
+
+/* Open the files, ask the helper, keep its plan. */
+static int plan_once(struct ld_tracer *tr, struct hx_err *e)
+{
+	int r;
+	if ((r = ld_files_open(tr)) < 0)
+		return hx_fail(e, r, "out of memory");
+	if (tr->pl.profile_path[0] && tr->pl.profile_fd < 0)
+		ld_profile_open(tr);
+	struct hx_request rq;
+	/* no perf map symbols yet: they are read after the program runs on */
+	if ((r = ld_request_build(tr, 0, &rq, e)) < 0)
+		return r;
+	r = ld_helper_run(&rq, tr->pl.files, tr->pl.n_files, &tr->pl.plan, e);
+	hx_request_free(&rq);
+	return r;
+}
+
+/* Before 6.11: the first plan named the build; with a profile of it in
+ * --profile-dir, plan again (files and all: a profile brings the small
+ * libraries' text in). */
+static int plan_again_with_profile(struct ld_tracer *tr, struct hx_err *e)
+{
+	char id[LD_BUILD_ID_HEX_MAX + 1];
+	tr->pl.profdir_later = false;
+	if (ld_profdir_note_id(&tr->pl.plan, id, sizeof(id)) < 0) {
+		snprintf(tr->pl.info, sizeof(tr->pl.info), "--profile-dir: the program has no build-id");
+		return 0;
+	}
+	profdir_use(tr, id);
+	if (!tr->pl.profile_path[0])
+		return 0;
+	for (size_t i = 0; i < tr->pl.n_files; i++)
+		close(tr->pl.files[i].fd);
+	free(tr->pl.files);
+	tr->pl.files = NULL;
+	tr->pl.n_files = 0;
+	hx_plan_free(&tr->pl.plan);
+	hx_plan_init(&tr->pl.plan, tr->pid);
+	return plan_once(tr, e);
+}
+
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
 	bool any;
+	profile_choose(tr);
 	int r = worth_it(tr, &any, e);
 	if (r < 0 || !any)
 		return r; /* nothing large enough: no plan, no helper */
@@ -139,18 +220,9 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 		return r;
 	if ((r = ld_facts_mdwe(tr, e)) < 0)
 		return r;
-	if ((r = ld_files_open(tr)) < 0)
-		return hx_fail(e, r, "out of memory");
-	if (tr->o->profile && tr->pl.profile_fd < 0)
-		ld_profile_open(tr);
 	tr->pl.facts.stack_rlimit = ld_stack_rlimit(tr->pid);
-	struct hx_request rq;
-	/* no perf map symbols yet: they are read after the program runs on */
-	if ((r = ld_request_build(tr, 0, &rq, e)) < 0)
-		return r;
-	r = ld_helper_run(&rq, tr->pl.files, tr->pl.n_files, &tr->pl.plan, e);
-	hx_request_free(&rq);
-	if (r < 0)
+	if ((r = plan_once(tr, e)) < 0 ||
+	    (tr->pl.profdir_later && (r = plan_again_with_profile(tr, e)) < 0))
 		return r;
 	tr->pl.have_plan = true;
 	ld_test_plan_corrupt(tr); /* test builds only */

@@ -35,7 +35,7 @@ int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_reque
 	rq->h.target_flags = tr->pl.facts.target_flags;
 	rq->h.thp_mode = tr->pl.facts.thp_mode;
 	rq->h.options = HX_REQ_LIBRARIES | extra | (tr->test.debug_escape ? HX_REQ_DEBUG_ESCAPE : 0u);
-	if (o->profile && !o->layout_off)
+	if (tr->pl.profile_path[0] && !o->layout_off)
 		rq->h.options |= HX_REQ_LAYOUT;
 	if (o->move_all)
 		rq->h.options |= HX_REQ_MOVE_ALL;
@@ -50,7 +50,7 @@ int ld_request_build(const struct ld_tracer *tr, uint32_t extra, struct hx_reque
 	 * the regions), so with the same profile: it decides the windows */
 	bool prof = tr->pl.profile_fd >= 0 && lseek(tr->pl.profile_fd, 0, SEEK_SET) == 0;
 	rq->h.profile_fd = prof ? tr->pl.profile_fd : -1;
-	rq->profile_name = strdup(prof ? o->profile : "");
+	rq->profile_name = strdup(prof ? tr->pl.profile_path : "");
 	if (!rq->files || !rq->maps || !rq->only || !rq->exclude || !rq->profile_name) {
 		hx_request_free(rq);
 		return hx_fail(e, -ENOMEM, "out of memory");

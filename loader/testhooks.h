@@ -10,6 +10,8 @@
  *   HUGEXEC_TEST_HELPER_ESCAPE       the helper tries to break out
  *   HUGEXEC_TEST_KEEP_SUD            Syscall User Dispatch left on (as a
  *                                    kernel before 6.4)
+ *   HUGEXEC_TEST_NO_PROCMAP_QUERY    --profile-dir as on a kernel before
+ *                                    6.11 (the helper names the build)
  *   HUGEXEC_TEST_ENTRY_STOP=int3|fault|hw  force an entry stop
  *   HUGEXEC_TEST_NO_PRECHECK         let the tracer judge the program
  *   HUGEXEC_TEST_PAUSE_MS=MS         hold the target before the plan runs

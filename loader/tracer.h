@@ -125,7 +125,13 @@ struct ld_planning {
 	struct ld_facts facts;
 	struct ld_file *files;
 	size_t n_files;
-	int profile_fd;                  /* --profile, opened for the helper; -1 */
+	int profile_fd;                  /* the profile, opened for the helper; -1 */
+	char profile_path[4096];         /* the profile in use: --profile, or found in
+					  * --profile-dir ("" none) */
+	bool profdir_later;              /* --profile-dir, and the kernel could not name
+					  * the build: ask the helper's plan */
+	char info[600];                  /* -v: which profile --profile-dir chose, or why none */
+	char build_id[130];              /* --profile-dir: the program's build-id, hex ("" unknown) */
 	char warn[600];                  /* a warning to show without -v ("" none) */
 	struct hx_plan plan;
 	bool have_plan;
@@ -163,6 +169,7 @@ struct ld_test_switches {
 	bool debug_escape;               /* HUGEXEC_TEST_HELPER_ESCAPE */
 	bool verify_full;                /* compare every byte, not spot checks */
 	enum ld_bp force_stop;           /* HUGEXEC_TEST_ENTRY_STOP */
+	bool no_procmap_query;           /* HUGEXEC_TEST_NO_PROCMAP_QUERY */
 };
 
 struct ld_tracer {

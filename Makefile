@@ -5,6 +5,7 @@
 #   make demo         before/after on a generated 32 MB-text program
 #   make bench        the full benchmark (bench/README.md); bench-quick
 #   make fuzz         libFuzzer targets for every parser of outside input
+#   make install      PREFIX=/usr/local DESTDIR=: binary, man page, docs; uninstall
 #   make CC=clang     any C11 compiler of the gcc family works
 
 CC      ?= cc
@@ -57,7 +58,7 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
             $(B)/progs/sud $(B)/progs/clonevm $(B)/progs/forkctor $(B)/progs/layout_cases
 TOOLS    := $(B)/gen_bigtext
 
-.PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install
+.PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install uninstall
 all: $(B)/hugexec $(PROGS)
 
 $(B)/hugexec: $(OBJ)
@@ -231,9 +232,22 @@ bench-quick: all
 clean:
 	rm -rf $(B)
 
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, the man
+# page and the documentation; make uninstall takes the same and removes
+# exactly those files.
 PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/hugexec
+DOCS   := README.md $(wildcard docs/*.md)
 install: $(B)/hugexec
 	install -D -m 0755 $(B)/hugexec $(DESTDIR)$(PREFIX)/bin/hugexec
+	install -D -m 0644 docs/hugexec.1 $(DESTDIR)$(MANDIR)/man1/hugexec.1
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/hugexec $(DESTDIR)$(MANDIR)/man1/hugexec.1
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # keep objects made along pattern chains (fuzz, replay)
 .SECONDARY:

@@ -8,7 +8,7 @@
 set -eu
 pkgs="build-essential clang libelf-dev libzydis-dev libseccomp-dev libcmocka-dev
       python3 perl gawk procps util-linux file gdb strace binutils
-      restic libclang-rt-14-dev libpython3.11-testsuite"
+      restic libclang-rt-14-dev libpython3.11-testsuite man-db groff-base"
 if [ "$(id -u)" != 0 ]; then
 	# as a user: through sudo where there is one (a container or CI image
 	# run as root has none, and needs none)

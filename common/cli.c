@@ -48,11 +48,14 @@ static const char usage[] =
 	"                       DIR/BUILD-ID.prof for its next start (0: off)\n"
 	"      --layout=off     with --profile: no island, only the hugetlb choice\n"
 	"      --layout-share=PCT\n"
-	"                       the island takes the hottest functions that cover PCT%%\n"
+	"                       the island takes the hottest functions that cover PCT%\n"
 	"                       of the profile's samples (default 99)\n"
 	"      --move=all       testing: move every function that may move, no profile\n"
 	"      --report=FILE    write what this launch did as JSON (docs/report.md), before\n"
-	"                       CMD runs; %%p in FILE is CMD's PID, %%n its file name\n"
+	"                       CMD runs; %p in FILE is CMD's PID, %n its file name\n"
+	"      --log=FILE       hugexec's lines to FILE (appended), not stderr; every\n"
+	"                       launch then logs its summary line, as with -v\n"
+	"      --syslog         the same to syslog (daemon facility, ident hugexec)\n"
 	"      --follow-exec=SECONDS\n"
 	"                       when CMD has nothing to remap (env, nice, numactl, a\n"
 	"                       #!/usr/bin/env script), wait this long for the program it\n"
@@ -92,7 +95,7 @@ static int add_pattern(char **list, const char *glob, struct hx_err *e)
 static const char *const setting_names[LD_SET_COUNT] = {
 	"verbose", "quiet", "strict", "dry-run", "perf-map", "min-size", "backing", "align",
 	"only", "exclude", "follow-exec", "profile", "layout", "layout-share", "move", "report",
-	"profile-dir", "learn",
+	"profile-dir", "learn", "log", "syslog",
 };
 
 const char *ld_cli_setting_name(enum ld_setting s)
@@ -177,6 +180,11 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 				       "(0 to 86400)", val);
 		o->learn_s = (uint32_t)secs;
 		mark(o, LD_SET_LEARN);
+	} else if (strcmp(name, "log") == 0) {
+		if (!*val)
+			return hx_fail(e, -EINVAL, "--log: no file named");
+		o->log = val;
+		mark(o, LD_SET_LOG);
 	} else if (strcmp(name, "report") == 0) {
 		if (!*val)
 			return hx_fail(e, -EINVAL, "--report: no file named");
@@ -203,7 +211,7 @@ static bool takes_value(const char *name)
 {
 	static const char *const with[] = {"backing", "align", "min-size", "only", "exclude",
 					   "follow-exec", "profile", "layout", "layout-share", "move",
-					   "report", "profile-dir", "learn"};
+					   "report", "profile-dir", "learn", "log"};
 	for (size_t i = 0; i < HX_ARRAY_LEN(with); i++)
 		if (strcmp(name, with[i]) == 0)
 			return true;
@@ -226,6 +234,8 @@ static int flag(const char *name, struct ld_opts *o)
 		o->version = true;
 	else if (strcmp(name, "no-perf-map") == 0)
 		o->perf_map = false, mark(o, LD_SET_PERF_MAP);
+	else if (strcmp(name, "syslog") == 0)
+		o->syslog = true, mark(o, LD_SET_SYSLOG);
 	else
 		return -EINVAL;
 	return 0;
@@ -361,6 +371,7 @@ int ld_cli_set(struct ld_opts *o, const char *name, const char *value, const cha
 		{"strict", offsetof(struct ld_opts, strict), LD_SET_STRICT},
 		{"dry-run", offsetof(struct ld_opts, dry_run), LD_SET_DRY_RUN},
 		{"perf-map", offsetof(struct ld_opts, perf_map), LD_SET_PERF_MAP},
+		{"syslog", offsetof(struct ld_opts, syslog), LD_SET_SYSLOG},
 	};
 	for (size_t i = 0; i < HX_ARRAY_LEN(flags); i++) {
 		if (strcmp(name, flags[i].name) != 0)
@@ -424,6 +435,8 @@ void ld_cli_show(const struct ld_opts *o, enum ld_setting s, char *buf, size_t n
 	case LD_SET_MOVE: snprintf(buf, n, "%s", o->move_all ? "all" : "profile"); break;
 	case LD_SET_REPORT: snprintf(buf, n, "%s", o->report ? o->report : "-"); break;
 	case LD_SET_PROFILE_DIR: snprintf(buf, n, "%s", o->profile_dir ? o->profile_dir : "-"); break;
+	case LD_SET_LOG: snprintf(buf, n, "%s", o->log ? o->log : "-"); break;
+	case LD_SET_SYSLOG: snprintf(buf, n, "%s", o->syslog ? "yes" : "no"); break;
 	case LD_SET_LEARN:
 		if (o->learn_s)
 			snprintf(buf, n, "%u", o->learn_s);

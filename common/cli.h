@@ -17,7 +17,7 @@ enum ld_setting {
 	LD_SET_VERBOSE, LD_SET_QUIET, LD_SET_STRICT, LD_SET_DRY_RUN, LD_SET_PERF_MAP,
 	LD_SET_MIN_SIZE, LD_SET_BACKING, LD_SET_ALIGN, LD_SET_ONLY, LD_SET_EXCLUDE,
 	LD_SET_FOLLOW, LD_SET_PROFILE, LD_SET_LAYOUT, LD_SET_LAYOUT_SHARE, LD_SET_MOVE,
-	LD_SET_REPORT, LD_SET_PROFILE_DIR, LD_SET_LEARN, LD_SET_COUNT
+	LD_SET_REPORT, LD_SET_PROFILE_DIR, LD_SET_LEARN, LD_SET_LOG, LD_SET_SYSLOG, LD_SET_COUNT
 };
 
 struct ld_opts {
@@ -37,6 +37,8 @@ struct ld_opts {
 	const char *profile;    /* --profile FILE (points into argv), or NULL */
 	const char *profile_dir; /* --profile-dir DIR: DIR/BUILD-ID.prof, or NULL */
 	uint32_t learn_s;       /* --learn=SECONDS: record a build without a profile; 0 off */
+	const char *log;        /* --log FILE: our lines there, not on stderr */
+	bool syslog;            /* --syslog: our lines to syslog */
 	bool layout_off;        /* --layout=off */
 	uint32_t layout_permille; /* --layout-share, per 1000 */
 	bool move_all;          /* --move=all */

@@ -17,6 +17,7 @@
 #include "follow.h"
 #include "jsonreport.h"
 #include "learn.h"
+#include "logsink.h"
 #include "launch.h"
 #include "perfmap.h"
 #include "plan_get.h"
@@ -468,6 +469,12 @@ int main(int argc, char **argv)
 	if (ld_settings_load(&st, argc, argv, path, getenv("HUGEXEC_CONFIG"),
 			     getenv("HUGEXEC_OPTIONS"), &o, &e) < 0)
 		return run(path, cmd);
+	/* --log, --syslog: our lines there from now on (one per launch at least) */
+	struct hx_err le;
+	if ((o.log || o.syslog) && ld_log_setup(&o, &le) < 0)
+		fprintf(stderr, "hugexec: %s\n", le.msg);
+	else if ((o.log || o.syslog) && o.verbose == 0 && !o.quiet)
+		o.verbose = 1;
 	for (int i = 0; i < st.n_warn; i++)
 		fprintf(stderr, "hugexec: %s\n", st.warn[i]);
 	if (!st.treated) { /* not on the allow list: no tracer at all */

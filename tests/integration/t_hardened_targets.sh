@@ -17,6 +17,21 @@ for mode in mdwe sysmdwe nocopy nofstat; do
 	[ "${h:-0}" -ge "$i" ] || fail "$mode: $h of $i KB huge: $(cat "$TMP/$mode.err")"
 	note "$mode: $h KB on 2 MB pages"
 done
+# a systemd unit's restrictions together, as far as this machine can
+# without systemd as PID 1: User= (nobody), NoNewPrivileges=yes,
+# MemoryDenyWriteExecute=yes (the filter and, where the kernel has it,
+# PR_SET_MDWE); the program keeps its PID, so Type=notify reaches systemd
+if is_root && command -v setpriv >/dev/null; then
+	for mode in sysmdwe mdwe; do
+		SELFCHECK=1 capture unit setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
+			"$P/hardened" $mode "$H" -v --backing=thp "$prog" --calls 1000
+		[ "$(cat "$TMP/unit.rc")" = 77 ] && continue
+		same_run plain unit
+		h=$(field "$TMP/unit.err" huge_kb) i=$(field "$TMP/unit.err" interior_kb)
+		[ "${h:-0}" -ge "$i" ] || fail "unit ($mode): $h of $i KB huge: $(cat "$TMP/unit.err")"
+		note "as a unit (nobody, no_new_privs, $mode): $h KB on 2 MB pages"
+	done
+fi
 # the r-x-from-the-start path is what ran under MDWE
 SELFCHECK=1 "$P/hardened" mdwe "$H" -vv --backing=thp "$prog" --calls 10 2>&1 >/dev/null |
 	grep -q 'tracer-copy' || fail "MDWE: not the tracer-copy path"

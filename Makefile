@@ -51,6 +51,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
 # Generated programs: big text in three link styles, plus a small one.
 BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
+            $(B)/progs/bigthreads \
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
@@ -100,6 +101,8 @@ $(B)/progs/bigtext-pie: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -fPIE -pie -Itests/tools -o $@ $(BIGTEXT_SRC)
 $(B)/progs/bigtext-nopie: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -fno-pie -no-pie -Itests/tools -o $@ $(BIGTEXT_SRC)
+$(B)/progs/bigthreads: $(B)/progs/bigtext.S tests/tools/bigthreads.c
+	$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^
 $(B)/progs/bigtext-static: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -static -Itests/tools -o $@ $(BIGTEXT_SRC)
 

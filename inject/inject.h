@@ -55,6 +55,8 @@ struct inj_target {
 	bool keep_sud;                 /* test builds: leave it on (as a kernel before 6.4) */
 	unsigned long n_syscalls;      /* injected so far (numbering starts at 1) */
 	bool broken;                   /* the last call broke off between entry and exit */
+	bool restart_calls;            /* attach: a thread stopped inside a system call gets
+					* it restarted as the kernel would (see inj_save) */
 	unsigned long fail_at;         /* test builds: fail syscalls fail_at.. */
 	unsigned long fail_n;          /* ..and the fail_n - 1 after it */
 	/* Asked before every injected call; false = not run, result -EPERM
@@ -90,8 +92,15 @@ int inj_wait(struct inj_target *t, int *status);
 /* Initialise t for pid (stopped); nothing is read yet. */
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops);
 
-/* Save registers, FP state and signal mask, then block all signals. */
+/* Save registers, FP state and signal mask, then block all signals. With
+ * restart_calls, registers stopped inside an interrupted system call are
+ * saved as the kernel would resume them (the call restarted): detached
+ * from the exit stop of our last call, the thread gets no such fix-up. */
 int inj_save(struct inj_target *t, struct hx_err *e) HX_WUR;
+
+/* Registers of a thread stopped inside an interrupted system call, made
+ * what the kernel would resume (pure, for tests). */
+void inj_restarted_regs(struct user_regs_struct *r);
 
 /* Put back what inj_save() saved and check it took. */
 int inj_restore(struct inj_target *t, struct hx_err *e) HX_WUR;

@@ -64,11 +64,35 @@ struct hx_sud_config inj_sud_to_set(const struct hx_sud_config *got)
 	return c;
 }
 
+/* The kernel's own restart of an interrupted call (arch/x86 signal code,
+ * no handler run): back to the syscall instruction, with its number again
+ * (restart_syscall for one that keeps a restart block). */
+#define K_ERESTARTSYS 512
+#define K_ERESTARTNOINTR 513
+#define K_ERESTARTNOHAND 514
+#define K_ERESTART_RESTARTBLOCK 516
+void inj_restarted_regs(struct user_regs_struct *r)
+{
+	long long rax = (long long)r->rax, nr = (long long)r->orig_rax;
+	if (nr < 0)
+		return;
+	if (rax == -K_ERESTARTSYS || rax == -K_ERESTARTNOINTR || rax == -K_ERESTARTNOHAND)
+		r->rax = r->orig_rax;
+	else if (rax == -K_ERESTART_RESTARTBLOCK)
+		r->rax = SYS_restart_syscall;
+	else
+		return;
+	r->rip -= 2;
+	r->orig_rax = (unsigned long long)-1;
+}
+
 int inj_save(struct inj_target *t, struct hx_err *e)
 {
 	int r;
 	if ((r = inj_pt(t, PTRACE_GETREGS, NULL, &t->regs)) < 0)
 		return hx_fail(e, r, "reading registers: %s", strerror(-r));
+	if (t->restart_calls)
+		inj_restarted_regs(&t->regs);
 	if ((r = inj_pt(t, PTRACE_GETFPREGS, NULL, &t->fpregs)) < 0)
 		return hx_fail(e, r, "reading FP registers: %s", strerror(-r));
 	if ((r = inj_pt(t, PTRACE_GETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)

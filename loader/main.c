@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "apply.h"
+#include "attach.h"
 #include "entry.h"
 #include "facts.h"
 #include "follow.h"
@@ -428,6 +429,10 @@ int main(int argc, char **argv)
 		return prof_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "config") == 0)
 		return ld_config_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "attach") == 0)
+		return ld_attach_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "undo") == 0)
+		return ld_undo_main(argc - 1, argv + 1);
 	struct ld_opts o;
 	struct hx_err e = {0};
 	if (ld_cli_parse(argc, argv, &o, &e) < 0) {

@@ -200,7 +200,7 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 	if (r < 0 || !any)
 		return r; /* nothing large enough: no plan, no helper */
 	ld_facts_gather(tr->pid, &tr->pl.facts);
-	if (tr->pl.facts.threads != 1)
+	if (tr->pl.facts.threads != 1 && !tr->attached) /* (attach holds every thread) */
 		return hx_fail(e, -EBUSY, tr->pl.facts.threads
 			       ? "%u threads are running at the entry point; text is never moved "
 				 "under a running thread"

@@ -35,6 +35,8 @@
 #define _GNU_SOURCE
 #include "status.h"
 #include "report.h"
+#include "attach.h"
+#include "facts.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -379,11 +381,35 @@ static size_t rows_of(const struct hx_vmas *m, const struct islands *is, struct 
 	return n;
 }
 
+/* "attached" or "undone" (hugexec attach, undo), NULL: neither. A record
+ * older than the process is another one's (the PID was reused). */
+static const char *attach_state(pid_t pid)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
+	struct stat st;
+	struct ld_facts f = {0};
+	ld_facts_started(pid, &f);
+	if (stat(path, &st) != 0 ||
+	    (f.owner.started_ns && (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec <
+					   f.owner.started_ns))
+		return NULL;
+	if (hx_read_file(path, 1 << 20, &text, NULL) < 0)
+		return NULL;
+	const char *state = strstr(text, "\nstate undone") ? "undone"
+			    : strstr(text, "\nstate attached") ? "attached" : NULL;
+	free(text);
+	return state;
+}
+
 static void print_text(FILE *out, pid_t pid, const struct row *r, size_t n, uint64_t text,
 		       uint64_t huge)
 {
 	char comm[64], path[512];
-	fprintf(out, "%d %s\n", (int)pid, comm_of(pid, comm, sizeof(comm)));
+	const char *state = attach_state(pid);
+	fprintf(out, "%d %s%s%s\n", (int)pid, comm_of(pid, comm, sizeof(comm)),
+		state ? ": " : "", !state ? "" : strcmp(state, "attached") == 0
+		? "attached (hugexec undo puts the file's text back)" : "undone (its text is the file's)");
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %012llx-%012llx %9llu KB %9llu KB huge  %-8s %s%s\n",
 			(unsigned long long)r[i].v->start, (unsigned long long)r[i].v->end,
@@ -412,8 +438,10 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 		ld_status_json_str(out, r[i].path);
 		fputc('}', out);
 	}
-	fprintf(out, "],\n   \"text_kb\": %llu, \"huge_kb\": %llu}", (unsigned long long)text,
-		(unsigned long long)huge);
+	const char *state = attach_state(pid);
+	fprintf(out, "],\n   \"text_kb\": %llu, \"huge_kb\": %llu, \"attach\": %s%s%s}",
+		(unsigned long long)text, (unsigned long long)huge, state ? "\"" : "",
+		state ? state : "null", state ? "\"" : "");
 }
 
 /* Is pid hugexec's doing? Its islands (from the perf map) go to *is. */

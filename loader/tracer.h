@@ -177,6 +177,8 @@ struct ld_tracer {
 	const struct ld_opts *o;
 	struct inj_target inj;
 	unsigned followed;               /* execs followed from a wrapper (follow.c) */
+	bool attached;                   /* hugexec attach: every thread held, more than one
+					  * may be (attach.c) */
 	struct ld_stop stop;
 	struct ld_planning pl;
 	struct ld_outcome out;

@@ -256,9 +256,36 @@ static void test_inject_own_code_page_outside_the_plan(void **state)
 	t.mem_fd = -1;
 }
 
+/* attach: a thread stopped inside an interrupted call resumes it as the
+ * kernel would have; anything else is left as it is. */
+static void test_inject_restarted_regs(void **state)
+{
+	(void)state;
+	struct user_regs_struct r = {.rip = 0x1002, .orig_rax = SYS_read, .rax = (unsigned long long)-512};
+	inj_restarted_regs(&r); /* ERESTARTSYS */
+	assert_int_equal(r.rip, 0x1000);
+	assert_int_equal(r.rax, SYS_read);
+	assert_int_equal((long long)r.orig_rax, -1);
+	r = (struct user_regs_struct){.rip = 0x1002, .orig_rax = SYS_nanosleep,
+				      .rax = (unsigned long long)-516};
+	inj_restarted_regs(&r); /* ERESTART_RESTARTBLOCK: restart_syscall */
+	assert_int_equal(r.rip, 0x1000);
+	assert_int_equal(r.rax, SYS_restart_syscall);
+	r = (struct user_regs_struct){.rip = 0x1002, .orig_rax = SYS_read, .rax = (unsigned long long)-4};
+	struct user_regs_struct before = r;
+	inj_restarted_regs(&r); /* EINTR: the call's own result, kept */
+	assert_memory_equal(&r, &before, sizeof(r));
+	r = (struct user_regs_struct){.rip = 0x1002, .orig_rax = (unsigned long long)-1,
+				      .rax = (unsigned long long)-512};
+	before = r;
+	inj_restarted_regs(&r); /* not in a call: untouched */
+	assert_memory_equal(&r, &before, sizeof(r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inject_restarted_regs),
 		cmocka_unit_test(test_inject_mask_keeps_synchronous_signals_open),
 		cmocka_unit_test(test_inject_switches_syscall_user_dispatch_off),
 		cmocka_unit_test(test_inject_signal_sent_meanwhile_is_held_for_detach),

@@ -1,0 +1,610 @@
+/*
+ * attach.c - `hugexec attach` and `hugexec undo` (attach.h).
+ *
+ *   hold every thread ---- plan (helper, validator) ---- apply on the leader
+ *        |                                                     |
+ *   new threads: seized by the kernel (TRACECLONE)        undo record
+ *                                                              |
+ *   release: the leader's registers and mask restored, every thread detached
+ */
+#define _GNU_SOURCE
+#include "attach.h"
+#include "apply.h"
+#include "plan_get.h"
+#include "release.h"
+#include "report.h"
+#include "resolve.h"
+#include "entry.h"
+#include "tracer.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ATTACH_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
+#define USER_CS_64 0x33
+#define MAX_ROUNDS 100 /* listings of /proc/PID/task until none is new */
+
+/* The threads held. */
+struct held {
+	pid_t *tid;
+	size_t n, cap;
+	uint64_t since_ns; /* the first interrupt */
+};
+
+static bool holds(const struct held *h, pid_t tid)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->tid[i] == tid)
+			return true;
+	return false;
+}
+
+static int add(struct held *h, pid_t tid)
+{
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? 2 * h->cap : 16;
+		pid_t *nt = realloc(h->tid, nc * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		h->tid = nt;
+		h->cap = nc;
+	}
+	h->tid[h->n++] = tid;
+	return 0;
+}
+
+static void drop(struct held *h, size_t i)
+{
+	h->tid[i] = h->tid[--h->n];
+}
+
+/* Wait until thread i is held in a stop of ours. Signals that come first
+ * are delivered (they were the program's, sent before we held it); a new
+ * thread (clone) is noted, the kernel holds it for us. 1 when the thread
+ * is gone, 0 held, <0 error. */
+static int to_stop(struct held *h, size_t i, struct hx_err *e)
+{
+	pid_t tid = h->tid[i];
+	for (;;) {
+		int st;
+		pid_t w = waitpid(tid, &st, __WALL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st))
+			return 1;
+		int ev = st >> 16, sig = WSTOPSIG(st);
+		if (ev == PTRACE_EVENT_STOP)
+			return 0;
+		if (ev == PTRACE_EVENT_EXEC)
+			return hx_fail(e, -EBUSY, "the process exec'd while being attached");
+		unsigned long msg = 0;
+		if (ev == PTRACE_EVENT_CLONE && ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 &&
+		    !holds(h, (pid_t)msg) && add(h, (pid_t)msg) < 0)
+			return hx_fail(e, -ENOMEM, "out of memory");
+		/* a clone event, or a signal of the program's: on towards our stop */
+		int deliver = ev == 0 && sig != (SIGTRAP | 0x80) ? sig : 0;
+		if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)deliver) < 0 && errno == ESRCH)
+			return 1;
+	}
+}
+
+static void release_others(struct held *h, pid_t leader)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->tid[i] != leader)
+			(void)ptrace(PTRACE_DETACH, h->tid[i], NULL, NULL);
+}
+
+/* Seize and hold every thread of pid. */
+static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
+{
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	h->since_ns = hx_now_ns();
+	for (int round = 0; round < MAX_ROUNDS; round++) {
+		DIR *d = opendir(dir);
+		if (!d)
+			return hx_fail(e, -ESRCH, "no such process");
+		size_t first_new = h->n;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+			if (tid <= 0 || holds(h, tid))
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
+				int err = errno;
+				if (err == ESRCH)
+					continue; /* gone meanwhile */
+				closedir(d);
+				return hx_fail(e, -err, "cannot trace it: %s%s", strerror(err),
+					       err == EPERM ? " (another user's process, or already "
+							      "traced, or ptrace_scope)" : "");
+			}
+			if (add(h, tid) < 0) {
+				closedir(d);
+				return hx_fail(e, -ENOMEM, "out of memory");
+			}
+			(void)ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+		}
+		closedir(d);
+		if (first_new == h->n && round > 0)
+			return 0;
+		for (size_t i = first_new; i < h->n;) {
+			int r = to_stop(h, i, e);
+			if (r < 0)
+				return r;
+			if (r == 1)
+				drop(h, i);
+			else
+				i++;
+		}
+	}
+	return hx_fail(e, -EAGAIN, "threads kept appearing faster than they could be held");
+}
+
+/* Let everything go: the leader through the tracer (registers, mask),
+ * the others as they were. */
+static int release_all(struct ld_tracer *tr, struct held *h, struct hx_err *e)
+{
+	int r = tr->inj.saved ? ld_release(tr, e) : (ptrace(PTRACE_DETACH, tr->pid, NULL, NULL), 0);
+	release_others(h, tr->pid);
+	return r;
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > 0x3fffffff)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Is the process pid, as a whole, one we may and can attach to? */
+static int precheck(pid_t pid, struct hx_err *e)
+{
+	char path[64], exe[4096], buf[300];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0 && errno == ENOENT)
+		return hx_fail(e, -ESRCH, "no such process");
+	if (n < 0)
+		return hx_fail(e, -errno, "cannot see its executable: %s", strerror(errno));
+	exe[n] = '\0';
+	unsigned long long tracer = 0;
+	char st[64];
+	snprintf(st, sizeof(st), "/proc/%d/status", (int)pid);
+	char *text;
+	if (hx_read_file(st, 1 << 16, &text, NULL) == 0) {
+		const char *v = hx_status_value(text, "TracerPid");
+		tracer = v ? strtoull(v, NULL, 10) : 0;
+		free(text);
+	}
+	if (tracer)
+		return hx_fail(e, -EBUSY, "it is already traced by process %llu", tracer);
+	const char *why = ld_precheck(exe, true, buf, sizeof(buf));
+	if (why && strstr(why, "32-bit"))
+		return hx_fail(e, -ENOEXEC, "%s", why);
+	return 0;
+}
+
+/* The entry stop's facts, for a process long past it: from its auxv. */
+static int read_auxv(struct ld_tracer *tr, struct hx_err *e)
+{
+	char path[64], *auxv;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
+	int r = hx_read_file(path, 1 << 16, &auxv, &len);
+	if (r < 0)
+		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
+	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->stop.entry);
+	if (ld_auxv_get((uint8_t *)auxv, len, AT_BASE, &tr->stop.interp_base) < 0)
+		tr->stop.interp_base = 0;
+	if (ld_auxv_get((uint8_t *)auxv, len, AT_SYSINFO_EHDR, &tr->stop.vdso) < 0)
+		tr->stop.vdso = 0;
+	free(auxv);
+	return r < 0 ? hx_fail(e, r, "no AT_ENTRY in %s", path) : 0;
+}
+
+/* The undo record: what was swapped, and its file's identity. */
+static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
+{
+	char path[64], tmp[80];
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)tr->pid);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return hx_fail(e, -errno, "%s: %s", tmp, strerror(errno));
+	}
+	fprintf(f, "hugexec-undo 1\nstate attached\n");
+	const struct hx_plan *p = &tr->pl.plan;
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
+		if (r->island || r->backing == HX_BACK_NONE || r->backing == HX_BACK_FILE)
+			continue; /* (a file-backed region is the file's already) */
+		const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, r->addr);
+		uint64_t off = 0;
+		for (uint32_t g = 0; g < p->n_groups; g++)
+			if (p->groups[g].addr == r->addr)
+				off = p->groups[g].file_offset;
+		struct stat st = {0};
+		for (size_t k = 0; v && k < tr->pl.n_files; k++)
+			if (hx_vma_of_file(v, tr->pl.files[k].dev_major, tr->pl.files[k].dev_minor,
+					   tr->pl.files[k].inode))
+				(void)fstat(tr->pl.files[k].fd, &st);
+		if (!v || !st.st_ino)
+			continue;
+		fprintf(f, "region %#llx %#llx %#llx %u %u %llu %lld %lld.%09ld %s\n",
+			(unsigned long long)r->addr, (unsigned long long)r->len,
+			(unsigned long long)off, v->dev_major, v->dev_minor,
+			(unsigned long long)v->inode, (long long)st.st_size,
+			(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v->path);
+	}
+	bool bad = ferror(f);
+	if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return hx_fail(e, -EIO, "writing %s failed", path);
+	}
+	return 0;
+}
+
+static const char attach_usage[] =
+	"Usage: hugexec attach [OPTIONS] PID\n"
+	"Give a running process the launch's treatment: its text (and its large\n"
+	"libraries') onto 2 MB pages, every thread held while it happens (-v says\n"
+	"how long). Options as for a launch (--backing, --min-size, --only,\n"
+	"--exclude, --strict, -v, --dry-run, --profile for the hugetlb choice; no\n"
+	"island is installed in a running process). `hugexec undo PID` puts the\n"
+	"file-backed text back. Exit status: 0 done, 1 refused or failed (the\n"
+	"process runs on unchanged), 2 usage.\n";
+
+int ld_attach_main(int argc, char **argv)
+{
+	struct ld_opts o;
+	struct hx_err e = {0};
+	if (ld_cli_parse(argc, argv, &o, &e) < 0) {
+		fprintf(stderr, "hugexec attach: %s\n", e.msg);
+		return 2;
+	}
+	pid_t pid;
+	if (o.help || o.cmd_index != argc - 1 || parse_pid(argv[o.cmd_index], &pid) < 0) {
+		ld_cli_free(&o);
+		if (o.help) {
+			fputs(attach_usage, stdout);
+			return 0;
+		}
+		fprintf(stderr, "hugexec attach: give one PID\nTry 'hugexec attach --help'.\n");
+		return 2;
+	}
+	o.layout_off = true; /* (attach.h) */
+	o.follow_ms = 0;
+	o.perf_map = false;  /* (the map's symbols: a later change) */
+	int rc = 1;
+	if (precheck(pid, &e) < 0) {
+		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, e.msg);
+		ld_cli_free(&o);
+		return 1;
+	}
+	struct held h = {0};
+	struct ld_tracer tr;
+	ld_tracer_init(&tr, pid, &o);
+	tr.attached = true;
+	tr.inj.restart_calls = true;
+	char name[32];
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	int r = hold_all(pid, &h, &e);
+	struct user_regs_struct regs;
+	if (r == 0 && !holds(&h, pid))
+		r = hx_fail(&e, -ESRCH, "its main thread has exited");
+	if (r == 0 && (r = ld_pt(&tr, PTRACE_GETREGS, NULL, &regs)) < 0)
+		hx_fail(&e, r, "reading registers: %s", strerror(-r));
+	if (r == 0 && regs.cs != USER_CS_64)
+		r = hx_fail(&e, -ENOEXEC, "32-bit process: only x86-64 code is remapped");
+	if (r == 0)
+		r = read_auxv(&tr, &e);
+	tr.t.entry_ns = hx_now_ns();
+	if (r == 0)
+		r = ld_plan_get(&tr, &e);
+	if (r == 0 && tr.pl.have_plan && (o.dry_run || o.verbose >= 2)) {
+		ld_report_plan(stderr, name, &tr.pl.plan);
+		ld_report_notes(stderr, name, &tr.pl.plan);
+	}
+	if (r == 0 && (!tr.pl.have_plan || tr.pl.plan.n_groups == 0 || o.dry_run)) {
+		if (!o.dry_run)
+			fprintf(stderr, "hugexec attach: %d: nothing to remap: %s\n", (int)pid,
+				tr.pl.none_why[0] ? tr.pl.none_why : "every executable mapping was left alone");
+		rc = 0;
+		goto out;
+	}
+	if (r == 0)
+		r = ld_apply(&tr, &e);
+	tr.t.done_ns = hx_now_ns();
+	if (r == -ENOTRECOVERABLE) {
+		fprintf(stderr, "hugexec attach: %d: %s; could not restore the process, killing it\n",
+			(int)pid, e.msg);
+		kill(pid, SIGKILL);
+		release_others(&h, pid);
+		goto done;
+	}
+	if (r < 0) {
+		fprintf(stderr, "hugexec attach: %d: %s; it runs on unchanged\n", (int)pid, e.msg);
+		goto out;
+	}
+	uint64_t huge, planned;
+	ld_totals(&tr, &huge, &planned);
+	struct hx_err ue;
+	if (huge && write_undo(&tr, &ue) < 0)
+		fprintf(stderr, "hugexec attach: %d: %s (undo will not know this process)\n", (int)pid,
+			ue.msg);
+	char why[700];
+	const char *failure = ld_first_failure(&tr, why, sizeof(why));
+	if (o.verbose)
+		ld_report_summary(stderr, name, &tr);
+	if (failure)
+		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, failure);
+	rc = huge && !(failure && o.strict) ? 0 : 1;
+out:
+	if (release_all(&tr, &h, &e) == -ENOTRECOVERABLE) {
+		fprintf(stderr, "hugexec attach: %d: %s; could not restore the process, killing it\n",
+			(int)pid, e.msg);
+		kill(pid, SIGKILL);
+		rc = 1;
+	} else if (o.verbose) {
+		fprintf(stderr, "hugexec attach: %d: %zu thread%s held for %.1f ms\n", (int)pid, h.n,
+			h.n == 1 ? "" : "s", (double)(hx_now_ns() - h.since_ns) / 1e6);
+	}
+done:
+	free(h.tid);
+	ld_tracer_free(&tr);
+	ld_cli_free(&o);
+	return rc;
+}
+
+/* ---- undo ---------------------------------------------------------------- */
+
+struct undo_region {
+	uint64_t addr, len, off;
+	unsigned dev_major, dev_minor;
+	unsigned long long inode;
+	long long size, mtime_s;
+	long mtime_ns;
+	char path[4096];
+};
+
+/* The record's regions (at most max). -ENOENT: no record. */
+static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n, bool *undone)
+{
+	char path[64], line[4400];
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	*n = 0;
+	*undone = false;
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "hugexec-undo 1\n") != 0) {
+		fclose(f);
+		return -EINVAL;
+	}
+	while (fgets(line, sizeof(line), f) && *n < max) {
+		struct undo_region *u = &r[*n];
+		int at = 0;
+		if (strcmp(line, "state undone\n") == 0)
+			*undone = true;
+		if (sscanf(line, "region %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
+			   &u->addr, &u->len, &u->off, &u->dev_major, &u->dev_minor, &u->inode,
+			   &u->size, &u->mtime_s, &u->mtime_ns, &at) < 9 || !at)
+			continue;
+		snprintf(u->path, sizeof(u->path), "%s", line + at);
+		u->path[strcspn(u->path, "\n")] = '\0';
+		(*n)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void mark_undone(pid_t pid)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
+	if (hx_read_file(path, 1 << 20, &text, NULL) < 0)
+		return;
+	char *st = strstr(text, "state attached\n");
+	if (st)
+		memcpy(st, "state undone  \n", 15);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		ssize_t w = write(fd, text, strlen(text));
+		(void)w;
+		close(fd);
+	}
+	free(text);
+}
+
+/* Is the file at u->path still the one that was mapped? */
+static const char *changed(const struct undo_region *u)
+{
+	struct stat st;
+	if (stat(u->path, &st) != 0)
+		return "it is gone";
+	if (major(st.st_dev) != u->dev_major || minor(st.st_dev) != u->dev_minor ||
+	    st.st_ino != u->inode)
+		return "another file is there now";
+	if (st.st_size != u->size || st.st_mtim.tv_sec != u->mtime_s ||
+	    st.st_mtim.tv_nsec != u->mtime_ns)
+		return "it was modified";
+	return NULL;
+}
+
+static int sys3(struct ld_tracer *tr, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		uint64_t a4, uint64_t a5, int64_t *res, struct hx_err *e)
+{
+	const uint64_t a[6] = {a0, a1, a2, a3, a4, a5};
+	return inj_syscall(&tr->inj, nr, a, res, e);
+}
+
+/* The file mapped back over one region, by the target itself. 0 done,
+ * 1 refused (said in why), <0 the injection broke. */
+static int map_back(struct ld_tracer *tr, const struct undo_region *u, char *why, size_t n,
+		    struct hx_err *e)
+{
+	uint64_t data = tr->inj.data_page;
+	int64_t fd, res;
+	size_t plen = strlen(u->path) + 1;
+	int r;
+	if (plen > HX_PAGE) {
+		snprintf(why, n, "its path is too long");
+		return 1;
+	}
+	if ((r = inj_write(&tr->inj, data, u->path, plen)) < 0)
+		return hx_fail(e, r, "writing to the process: %s", strerror(-r));
+	if ((r = sys3(tr, SYS_openat, (uint64_t)AT_FDCWD, data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0,
+		      0, 0, &fd, e)) < 0)
+		return r;
+	if (fd < 0) {
+		snprintf(why, n, "the process cannot open it: %s", strerror((int)-fd));
+		return 1;
+	}
+	struct stat st;
+	int ok = 0;
+	if ((r = sys3(tr, SYS_fstat, (uint64_t)fd, data, 0, 0, 0, 0, &res, e)) == 0 && res == 0 &&
+	    inj_read(&tr->inj, data, &st, sizeof(st)) == 0 && st.st_ino == u->inode &&
+	    major(st.st_dev) == u->dev_major && minor(st.st_dev) == u->dev_minor)
+		ok = 1;
+	if (r == 0 && ok)
+		r = sys3(tr, SYS_mmap, u->addr, u->len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
+			 (uint64_t)fd, u->off, &res, e);
+	int64_t cres;
+	int r2 = sys3(tr, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &cres, e);
+	if (r < 0 || r2 < 0)
+		return r < 0 ? r : r2;
+	if (!ok) {
+		snprintf(why, n, "the process opened another file there");
+		return 1;
+	}
+	if ((uint64_t)res != u->addr) {
+		snprintf(why, n, "mmap: %s", strerror((int)-res));
+		return 1;
+	}
+	return 0;
+}
+
+int ld_undo_main(int argc, char **argv)
+{
+	pid_t pid;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs("Usage: hugexec undo PID\nPut back the file-backed text of a process that "
+		      "`hugexec attach` changed (its\nhot islands, if any, stay). Exit status: 0 done, "
+		      "1 refused or failed, 2 usage.\n", stdout);
+		return 0;
+	}
+	if (argc != 2 || parse_pid(argv[1], &pid) < 0) {
+		fprintf(stderr, "hugexec undo: give one PID\n");
+		return 2;
+	}
+	struct undo_region *u = calloc(64, sizeof(*u));
+	size_t n = 0;
+	bool undone;
+	struct hx_err e = {0};
+	int r = u ? read_undo(pid, u, 64, &n, &undone) : -ENOMEM;
+	if (r == 0 && (r = precheck(pid, &e)) < 0) {
+		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid, e.msg);
+		free(u);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid,
+			r == -ENOENT ? "no record of an attach (undo puts back what hugexec attach "
+				       "changed)" : strerror(-r));
+		free(u);
+		return 1;
+	}
+	struct ld_opts o;
+	ld_cli_defaults(&o);
+	struct held h = {0};
+	struct ld_tracer tr;
+	ld_tracer_init(&tr, pid, &o);
+	tr.attached = true;
+	tr.inj.restart_calls = true;
+	struct hx_vmas m = {0};
+	int rc = 0, done = 0;
+	r = hold_all(pid, &h, &e);
+	if (r == 0 && !holds(&h, pid))
+		r = hx_fail(&e, -ESRCH, "its main thread has exited");
+	if (r == 0)
+		r = hx_vmas_read(pid, false, &m, &e);
+	struct inj_range *avoid = calloc(n ? n : 1, sizeof(*avoid));
+	for (size_t i = 0; avoid && i < n; i++)
+		avoid[i] = (struct inj_range){u[i].addr, u[i].len};
+	if (r == 0 && !avoid)
+		r = hx_fail(&e, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = inj_save(&tr.inj, &e);
+	if (r == 0)
+		r = inj_scratch_setup(&tr.inj, &m, avoid, n, &e);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct hx_vma *v = hx_vmas_find(&m, u[i].addr);
+		if (v && v->kind == HX_VMA_FILE && v->inode == u[i].inode)
+			continue; /* the file's already */
+		char why[200];
+		const char *ch = changed(&u[i]);
+		int k = ch ? 1 : map_back(&tr, &u[i], why, sizeof(why), &e);
+		if (k < 0) {
+			r = k;
+			break;
+		}
+		if (k == 1) {
+			fprintf(stderr, "hugexec undo: %d: %s: %s; its copy at %#llx stays\n", (int)pid,
+				u[i].path, ch ? ch : why, (unsigned long long)u[i].addr);
+			rc = 1;
+			continue;
+		}
+		done++;
+	}
+	struct hx_err te;
+	if (tr.inj.data_page && inj_scratch_teardown(&tr.inj, &te) < 0)
+		fprintf(stderr, "hugexec undo: %d: could not unmap the 4 KB scratch page\n", (int)pid);
+	if (r < 0) {
+		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid, e.msg);
+		rc = 1;
+	}
+	if (release_all(&tr, &h, &e) == -ENOTRECOVERABLE) {
+		fprintf(stderr, "hugexec undo: %d: %s; could not restore the process, killing it\n",
+			(int)pid, e.msg);
+		kill(pid, SIGKILL);
+		rc = 1;
+	} else if (r == 0 && rc == 0) {
+		mark_undone(pid);
+	}
+	if (r == 0)
+		fprintf(stderr, "hugexec undo: %d: %d region%s back on %s file%s; %zu thread%s held "
+			"for %.1f ms\n", (int)pid, done, done == 1 ? "" : "s", done == 1 ? "its" : "their",
+			done == 1 ? "" : "s", h.n, h.n == 1 ? "" : "s",
+			(double)(hx_now_ns() - h.since_ns) / 1e6);
+	(void)undone;
+	hx_vmas_free(&m);
+	free(avoid);
+	free(h.tid);
+	free(u);
+	ld_tracer_free(&tr);
+	return rc;
+}

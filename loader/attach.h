@@ -1,0 +1,36 @@
+/*
+ * attach.h - zero downtime: `hugexec attach [OPTIONS] PID` gives a running,
+ * multi-threaded process the launch's huge-page treatment, and `hugexec
+ * undo PID` puts its original file-backed text back.
+ *
+ * attach: every thread is seized and held in a ptrace stop (threads born
+ * meanwhile are seized by the kernel as they come); the leader runs the
+ * same plan a launch would, made by the same sandboxed helper and checked
+ * by the same validator; each region is swapped by one mremap while every
+ * thread is held, so a thread that stood in it finds the same bytes at the
+ * same addresses. A thread stopped inside a system call has the call
+ * restarted as the kernel would have (its registers are saved in their
+ * restarted form). What was swapped is written to /tmp/hugexec-PID.undo
+ * (mode 0600): the regions, and their files' identity.
+ * undo: each region still holding a copy gets its file mapped back over
+ * it (MAP_FIXED, one call: again the same bytes at the same addresses),
+ * only if the file at the recorded path is still the one that was mapped
+ * (device, inode, size, modification time); otherwise that region is
+ * refused, with a message.
+ * The layout (--profile's island) is not installed by attach: only the
+ * hugetlb choice uses the profile.
+ * Must never: let a thread run while a region is between its two
+ * mremaps, or detach a thread with registers other than its own.
+ */
+#ifndef LD_ATTACH_H
+#define LD_ATTACH_H
+
+/* argv[0] is "attach" or "undo". Exit status: 0 done (or nothing to do),
+ * 1 refused or failed (the process runs on unchanged), 2 usage. */
+int ld_attach_main(int argc, char **argv);
+int ld_undo_main(int argc, char **argv);
+
+/* The undo record of pid: "/tmp/hugexec-PID.undo". */
+#define LD_UNDO_PATH_FMT "/tmp/hugexec-%d.undo"
+
+#endif

@@ -19,6 +19,7 @@ static const char usage[] =
 	"                                               sample where a program spends its time\n"
 	"       hugexec profile show|merge|import|export|check ...   work with profiles\n"
 	"       hugexec config [OPTIONS] [CMD]          the settings CMD would get, and whence\n"
+	"       hugexec attach [OPTIONS] PID | undo PID  the same for a running process, and back\n"
 	"       (each subcommand takes --help)\n"
 	"Run CMD with its machine code on 2 MB pages. CMD keeps hugexec's PID,\n"
 	"output and exit status; any problem leaves it running unmodified.\n"

@@ -423,10 +423,16 @@ static int run_steps(struct ld_tracer *tr, uint32_t gi, struct undo_log *lp, str
 	struct undo_log *log = lp;
 	for (uint32_t k = 0; k < g->n_steps; k++) {
 		const struct hx_plan_step *s = &tr->pl.plan.steps[g->first_step + k];
-		int step_err;
+		int step_err = 0;
 		struct hx_err se = {0};
 		uint64_t t0 = hx_now_ns();
-		int r = run_step(tr, s, log, &step_err, &se);
+		int r = 0;
+		if (s->op == HX_OP_MREMAP && tr->before_swap && !tr->swap_ready) {
+			tr->swap_ready = true;
+			r = tr->before_swap(tr, tr->swap_ctx, &se);
+		}
+		if (r == 0)
+			r = run_step(tr, s, log, &step_err, &se);
 		if (tr->out.step_ns)
 			tr->out.step_ns[g->first_step + k] = hx_now_ns() - t0;
 		if (r < 0 && done_but_optional(g, tr->pl.plan.steps, k)) {

@@ -42,7 +42,8 @@
 struct held {
 	pid_t *tid;
 	size_t n, cap;
-	uint64_t since_ns; /* the first interrupt */
+	uint64_t since_ns;     /* the leader held */
+	uint64_t all_since_ns; /* every thread held (0: not yet) */
 };
 
 static bool holds(const struct held *h, pid_t tid)
@@ -114,7 +115,6 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 {
 	char dir[64];
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	h->since_ns = hx_now_ns();
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		DIR *d = opendir(dir);
 		if (!d)
@@ -154,6 +154,79 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 		}
 	}
 	return hx_fail(e, -EAGAIN, "threads kept appearing faster than they could be held");
+}
+
+/* The leader alone: it runs the plan while the others go on. */
+static int hold_leader(pid_t pid, struct held *h, struct hx_err *e)
+{
+	h->since_ns = hx_now_ns();
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
+		int err = errno;
+		return hx_fail(e, -err, err == ESRCH ? "no such process" : "cannot trace it: %s%s",
+			       strerror(err), err == EPERM ? " (another user's process, or already "
+							   "traced, or ptrace_scope)" : "");
+	}
+	if (add(h, pid) < 0)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	(void)ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+	int r = to_stop(h, 0, e);
+	return r == 1 ? hx_fail(e, -ESRCH, "its main thread has exited") : r;
+}
+
+/* Is v (now) a part of then (when the plan was made): the same file at
+ * the same offsets, the same protection? (The plan's own madvise may have
+ * split a mapping, e.g. a file-backed attempt before a copy.) */
+static bool part_of(const struct hx_vma *v, const struct hx_vma *then)
+{
+	return v->end <= then->end && v->inode == then->inode && v->prot == then->prot &&
+	       v->dev_major == then->dev_major && v->dev_minor == then->dev_minor &&
+	       (v->kind != HX_VMA_FILE || v->offset == then->offset + (v->start - then->start));
+}
+
+/* While the copies were made the other threads ran: the plan's ranges
+ * must be as the plan found them (its regions the same mappings of the
+ * same files; where it moves text aside, nothing), but for the staging
+ * the plan itself mapped. */
+static int plan_ranges_unchanged(const struct ld_tracer *tr, struct hx_err *e)
+{
+	struct hx_vmas now;
+	int r = hx_vmas_read(tr->pid, false, &now, e);
+	if (r < 0)
+		return r;
+	const struct hx_plan *p = &tr->pl.plan;
+	for (size_t i = 0; i < now.n && r == 0; i++) {
+		const struct hx_vma *v = &now.v[i];
+		bool in_plan = false, ours = false;
+		for (uint32_t g = 0; g < p->n_groups; g++)
+			in_plan |= hx_overlaps(v->start, v->end - v->start, p->groups[g].addr,
+					       p->groups[g].len);
+		for (uint32_t k = 0; k < p->n_steps; k++) {
+			const struct hx_plan_step *s = &p->steps[k];
+			if (s->op == HX_OP_MMAP && v->start >= s->a[0] && v->end <= s->a[0] + s->a[1])
+				ours = true; /* our staging */
+			else if (s->op == HX_OP_MREMAP &&
+				 hx_overlaps(v->start, v->end - v->start, s->a[2], s->a[1]))
+				in_plan = true;
+		}
+		if (!in_plan || ours)
+			continue;
+		const struct hx_vma *then = hx_vmas_find(&tr->pl.vmas, v->start);
+		if (!then || !part_of(v, then))
+			r = hx_fail(e, -EBUSY, "the process changed its mappings at %#llx while the copy "
+				    "was made", (unsigned long long)v->start);
+	}
+	hx_vmas_free(&now);
+	return r;
+}
+
+/* apply.c's hook before the first swap: every other thread held, and the
+ * plan's ranges as they were. */
+static int hold_rest(struct ld_tracer *tr, void *ctx, struct hx_err *e)
+{
+	struct held *h = ctx;
+	h->all_since_ns = hx_now_ns();
+	int r = hold_all(tr->pid, h, e);
+	return r < 0 ? r : plan_ranges_unchanged(tr, e);
 }
 
 /* Let everything go: the leader through the tracer (registers, mask),
@@ -310,12 +383,12 @@ int ld_attach_main(int argc, char **argv)
 	ld_tracer_init(&tr, pid, &o);
 	tr.attached = true;
 	tr.inj.restart_calls = true;
+	tr.before_swap = hold_rest;
+	tr.swap_ctx = &h;
 	char name[32];
 	snprintf(name, sizeof(name), "%d", (int)pid);
-	int r = hold_all(pid, &h, &e);
+	int r = hold_leader(pid, &h, &e);
 	struct user_regs_struct regs;
-	if (r == 0 && !holds(&h, pid))
-		r = hx_fail(&e, -ESRCH, "its main thread has exited");
 	if (r == 0 && (r = ld_pt(&tr, PTRACE_GETREGS, NULL, &regs)) < 0)
 		hx_fail(&e, r, "reading registers: %s", strerror(-r));
 	if (r == 0 && regs.cs != USER_CS_64)
@@ -370,8 +443,15 @@ out:
 		kill(pid, SIGKILL);
 		rc = 1;
 	} else if (o.verbose) {
-		fprintf(stderr, "hugexec attach: %d: %zu thread%s held for %.1f ms\n", (int)pid, h.n,
-			h.n == 1 ? "" : "s", (double)(hx_now_ns() - h.since_ns) / 1e6);
+		uint64_t now = hx_now_ns();
+		if (h.all_since_ns)
+			fprintf(stderr, "hugexec attach: %d: all %zu thread%s held for %.1f ms (the "
+				"swap), the main thread for %.1f ms (the copy too)\n", (int)pid, h.n,
+				h.n == 1 ? "" : "s", (double)(now - h.all_since_ns) / 1e6,
+				(double)(now - h.since_ns) / 1e6);
+		else
+			fprintf(stderr, "hugexec attach: %d: the main thread held for %.1f ms, the "
+				"others not at all\n", (int)pid, (double)(now - h.since_ns) / 1e6);
 	}
 done:
 	free(h.tid);
@@ -547,6 +627,7 @@ int ld_undo_main(int argc, char **argv)
 	tr.inj.restart_calls = true;
 	struct hx_vmas m = {0};
 	int rc = 0, done = 0;
+	h.since_ns = hx_now_ns();
 	r = hold_all(pid, &h, &e);
 	if (r == 0 && !holds(&h, pid))
 		r = hx_fail(&e, -ESRCH, "its main thread has exited");

@@ -177,8 +177,14 @@ struct ld_tracer {
 	const struct ld_opts *o;
 	struct inj_target inj;
 	unsigned followed;               /* execs followed from a wrapper (follow.c) */
-	bool attached;                   /* hugexec attach: every thread held, more than one
-					  * may be (attach.c) */
+	bool attached;                   /* hugexec attach: more than one thread may be (attach.c) */
+	/* Called once, before the plan's first mremap: attach holds the other
+	 * threads only for the swap (the copies are made while they run), and
+	 * checks that they left the plan's ranges as they were. <0: the swap
+	 * must not happen (the group rolls back, the plan stops). */
+	int (*before_swap)(struct ld_tracer *tr, void *ctx, struct hx_err *e);
+	void *swap_ctx;
+	bool swap_ready;
 	struct ld_stop stop;
 	struct ld_planning pl;
 	struct ld_outcome out;

@@ -14,6 +14,11 @@
 # Per test: TPS, QPS, p95 latency (ms); per server: KB of mariadbd's text
 # on 2 MB pages, read from /proc/PID/smaps of the running server after the
 # load, and whether the server kept hugexec's PID (its pid file).
+# Then, per round, zero downtime (hugexec attach/undo): one plain server
+# under oltp_point_select, in four phases of DB_SECONDS each: before,
+# attach (1 s into the load), attached, undo (1 s into the load); TPS and
+# sysbench's errors per phase, the text on 2 MB pages after each, and how
+# long attach held the threads.
 # Must never: leave a server running: every server is stopped by its PID,
 # here or by lib.sh's cleanup on any exit.
 
@@ -53,6 +58,8 @@ wl_mariadb() {
 		for cfg in plain hugexec inproc; do
 			db_round "$mariadbd" "$cfg" "$round"
 		done
+		db_attach_round "$mariadbd" "$round"
+
 		log "mariadb: round $round/$DB_ROUNDS done"
 	done
 }
@@ -145,4 +152,39 @@ db_round() {
 			"pid=$DB_PID" "pid_file=$pidf" "remap_ms=$(hx_ms "$DB_DIR/out.log")" \
 			"hugexec=$(hx_line "$DB_DIR/out.log")" "why=$(hx_why "$DB_DIR/out.log")${why:+ $why}"
 	done
+}
+
+# db_attach_round MARIADBD ROUND: the live attach and undo (see the top).
+db_attach_round() {
+	local mariadbd=$1 round=$2 phase out tps err p95 hk sb held ok
+	if ! db_start "$mariadbd" plain; then
+		record workload=mariadb case=attach config=before "round=$round" ok=0 "why=$DB_WHY"
+		return
+	fi
+	db_sysbench oltp_point_select run --threads="$DB_THREADS" --time="$DB_WARMUP" > /dev/null 2>&1
+	: > "$DB_DIR/attach.log"
+	for phase in before attach attached undo; do
+		out=$DB_DIR/sb.out
+		db_sysbench oltp_point_select run --threads="$DB_THREADS" --time="$DB_SECONDS" \
+			--percentile=95 > "$out" 2>&1 &
+		sb=$!
+		case $phase in
+		attach) sleep 1; "$HX" attach -v "$DB_PID" >> "$DB_DIR/attach.log" 2>&1 ;;
+		undo) sleep 1; "$HX" undo "$DB_PID" >> "$DB_DIR/attach.log" 2>&1 ;;
+		esac
+		wait "$sb"
+		tps=$(sed -n 's/^ *transactions: *[0-9]* *(\([0-9.]*\) per sec.*/\1/p' "$out")
+		p95=$(sed -n 's/^ *95th percentile: *\([0-9.]*\).*/\1/p' "$out")
+		err=$(sed -n 's/^ *ignored errors: *\([0-9]*\).*/\1/p' "$out")
+		hk=$(kv exe_huge_kb "$("$BR" smaps "$DB_PID")")
+		held=$(sed -n 's/.*all [0-9]* threads held for \([0-9.]*\) ms.*/\1/p' "$DB_DIR/attach.log" | tail -n 1)
+		ok=1
+		[ -n "$tps" ] && [ "${err:-0}" = 0 ] || ok=0
+		[ "$phase" = attach ] || [ "$phase" = attached ] && [ "${hk:-0}" -le 0 ] && ok=0
+		[ $ok = 1 ] || log "mariadb: attach round $round, $phase: tps=${tps:-none} errors=${err:-?} huge_kb=${hk:-0}: $(tr '\n' ' ' < "$DB_DIR/attach.log")"
+		record workload=mariadb case=attach_point_select "config=$phase" "round=$round" "ok=$ok" \
+			"m_tps=${tps:-0}" "m_p95_ms=${p95:-0}" "errors=${err:-}" "huge_kb=${hk:-0}" \
+			"held_ms=${held:-}" "pid=$DB_PID" "why=$(tr '\n' ' ' < "$DB_DIR/attach.log" | tr '\t' ' ')"
+	done
+	stop_pid "$DB_PID" 60
 }

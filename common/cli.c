@@ -110,6 +110,32 @@ static void mark(struct ld_opts *o, enum ld_setting s)
 	snprintf(o->from[s], sizeof(o->from[s]), "%s", o->source ? o->source : "command line");
 }
 
+/* Was setting s last given by the same origin as the words being parsed
+ * now (the same file, the variable, the command line)? A setting that
+ * adds up (-v, --only, --exclude) adds within one origin; a higher one
+ * starts it afresh. */
+static bool same_origin(const struct ld_opts *o, enum ld_setting s)
+{
+	const char *now = o->source ? o->source : "command line", *was = o->from[s];
+	size_t n = strcspn(now, ":");
+	return was[0] && strncmp(was, now, n) == 0 && (was[n] == ':' || was[n] == '\0');
+}
+
+static void more_verbose(struct ld_opts *o)
+{
+	o->verbose = same_origin(o, LD_SET_VERBOSE) ? o->verbose + 1 : 1;
+	mark(o, LD_SET_VERBOSE);
+}
+
+/* -q over a -v of a lower origin (a file's verbose = 1, then -q) */
+static void quiet(struct ld_opts *o)
+{
+	if (o->from[LD_SET_VERBOSE][0] && !same_origin(o, LD_SET_VERBOSE))
+		o->verbose = 0;
+	o->quiet = true;
+	mark(o, LD_SET_QUIET);
+}
+
 static int pick(const char *val, const char *const *names, size_t n, uint32_t *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -147,9 +173,7 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 		o->follow_ms_set = true;
 		mark(o, LD_SET_FOLLOW);
 	} else if (strcmp(name, "profile") == 0) {
-		if (!*val)
-			return hx_fail(e, -EINVAL, "--profile: no file named");
-		o->profile = val;
+		o->profile = *val ? val : NULL; /* (empty: none, over a lower origin's) */
 		mark(o, LD_SET_PROFILE);
 	} else if (strcmp(name, "layout") == 0) {
 		if (strcmp(val, "off") != 0 && strcmp(val, "on") != 0)
@@ -168,9 +192,7 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 			o->layout_permille = 1;
 		mark(o, LD_SET_LAYOUT_SHARE);
 	} else if (strcmp(name, "profile-dir") == 0) {
-		if (!*val)
-			return hx_fail(e, -EINVAL, "--profile-dir: no directory named");
-		o->profile_dir = val;
+		o->profile_dir = *val ? val : NULL;
 		mark(o, LD_SET_PROFILE_DIR);
 	} else if (strcmp(name, "learn") == 0) {
 		char *end;
@@ -182,26 +204,26 @@ static int long_option(const char *name, const char *val, struct ld_opts *o, str
 		o->learn_s = (uint32_t)secs;
 		mark(o, LD_SET_LEARN);
 	} else if (strcmp(name, "log") == 0) {
-		if (!*val)
-			return hx_fail(e, -EINVAL, "--log: no file named");
-		o->log = val;
+		o->log = *val ? val : NULL;
 		mark(o, LD_SET_LOG);
 	} else if (strcmp(name, "report") == 0) {
-		if (!*val)
-			return hx_fail(e, -EINVAL, "--report: no file named");
-		o->report = val;
+		o->report = *val ? val : NULL;
 		mark(o, LD_SET_REPORT);
 	} else if (strcmp(name, "move") == 0) {
-		if (strcmp(val, "all") != 0)
-			return hx_fail(e, -EINVAL, "--move: '%s' is not all", val);
-		o->move_all = true;
+		if (strcmp(val, "all") != 0 && strcmp(val, "profile") != 0)
+			return hx_fail(e, -EINVAL, "--move: '%s' is not all or profile", val);
+		o->move_all = strcmp(val, "all") == 0;
 		mark(o, LD_SET_MOVE);
-	} else if (strcmp(name, "only") == 0) {
-		mark(o, LD_SET_ONLY);
-		return add_pattern(&o->only, val, e);
-	} else if (strcmp(name, "exclude") == 0) {
-		mark(o, LD_SET_EXCLUDE);
-		return add_pattern(&o->exclude, val, e);
+	} else if (strcmp(name, "only") == 0 || strcmp(name, "exclude") == 0) {
+		bool only = name[0] == 'o';
+		enum ld_setting k = only ? LD_SET_ONLY : LD_SET_EXCLUDE;
+		char **list = only ? &o->only : &o->exclude;
+		if (!same_origin(o, k)) { /* a higher origin's list replaces */
+			free(*list);
+			*list = NULL;
+		}
+		mark(o, k);
+		return *val ? add_pattern(list, val, e) : 0; /* (empty: none) */
 	} else {
 		return hx_fail(e, -EINVAL, "unknown option --%s", name);
 	}
@@ -222,9 +244,9 @@ static bool takes_value(const char *name)
 static int flag(const char *name, struct ld_opts *o)
 {
 	if (strcmp(name, "verbose") == 0)
-		o->verbose++, mark(o, LD_SET_VERBOSE);
+		more_verbose(o);
 	else if (strcmp(name, "quiet") == 0)
-		o->quiet = true, mark(o, LD_SET_QUIET);
+		quiet(o);
 	else if (strcmp(name, "strict") == 0)
 		o->strict = true, mark(o, LD_SET_STRICT);
 	else if (strcmp(name, "dry-run") == 0)
@@ -253,6 +275,14 @@ static int parse_long(int argc, char **argv, int *i, struct ld_opts *o, struct h
 	memcpy(name, arg, n);
 	name[n] = '\0';
 	if (!takes_value(name)) {
+		/* --strict=no, --perf-map=yes, --verbose=2: a flag set either way,
+		 * over a lower origin's (the file, HUGEXEC_OPTIONS) */
+		if (eq && strcmp(name, "help") != 0 && strcmp(name, "version") != 0) {
+			const char *src = o->source;
+			int r = ld_cli_set(o, name, eq + 1, src, e);
+			o->source = src;
+			return r;
+		}
 		if (eq || flag(name, o) < 0)
 			return hx_fail(e, -EINVAL, "unknown option %s", argv[*i]);
 		return 0;
@@ -270,8 +300,8 @@ static int parse_short(const char *arg, struct ld_opts *o, struct hx_err *e)
 {
 	for (const char *c = arg + 1; *c; c++) {
 		switch (*c) {
-		case 'v': o->verbose++, mark(o, LD_SET_VERBOSE); break;
-		case 'q': o->quiet = true, mark(o, LD_SET_QUIET); break;
+		case 'v': more_verbose(o); break;
+		case 'q': quiet(o); break;
 		case 'h': o->help = true; break;
 		case 'V': o->version = true; break;
 		default: return hx_fail(e, -EINVAL, "unknown option -%c", *c);

@@ -134,7 +134,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 		struct hx_err *e) HX_WUR;
 
 /* After a call that broke off: if the target stands at its entry stop,
- * cancel the call and step to its exit, so that neither it nor anything
+ * cancel the call (a getpid in its place) and step to its exit, so that neither it nor anything
  * set later runs in its place. 0 when there was nothing to do. */
 int inj_settle(struct inj_target *t, struct hx_err *e) HX_WUR;
 

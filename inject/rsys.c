@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 /* A synchronous-kind signal (INJ_SYNC_SIGNALS) that a process sent
@@ -99,7 +100,7 @@ static int regs_of(struct inj_target *t, struct user_regs_struct *at)
  * stop: resumed from there, the kernel would run it - or, with our next
  * registers, skip the next call and stop at an exit where an entry is
  * expected. PTRACE_GET_SYSCALL_INFO (5.3) says which stop it is; an entry
- * is cancelled (orig_rax = -1) and stepped to its exit, which is where a
+ * is cancelled (made a getpid) and stepped to its exit, which is where a
  * new call can start from. On an older kernel (EIO) nothing is known and
  * the next call checks its entry stop as before. */
 #define SYSCALL_INFO_ENTRY 1 /* PTRACE_SYSCALL_INFO_ENTRY */
@@ -112,10 +113,16 @@ int inj_settle(struct inj_target *t, struct hx_err *e)
 	if (inj_pt(t, PTRACE_GET_SYSCALL_INFO, (void *)sizeof(info), info) < 0 ||
 	    info[0] != SYSCALL_INFO_ENTRY)
 		return 0;
+	/* Cancelled by making it a getpid: a number of -1 would skip it too,
+	 * but a seccomp filter sees that -1 after this stop, and a default-
+	 * kill filter kills for it (libseccomp without TSKIP). getpid is what
+	 * the filter probe allows, or -1 must do. */
 	struct user_regs_struct r;
+	static const uint64_t none[6] = {0};
 	int err = inj_pt(t, PTRACE_GETREGS, NULL, &r);
 	if (err == 0) {
-		r.orig_rax = (unsigned long long)-1;
+		bool getpid_ok = !t->permit || t->permit(t->permit_ctx, SYS_getpid, none, t->syscall_pc);
+		r.orig_rax = getpid_ok ? (unsigned long long)SYS_getpid : (unsigned long long)-1;
 		err = inj_pt(t, PTRACE_SETREGS, NULL, &r);
 	}
 	if (err < 0 || (err = next_syscall_stop(t, e)) < 0) {

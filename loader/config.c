@@ -91,10 +91,16 @@ int ld_config_parse(const char *text, size_t len, const char *file, struct ld_co
 		if (next)
 			*next++ = '\0';
 		lineno++;
+		/* a comment: '#' at the start or after a blank */
+		for (char *h = strchr(p, '#'); h; h = strchr(h + 1, '#'))
+			if (h == p || h[-1] == ' ' || h[-1] == '\t') {
+				*h = '\0';
+				break;
+			}
 		char *line = trim(p);
 		if (!printable(line))
 			r = hx_fail(e, -EINVAL, "%s:%u: a control character", file, lineno);
-		else if (!*line || *line == '#')
+		else if (!*line)
 			continue;
 		else if (*line == '[') {
 			size_t n = strlen(line);
@@ -172,5 +178,6 @@ int ld_config_apply(const struct ld_config *c, const char *path, struct ld_opts 
 	int r = apply_section(c, path, true, o, e);
 	if (r == 0)
 		r = apply_section(c, path, false, o, e);
+	o->source = NULL; /* (it pointed at a line's name on our stack) */
 	return r;
 }

@@ -5,7 +5,7 @@
  *
  * The file (docs/usage.md, "Configuration"):
  *
- *   # a comment; blank lines are ignored
+ *   # a comment (at the start, or after a blank); blank lines are ignored
  *   [*]                          every program (also the lines before any
  *   backing = thp                section): a long option without "--",
  *   programs = mysqld node       NAME = VALUE; a flag takes yes or no

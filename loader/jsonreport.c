@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,10 +184,17 @@ int ld_json_report(const char *pattern, pid_t pid, const char *program,
 	char path[4096], tmp[4200];
 	if (ld_report_path(pattern, pid, program, path, sizeof(path)) < 0)
 		return hx_fail(e, -ENAMETOOLONG, "--report: the file name is too long");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "we");
-	if (!f)
-		return hx_fail(e, -errno, "--report: %s: %s", tmp, strerror(errno));
+	/* a name of our own, never a file or link someone put there (we may
+	 * be root); rename() then replaces FILE itself, never what it links to */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return hx_fail(e, -err, "--report: %s: %s", tmp, strerror(err));
+	}
 	body(f, pid, program, outcome, why, tr);
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {

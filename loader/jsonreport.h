@@ -3,7 +3,8 @@
  * for CI jobs to archive and compare (schema: docs/report.md).
  *
  * Written before the program is let go (a job that reads the file after
- * the command returns finds it complete), to FILE.tmp then renamed.
+ * the command returns finds it complete), to FILE.PID.tmp (created, never
+ * opened if there) then renamed.
  * FILE may hold %p (the program's PID) and %n (its file name).
  * Must never: hold the program longer than writing a small file takes,
  * or fail the launch: a report that cannot be written is one error line.

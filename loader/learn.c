@@ -24,12 +24,17 @@ int ld_learn(pid_t pid, const char *dir, const char *build_id, unsigned seconds)
 	snprintf(spid, sizeof(spid), "%d", (int)pid);
 	snprintf(hz, sizeof(hz), "%d", LD_LEARN_HZ);
 	snprintf(secs, sizeof(secs), "%u", seconds);
-	/* nothing of ours may reach the program's stderr any more */
-	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	/* Nothing of ours may reach the program's stderr any more, and the
+	 * program's descriptors we inherited (a readiness pipe, a socket) must
+	 * not stay open in us while it runs: the other end would wait for
+	 * their close. */
+	hx_close_except(NULL, 0); /* (all but 0, 1 and 2) */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
-		dup2(null, STDERR_FILENO);
-		dup2(null, STDOUT_FILENO);
-		close(null);
+		for (int fd = 0; fd <= 2; fd++)
+			dup2(null, fd);
+		if (null > 2)
+			close(null);
 	}
 	char *argv[] = {"record", "-q", "-p", spid, "-F", hz, "-d", secs, "-o", tmp, NULL};
 	r = rec_main((int)HX_ARRAY_LEN(argv) - 1, argv);

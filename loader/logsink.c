@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The stream's cookie: a line being put together. */
@@ -56,9 +57,17 @@ int ld_log_setup(const struct ld_opts *o, struct hx_err *e)
 		openlog("hugexec", LOG_PID, LOG_DAEMON);
 		f = fopencookie(&line, "w", io);
 	} else if (o->log) {
-		int fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		/* never through a link someone put there, never blocking on a FIFO */
+		int fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+				      O_NONBLOCK, 0644);
 		if (fd < 0)
 			return hx_fail(e, -errno, "--log: %s: %s", o->log, strerror(errno));
+		struct stat st;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return hx_fail(e, -EINVAL, "--log: %s: not a regular file", o->log);
+		}
+		(void)fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
 		if (!(f = fdopen(fd, "a")))
 			close(fd);
 	} else {

@@ -313,6 +313,11 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 			     "for %.1f s in case it execs another program", tr->pl.none_why, ms / 1000.0);
 		if (!ms)
 			return 0;
+		/* --report: written now, while it is held; a program it execs
+		 * and that gets remapped writes its own over this one */
+		report_json(tr, shown_name(tr, cmd, nm, sizeof(nm)), LD_OUT_UNCHANGED,
+			    tr->pl.none_why[0] ? tr->pl.none_why : "nothing to remap");
+		tr->reported = true;
 		r = ld_follow_exec(tr, ms, e);
 		if (r == -EAGAIN)
 			return 0; /* still stopped at its entry: released as usual */
@@ -346,7 +351,7 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	const char *name = shown_name(&tr, cmd, nm, sizeof(nm));
 	if (r == -ESRCH) /* CMD is gone (its exec failed, it ended) */
 		report_json(&tr, name, LD_OUT_GONE, "it ended before its entry point");
-	if (r == 1) /* let go on the way (said), or ended while followed */
+	if (r == 1 && !tr.reported) /* let go on the way (said), or ended while followed */
 		report_json(&tr, name, LD_OUT_UNCHANGED, e.msg[0] ? e.msg : tr.pl.none_why[0] ?
 			    tr.pl.none_why : "nothing to remap");
 	if (r == -ESRCH || r == 1)
@@ -483,10 +488,14 @@ int main(int argc, char **argv)
 	for (int i = 0; i < st.n_warn; i++)
 		fprintf(stderr, "hugexec: %s\n", st.warn[i]);
 	if (!st.treated) { /* not on the allow list: no tracer at all */
-		report_untraced(&o, path, false, "not on the allow list");
+		char why[4200];
+		snprintf(why, sizeof(why), "not in the programs of %s", st.file);
+		if (o.strict) /* (asked for: said, exit 125) */
+			return untraced(&o, cmd, path, why);
+		report_untraced(&o, path, false, why);
 		if (o.verbose)
-			fprintf(stderr, "hugexec: %s: not in the programs of %s: running it untouched\n",
-				ld_printable(cmd[0], nm, sizeof(nm)), st.file);
+			fprintf(stderr, "hugexec: %s: %s: running it untouched\n",
+				ld_printable(cmd[0], nm, sizeof(nm)), why);
 		return run(path, cmd);
 	}
 	char buf[512];

@@ -54,7 +54,9 @@ static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 	*any = false;
 	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++) {
 		const struct hx_vma *v = &maps.v[i];
-		*any = ld_candidate(v, tr->o, tr->pl.profile_path[0] != '\0');
+		*any = ld_candidate(v, tr->o, tr->pl.profile_path[0] != '\0') ||
+		       (tr->pl.profdir_later && hx_vma_is_text(v) && tr->stop.entry >= v->start &&
+			tr->stop.entry < v->end); /* (the helper must name the build) */
 		if (v->kind != HX_VMA_FILE || v->prot != (PROT_READ | PROT_EXEC))
 			continue;
 		uint64_t len = v->end - v->start;
@@ -127,7 +129,8 @@ static void profdir_use(struct ld_tracer *tr, const char *id)
 		return;
 	}
 	snprintf(tr->pl.profile_path, sizeof(tr->pl.profile_path), "%s", path);
-	snprintf(tr->pl.info, sizeof(tr->pl.info), "profile %.500s (--profile-dir)", path);
+	snprintf(tr->pl.info, sizeof(tr->pl.info), "profile %.500s (--profile-dir; the build named "
+		 "by %s)", path, tr->pl.profdir_later ? "the helper" : "the kernel");
 }
 
 /* The profile to use: --profile, or the one of this build in --profile-dir
@@ -136,9 +139,17 @@ static void profile_choose(struct ld_tracer *tr)
 {
 	const struct ld_opts *o = tr->o;
 	char id[LD_BUILD_ID_HEX_MAX + 1];
-	if (o->profile)
+	if (o->profile) {
 		snprintf(tr->pl.profile_path, sizeof(tr->pl.profile_path), "%s", o->profile);
-	if (o->profile || !o->profile_dir || tr->pl.profile_path[0])
+		return;
+	}
+	/* after a followed exec: nothing of the wrapper's build carries over */
+	if (tr->pl.profile_fd >= 0)
+		close(tr->pl.profile_fd);
+	tr->pl.profile_fd = -1;
+	tr->pl.profile_path[0] = tr->pl.build_id[0] = tr->pl.info[0] = '\0';
+	tr->pl.profdir_later = false;
+	if (!o->profile_dir)
 		return;
 	int r = tr->test.no_procmap_query ? -ENOTTY
 					  : ld_profdir_kernel_id(tr->pid, tr->stop.entry, id, sizeof(id));
@@ -174,12 +185,13 @@ static int plan_once(struct ld_tracer *tr, struct hx_err *e)
 static int plan_again_with_profile(struct ld_tracer *tr, struct hx_err *e)
 {
 	char id[LD_BUILD_ID_HEX_MAX + 1];
-	tr->pl.profdir_later = false;
 	if (ld_profdir_note_id(&tr->pl.plan, id, sizeof(id)) < 0) {
+		tr->pl.profdir_later = false;
 		snprintf(tr->pl.info, sizeof(tr->pl.info), "--profile-dir: the program has no build-id");
 		return 0;
 	}
 	profdir_use(tr, id);
+	tr->pl.profdir_later = false;
 	if (!tr->pl.profile_path[0])
 		return 0;
 	for (size_t i = 0; i < tr->pl.n_files; i++)

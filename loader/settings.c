@@ -8,6 +8,9 @@
 #include "resolve.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +22,38 @@ static void warn(struct ld_settings *s, const char *what, const char *why)
 		snprintf(s->warn[s->n_warn++], sizeof(s->warn[0]), "%.400s; %s", what, why);
 }
 
+/* The file's text, never blocking (a FIFO named by mistake would hold CMD
+ * back forever): a regular file, or /dev/null. */
+static int read_text(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	int r = fstat(fd, &st) < 0 ? -errno : 0;
+	if (r == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
+		close(fd); /* /dev/null: an empty file */
+		*len = 0;
+		return (*text = calloc(1, 1)) ? 0 : -ENOMEM;
+	}
+	close(fd);
+	if (r == 0 && !S_ISREG(st.st_mode))
+		return -EINVAL;
+	return r < 0 ? r : hx_read_file(path, LD_CONFIG_MAX + 1, text, len);
+}
+
 static void read_config(struct ld_settings *s, const char *conf_path)
 {
 	snprintf(s->file, sizeof(s->file), "%s", conf_path ? conf_path : LD_CONFIG_DEFAULT);
 	char *text;
 	size_t len;
-	int r = hx_read_file(s->file, LD_CONFIG_MAX + 1, &text, &len);
+	int r = read_text(s->file, &text, &len);
 	if (r == -ENOENT && !conf_path)
 		return; /* no file is the usual case */
 	if (r < 0) {
 		char what[600];
-		snprintf(what, sizeof(what), "%.500s: %s", s->file, strerror(-r));
+		snprintf(what, sizeof(what), "%.500s: %s", s->file,
+			 r == -EINVAL ? "not a regular file" : strerror(-r));
 		warn(s, what, "no configuration file used");
 		return;
 	}

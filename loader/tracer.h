@@ -177,6 +177,7 @@ struct ld_tracer {
 	const struct ld_opts *o;
 	struct inj_target inj;
 	unsigned followed;               /* execs followed from a wrapper (follow.c) */
+	bool reported;                   /* --report written (before following a wrapper) */
 	bool attached;                   /* hugexec attach: more than one thread may be (attach.c) */
 	/* Called once, before the plan's first mremap: attach holds the other
 	 * threads only for the swap (the copies are made while they run), and

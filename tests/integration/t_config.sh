@@ -44,6 +44,24 @@ HUGEXEC_OPTIONS="--dry-run" capture dry "$H" "$big" --calls 1000
 grep -q 'plan: [0-9]* group' "$TMP/dry.err" || fail "HUGEXEC_OPTIONS not used: $(cat "$TMP/dry.err")"
 HUGEXEC_OPTIONS="-v" capture q "$H" -q "$big" --calls 1000
 same_run plain q
+[ ! -s "$TMP/q.err" ] || fail "-q over the variable's -v: $(cat "$TMP/q.err")"
+# a flag set either way: --strict=no over the file's strict = yes; -v
+# over the file's verbose = 1 is 1, not 2; a list of a higher origin
+# replaces the file's
+printf '[*]\nstrict = yes   # a comment after a blank\nverbose = 1\nexclude = *libc*\n' >"$TMP/f.conf"
+HUGEXEC_CONFIG="$TMP/f.conf" "$H" config --strict=no -v --exclude='*ld-linux*' "$big" >"$TMP/c3.out" ||
+	fail "config: $(cat "$TMP/c3.out")"
+[ "$(grep '^strict ' "$TMP/c3.out" | tr -s ' ')" = "strict no command line" ] || fail "--strict=no: $(cat "$TMP/c3.out")"
+[ "$(grep '^verbose ' "$TMP/c3.out" | tr -s ' ')" = "verbose 1 command line" ] || fail "-v over verbose = 1: $(cat "$TMP/c3.out")"
+[ "$(grep '^exclude ' "$TMP/c3.out" | tr -s ' ')" = "exclude *ld-linux* command line" ] || fail "lists: $(cat "$TMP/c3.out")"
+# a FIFO named as the file: refused at once, never waited on
+mkfifo "$TMP/fifo.conf"
+HUGEXEC_CONFIG="$TMP/fifo.conf" timeout 10 "$H" /bin/true 2>"$TMP/fifo.err"; rc=$?
+[ $rc = 0 ] && grep -q 'fifo.conf: not a regular file' "$TMP/fifo.err" || fail "FIFO config: $rc $(cat "$TMP/fifo.err")"
+# --strict on a program the allow list leaves out: said, exit 125
+capture sx "$H" --strict /bin/sleep 0
+[ "$(cat "$TMP/sx.rc")" = 125 ] && grep -q 'not in the programs of .*--strict: not running it' "$TMP/sx.err" ||
+	fail "--strict, not listed: $(cat "$TMP/sx.rc") $(cat "$TMP/sx.err")"
 
 # not on the allow list: untouched, no tracer (not one ptrace call)
 if command -v strace >/dev/null; then

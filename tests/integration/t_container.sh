@@ -24,7 +24,8 @@ c=$(pgrep -P $u | head -n 1)
 [ "$(sed -n 's/^NSpid:.*[[:space:]]\([0-9]*\)$/\1/p' /proc/$c/status)" = 1 ] || fail "CMD is not PID 1: $(grep NSpid /proc/$c/status)"
 [ "$(sed -n 's/^Name:[[:space:]]*//p' /proc/$c/status)" = bigtext-pie ] || fail "PID 1 is not CMD"
 grep -q 'on 2 MB pages (thp' "$TMP/ns1.err" || fail "not remapped: $(cat "$TMP/ns1.err")"
-sleep 0.5
+# (the tracer may still write the perf map: wait for its end)
+w=0; while [ $w -lt 100 ] && ps --ppid "$c" -o stat= | grep -q '^[^Z]'; do sleep 0.05; w=$((w + 1)); done
 others=$(ps --ppid "$c" -o stat=,comm= | grep -v '^Z.* hugexec$' | grep -c .)
 zombies=$(ps --ppid "$c" -o stat=,comm= | grep -c '^Z')
 [ "$others" = 0 ] && [ "$zombies" -le 1 ] || fail "left in the namespace: $(ps --ppid "$c" -o pid,stat,comm)"

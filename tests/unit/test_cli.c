@@ -73,7 +73,7 @@ static void test_cli_parse_rejects(void **state)
 		{"hugexec", "--bogus", "ls"},   {"hugexec", "-x", "ls"},
 		{"hugexec", "--backing=zfs", "ls"}, {"hugexec", "--align=wild", "ls"},
 		{"hugexec", "--min-size=lots", "ls"}, {"hugexec", "--min-size=-1", "ls"},
-		{"hugexec", "--strict=yes", "ls"}, {"hugexec", "--only=", "ls"},
+		{"hugexec", "--strict=maybe", "ls"}, {"hugexec", "--verbose=9", "ls"},
 		{"hugexec", "--follow-exec=-1", "ls"}, {"hugexec", "--follow-exec=2s", "ls"},
 		{"hugexec", "--follow-exec=4000", "ls"}, {"hugexec", "--follow-exec=nan", "ls"},
 	};

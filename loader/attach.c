@@ -403,10 +403,14 @@ int ld_attach_main(int argc, char **argv)
 		ld_report_notes(stderr, name, &tr.pl.plan);
 	}
 	if (r == 0 && (!tr.pl.have_plan || tr.pl.plan.n_groups == 0 || o.dry_run)) {
+		const struct hx_plan *p = &tr.pl.plan;
+		bool no_way = tr.pl.have_plan && p->reason_str != HX_NO_STR; /* text, but no pages */
 		if (!o.dry_run)
-			fprintf(stderr, "hugexec attach: %d: nothing to remap: %s\n", (int)pid,
-				tr.pl.none_why[0] ? tr.pl.none_why : "every executable mapping was left alone");
-		rc = 0;
+			fprintf(stderr, "hugexec attach: %d: %s: %s\n", (int)pid,
+				no_way ? "no huge pages" : "nothing to remap",
+				no_way ? hx_plan_str(p, p->reason_str) : tr.pl.none_why[0] ? tr.pl.none_why
+				: "every executable mapping was left alone");
+		rc = no_way ? 1 : 0;
 		goto out;
 	}
 	if (r == 0)

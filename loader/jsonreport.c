@@ -100,19 +100,10 @@ static void regions(FILE *f, const struct ld_tracer *tr)
 
 static void layout(FILE *f, const struct ld_tracer *tr)
 {
-	uint64_t funcs = 0, bytes = 0, len = 0;
-	unsigned islands = 0;
-	double share = 0;
-	for (size_t i = 0; i < tr->out.n_regions; i++) {
-		const struct ld_region_result *r = &tr->out.regions[i];
-		if (!r->island || !r->functions)
-			continue;
-		islands++;
-		funcs += r->functions;
-		bytes += r->moved_bytes;
-		len += r->len;
-		share += (double)r->heat / HX_HEAT_ALL;
-	}
+	struct ld_layout_totals t = ld_layout_totals(tr);
+	unsigned islands = t.islands;
+	uint64_t funcs = t.functions, bytes = t.moved_bytes, len = t.bytes;
+	double share = t.share;
 	if (!islands) {
 		fputs("  \"layout\": null,\n", f);
 		return;

@@ -232,23 +232,30 @@ double ld_profile_share(const struct ld_tracer *tr)
 	return share;
 }
 
-void ld_layout_summary(const struct ld_tracer *tr, char *buf, size_t size)
+struct ld_layout_totals ld_layout_totals(const struct ld_tracer *tr)
 {
-	uint64_t funcs = 0, bytes = 0, huge = 0, len = 0;
-	unsigned islands = 0;
-	double share = 0;
-	buf[0] = '\0';
+	struct ld_layout_totals t = {0};
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
 		if (!r->island || !r->functions)
 			continue;
-		islands++;
-		funcs += r->functions;
-		bytes += r->moved_bytes;
-		huge += r->huge_bytes;
-		len += r->len;
-		share += (double)r->heat / HX_HEAT_ALL;
+		t.islands++;
+		t.functions += r->functions;
+		t.moved_bytes += r->moved_bytes;
+		t.huge_bytes += r->huge_bytes;
+		t.bytes += r->len;
+		t.share += (double)r->heat / HX_HEAT_ALL;
 	}
+	return t;
+}
+
+void ld_layout_summary(const struct ld_tracer *tr, char *buf, size_t size)
+{
+	struct ld_layout_totals t = ld_layout_totals(tr);
+	uint64_t funcs = t.functions, bytes = t.moved_bytes, huge = t.huge_bytes, len = t.bytes;
+	unsigned islands = t.islands;
+	double share = t.share;
+	buf[0] = '\0';
 	if (!islands)
 		return;
 	char sz1[32], sz2[32], sz3[32];

@@ -45,4 +45,12 @@ double ld_profile_share(const struct ld_tracer *tr);
 /* Bytes now on huge pages, and bytes planned, over all regions. */
 void ld_totals(const struct ld_tracer *tr, uint64_t *huge, uint64_t *planned);
 
+/* The hot islands that were installed, added up. */
+struct ld_layout_totals {
+	unsigned islands;
+	uint64_t functions, moved_bytes, bytes, huge_bytes;
+	double share; /* of the profile's samples */
+};
+struct ld_layout_totals ld_layout_totals(const struct ld_tracer *tr);
+
 #endif

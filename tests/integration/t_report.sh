@@ -66,6 +66,10 @@ outcome unchanged rb
 [ "$(js "$TMP/rb.json" 'len(d["warnings"])')" -ge 1 ] || fail "a rolled-back run has no warning: $(cat "$TMP/rb.json")"
 HUGEXEC_TEST_FAIL_SYSCALL=2 "$HT" --report="$TMP/strict.json" --strict --backing=thp "$big" --calls 10 >/dev/null 2>&1
 outcome stopped strict
+# a layout: its islands in the regions and the totals
+"$H" --move=all --min-size=0 --report="$TMP/lay.json" "$P/layout_cases" >/dev/null 2>&1
+[ "$(js "$TMP/lay.json" 'd["layout"]["functions"] > 0 and d["layout"]["functions"] == sum(x.get("functions", 0) for x in d["regions"] if x["kind"] == "island")')" = True ] ||
+	fail "layout: $(cat "$TMP/lay.json")"
 # a report that cannot be written: one line, and the program runs
 capture nw "$H" --report=/nonexistent/dir/r.json "$big" --calls 10
 capture plain "$big" --calls 10

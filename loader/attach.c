@@ -15,6 +15,8 @@
 #include "report.h"
 #include "resolve.h"
 #include "entry.h"
+#include "facts.h"
+#include "perfmap.h"
 #include "tracer.h"
 
 #include <dirent.h>
@@ -371,7 +373,6 @@ int ld_attach_main(int argc, char **argv)
 	}
 	o.layout_off = true; /* (attach.h) */
 	o.follow_ms = 0;
-	o.perf_map = false;  /* (the map's symbols: a later change) */
 	int rc = 1;
 	if (precheck(pid, &e) < 0) {
 		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, e.msg);
@@ -440,14 +441,27 @@ int ld_attach_main(int argc, char **argv)
 	if (failure)
 		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, failure);
 	rc = huge && !(failure && o.strict) ? 0 : 1;
-out:
-	if (release_all(&tr, &h, &e) == -ENOTRECOVERABLE) {
+out:;
+	int rel = release_all(&tr, &h, &e);
+	uint64_t released = hx_now_ns();
+	if (rel == -ENOTRECOVERABLE) {
 		fprintf(stderr, "hugexec attach: %d: %s; could not restore the process, killing it\n",
 			(int)pid, e.msg);
 		kill(pid, SIGKILL);
 		rc = 1;
-	} else if (o.verbose) {
-		uint64_t now = hx_now_ns();
+	} else if (rc == 0 && o.perf_map && ld_perfmap_wanted(&tr)) {
+		/* perf's names for the copies, now that the process runs on */
+		struct ld_pm_report pm;
+		ld_facts_started(pid, &tr.pl.facts);
+		ld_perfmap_run(&tr, "/tmp", &pm);
+		for (size_t i = 0; i < pm.n; i++)
+			if (o.verbose >= pm.msg[i].level)
+				fprintf(stderr, "hugexec attach: %d: perf map: %s\n", (int)pid,
+					pm.msg[i].text);
+		ld_pm_report_free(&pm);
+	}
+	if (rc == 0 && o.verbose) {
+		uint64_t now = released;
 		if (h.all_since_ns)
 			fprintf(stderr, "hugexec attach: %d: all %zu thread%s held for %.1f ms (the "
 				"swap), the main thread for %.1f ms (the copy too)\n", (int)pid, h.n,

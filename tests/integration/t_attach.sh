@@ -64,6 +64,9 @@ while [ $i -lt "$rounds" ]; do
 	if [ $i = 0 ]; then
 		"$H" status $p >"$TMP/st1" || fail "status"
 		grep -q "^$p bigthreads: attached" "$TMP/st1" || fail "status after attach: $(head -2 "$TMP/st1")"
+		# perf names the copies' functions
+		grep -q '^[0-9a-f]* [0-9a-f]* bt_f[0-9]*$' /tmp/perf-$p.map 2>/dev/null ||
+			fail "no perf map for the attached process: $(cat "$TMP/a.err")"
 	fi
 	held=$(sed -n 's/.* held for \([0-9]*\)\..*/\1/p' "$TMP/a.err")
 	[ "${held:-0}" -gt "$maxheld" ] && maxheld=$held

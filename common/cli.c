@@ -93,6 +93,9 @@ static int add_pattern(char **list, const char *glob, struct hx_err *e)
 	return 0;
 }
 
+static const char *const backings[HX_MODE_COUNT] = {"auto", "file", "hugetlb", "thp"};
+static const char *const aligns[HX_ALIGN_COUNT] = {"conservative", "aggressive"};
+
 static const char *const setting_names[LD_SET_COUNT] = {
 	"verbose", "quiet", "strict", "dry-run", "perf-map", "min-size", "backing", "align",
 	"only", "exclude", "follow-exec", "profile", "layout", "layout-share", "move", "report",
@@ -148,8 +151,6 @@ static int pick(const char *val, const char *const *names, size_t n, uint32_t *o
 
 static int long_option(const char *name, const char *val, struct ld_opts *o, struct hx_err *e)
 {
-	static const char *const backings[HX_MODE_COUNT] = {"auto", "file", "hugetlb", "thp"};
-	static const char *const aligns[HX_ALIGN_COUNT] = {"conservative", "aggressive"};
 	if (strcmp(name, "backing") == 0) {
 		if (pick(val, backings, HX_MODE_COUNT, &o->backing) < 0)
 			return hx_fail(e, -EINVAL, "--backing: '%s' is not auto, file, hugetlb or thp", val);
@@ -278,10 +279,7 @@ static int parse_long(int argc, char **argv, int *i, struct ld_opts *o, struct h
 		/* --strict=no, --perf-map=yes, --verbose=2: a flag set either way,
 		 * over a lower origin's (the file, HUGEXEC_OPTIONS) */
 		if (eq && strcmp(name, "help") != 0 && strcmp(name, "version") != 0) {
-			const char *src = o->source;
-			int r = ld_cli_set(o, name, eq + 1, src, e);
-			o->source = src;
-			return r;
+			return ld_cli_set(o, name, eq + 1, o->source, e);
 		}
 		if (eq || flag(name, o) < 0)
 			return hx_fail(e, -EINVAL, "unknown option %s", argv[*i]);
@@ -424,8 +422,6 @@ int ld_cli_set(struct ld_opts *o, const char *name, const char *value, const cha
 
 void ld_cli_show(const struct ld_opts *o, enum ld_setting s, char *buf, size_t n)
 {
-	static const char *const backings[HX_MODE_COUNT] = {"auto", "file", "hugetlb", "thp"};
-	static const char *const aligns[HX_ALIGN_COUNT] = {"conservative", "aggressive"};
 	switch (s) {
 	case LD_SET_VERBOSE: snprintf(buf, n, "%d", o->verbose); break;
 	case LD_SET_QUIET: snprintf(buf, n, "%s", o->quiet ? "yes" : "no"); break;

@@ -138,7 +138,7 @@ static int load_objects(struct work *w, const struct hp_hot *hot)
 		/* text changed in memory by someone else (a uprobe's int3): copies
 		 * made from the file would drop it, and the loader, which compares
 		 * them with memory, would refuse the island */
-		if (v->has_smaps && !hx_vma_clean(v) && !f->elf.textrel)
+		if (hp_foreign_changes(in, v))
 			continue;
 		size_t fi = (size_t)(f - in->files);
 		bool seen = false;

@@ -218,7 +218,7 @@ static bool file_usable(const struct hx_req_header *rq, const struct hp_region *
  * behind it (the program dies of SIGTRAP at the next hit); the file backing
  * maps the file again and the kernel puts its probes back in. The
  * program's own changes are text relocations (DT_TEXTREL): ld.so's. */
-static bool foreign_changes(const struct hp_input *in, const struct hx_vma *v)
+bool hp_foreign_changes(const struct hp_input *in, const struct hx_vma *v)
 {
 	if (!v->has_smaps || hx_vma_clean(v))
 		return false; /* unknown: as before smaps were read (tests) */
@@ -238,7 +238,7 @@ static int emit_region(struct hx_plan *p, const struct hp_input *in, const struc
 	 * copied-on-write pages of the mapping): copies only */
 	bool thp_on = thp_usable(rq),
 	     file_ok = file_usable(rq, r) && !hp_layout_patched(c->layout, r->addr, r->len);
-	bool copies = !foreign_changes(in, v);
+	bool copies = !hp_foreign_changes(in, v);
 	int err;
 	if (r->edge && (mode == HX_MODE_FILE || !copies))
 		return 0; /* windows are always copies */

@@ -81,6 +81,10 @@ int hp_note(char **notes, const char *fmt, ...) HX_PRINTF(2, 3);
 /* The ELF facts for the file mapped by v, or NULL. */
 const struct hp_file *hp_find_file(const struct hp_input *in, const struct hx_vma *v);
 
+/* Text changed in memory by someone other than the program (a uprobe's
+ * int3), not by its own text relocations: a copy must not carry it. */
+bool hp_foreign_changes(const struct hp_input *in, const struct hx_vma *v);
+
 /* Choose the regions: each eligible r-x mapping's interior, and with
  * --align=aggressive its edge windows (see regions.c). *notes collects one
  * line per mapping left out and why (malloc'd, may stay NULL). */

@@ -43,8 +43,8 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 		return hx_fail(e, err, "setting registers: %s", strerror(-err));
 	int sig;
 	err = inj_resume_until(t, PTRACE_CONT, &sig, e);
-	if (err != -EFAULT || !sig)
-		return err < 0 ? err : hx_fail(e, -EPROTO, "a call ended in a syscall stop");
+	if (err != -EFAULT) /* (with PTRACE_CONT only a signal ends it well) */
+		return err;
 	struct user_regs_struct at;
 	if (sig == SIGTRAP) {
 		if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)

@@ -427,9 +427,10 @@ static int run_steps(struct ld_tracer *tr, uint32_t gi, struct undo_log *lp, str
 		struct hx_err se = {0};
 		uint64_t t0 = hx_now_ns();
 		int r = 0;
-		if (s->op == HX_OP_MREMAP && tr->before_swap && !tr->swap_ready) {
-			tr->swap_ready = true;
-			r = tr->before_swap(tr, tr->swap_ctx, &se);
+		if (s->op == HX_OP_MREMAP && tr->before_swap) { /* once: then cleared */
+			int (*hook)(struct ld_tracer *, void *, struct hx_err *) = tr->before_swap;
+			tr->before_swap = NULL;
+			r = hook(tr, tr->swap_ctx, &se);
 		}
 		if (r == 0)
 			r = run_step(tr, s, log, &step_err, &se);

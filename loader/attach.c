@@ -14,6 +14,7 @@
 #include "release.h"
 #include "report.h"
 #include "resolve.h"
+#include "status.h"
 #include "entry.h"
 #include "facts.h"
 #include "perfmap.h"
@@ -112,6 +113,24 @@ static void release_others(struct held *h, pid_t leader)
 			(void)ptrace(PTRACE_DETACH, h->tid[i], NULL, NULL);
 }
 
+/* Seize tid, held from now on, and ask it to stop. -ESRCH: it is gone
+ * (e not set). */
+static int seize(struct held *h, pid_t tid, struct hx_err *e)
+{
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
+		int err = errno;
+		if (err == ESRCH)
+			return -ESRCH;
+		return hx_fail(e, -err, "cannot trace it: %s%s", strerror(err),
+			       err == EPERM ? " (another user's process, or already traced, or "
+					      "ptrace_scope)" : "");
+	}
+	if (add(h, tid) < 0)
+		return hx_fail(e, -ENOMEM, "out of memory");
+	(void)ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+	return 0;
+}
+
 /* Seize and hold every thread of pid. */
 static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 {
@@ -127,20 +146,13 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 			pid_t tid = (pid_t)atoi(de->d_name);
 			if (tid <= 0 || holds(h, tid))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
-				int err = errno;
-				if (err == ESRCH)
-					continue; /* gone meanwhile */
+			int r = seize(h, tid, e);
+			if (r == -ESRCH)
+				continue; /* gone meanwhile */
+			if (r < 0) {
 				closedir(d);
-				return hx_fail(e, -err, "cannot trace it: %s%s", strerror(err),
-					       err == EPERM ? " (another user's process, or already "
-							      "traced, or ptrace_scope)" : "");
+				return r;
 			}
-			if (add(h, tid) < 0) {
-				closedir(d);
-				return hx_fail(e, -ENOMEM, "out of memory");
-			}
-			(void)ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
 		}
 		closedir(d);
 		if (first_new == h->n && round > 0)
@@ -162,17 +174,12 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 static int hold_leader(pid_t pid, struct held *h, struct hx_err *e)
 {
 	h->since_ns = hx_now_ns();
-	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
-		int err = errno;
-		return hx_fail(e, -err, err == ESRCH ? "no such process" : "cannot trace it: %s%s",
-			       strerror(err), err == EPERM ? " (another user's process, or already "
-							   "traced, or ptrace_scope)" : "");
-	}
-	if (add(h, pid) < 0)
-		return hx_fail(e, -ENOMEM, "out of memory");
-	(void)ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
-	int r = to_stop(h, 0, e);
-	return r == 1 ? hx_fail(e, -ESRCH, "its main thread has exited") : r;
+	int r = seize(h, pid, e);
+	if (r == -ESRCH)
+		return hx_fail(e, -ESRCH, "no such process");
+	if (r == 0 && (r = to_stop(h, 0, e)) == 1)
+		r = hx_fail(e, -ESRCH, "its main thread has exited");
+	return r;
 }
 
 /* Is v (now) a part of then (when the plan was made): the same file at
@@ -240,17 +247,6 @@ static int release_all(struct ld_tracer *tr, struct held *h, struct hx_err *e)
 	return r;
 }
 
-static int parse_pid(const char *s, pid_t *pid)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > 0x3fffffff)
-		return -EINVAL;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 /* Is the process pid, as a whole, one we may and can attach to? */
 static int precheck(pid_t pid, struct hx_err *e)
 {
@@ -277,24 +273,6 @@ static int precheck(pid_t pid, struct hx_err *e)
 	if (why && strstr(why, "32-bit"))
 		return hx_fail(e, -ENOEXEC, "%s", why);
 	return 0;
-}
-
-/* The entry stop's facts, for a process long past it: from its auxv. */
-static int read_auxv(struct ld_tracer *tr, struct hx_err *e)
-{
-	char path[64], *auxv;
-	size_t len;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
-	int r = hx_read_file(path, 1 << 16, &auxv, &len);
-	if (r < 0)
-		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
-	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->stop.entry);
-	if (ld_auxv_get((uint8_t *)auxv, len, AT_BASE, &tr->stop.interp_base) < 0)
-		tr->stop.interp_base = 0;
-	if (ld_auxv_get((uint8_t *)auxv, len, AT_SYSINFO_EHDR, &tr->stop.vdso) < 0)
-		tr->stop.vdso = 0;
-	free(auxv);
-	return r < 0 ? hx_fail(e, r, "no AT_ENTRY in %s", path) : 0;
 }
 
 /* The undo record: what was swapped, and its file's identity. */
@@ -362,7 +340,7 @@ int ld_attach_main(int argc, char **argv)
 		return 2;
 	}
 	pid_t pid;
-	if (o.help || o.cmd_index != argc - 1 || parse_pid(argv[o.cmd_index], &pid) < 0) {
+	if (o.help || o.cmd_index != argc - 1 || ld_status_parse_pid(argv[o.cmd_index], &pid) < 0) {
 		ld_cli_free(&o);
 		if (o.help) {
 			fputs(attach_usage, stdout);
@@ -395,7 +373,7 @@ int ld_attach_main(int argc, char **argv)
 	if (r == 0 && regs.cs != USER_CS_64)
 		r = hx_fail(&e, -ENOEXEC, "32-bit process: only x86-64 code is remapped");
 	if (r == 0)
-		r = read_auxv(&tr, &e);
+		r = ld_stop_read_auxv(&tr, &e); /* (the entry stop's facts, long after it) */
 	tr.t.entry_ns = hx_now_ns();
 	if (r == 0)
 		r = ld_plan_get(&tr, &e);
@@ -461,15 +439,14 @@ out:;
 		ld_pm_report_free(&pm);
 	}
 	if (rc == 0 && o.verbose) {
-		uint64_t now = released;
 		if (h.all_since_ns)
 			fprintf(stderr, "hugexec attach: %d: all %zu thread%s held for %.1f ms (the "
 				"swap), the main thread for %.1f ms (the copy too)\n", (int)pid, h.n,
-				h.n == 1 ? "" : "s", (double)(now - h.all_since_ns) / 1e6,
-				(double)(now - h.since_ns) / 1e6);
+				h.n == 1 ? "" : "s", (double)(released - h.all_since_ns) / 1e6,
+				(double)(released - h.since_ns) / 1e6);
 		else
 			fprintf(stderr, "hugexec attach: %d: the main thread held for %.1f ms, the "
-				"others not at all\n", (int)pid, (double)(now - h.since_ns) / 1e6);
+				"others not at all\n", (int)pid, (double)(released - h.since_ns) / 1e6);
 	}
 done:
 	free(h.tid);
@@ -490,7 +467,7 @@ struct undo_region {
 };
 
 /* The record's regions (at most max). -ENOENT: no record. */
-static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n, bool *undone)
+static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n)
 {
 	char path[64], line[4400];
 	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
@@ -498,7 +475,6 @@ static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n, bo
 	if (!f)
 		return -errno;
 	*n = 0;
-	*undone = false;
 	if (!fgets(line, sizeof(line), f) || strcmp(line, "hugexec-undo 1\n") != 0) {
 		fclose(f);
 		return -EINVAL;
@@ -506,8 +482,6 @@ static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n, bo
 	while (fgets(line, sizeof(line), f) && *n < max) {
 		struct undo_region *u = &r[*n];
 		int at = 0;
-		if (strcmp(line, "state undone\n") == 0)
-			*undone = true;
 		if (sscanf(line, "region %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
 			   &u->addr, &u->len, &u->off, &u->dev_major, &u->dev_minor, &u->inode,
 			   &u->size, &u->mtime_s, &u->mtime_ns, &at) < 9 || !at)
@@ -518,6 +492,25 @@ static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n, bo
 	}
 	fclose(f);
 	return 0;
+}
+
+const char *ld_undo_state(pid_t pid)
+{
+	char path[64], *text;
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
+	struct stat st;
+	struct ld_facts f = {0};
+	ld_facts_started(pid, &f);
+	if (stat(path, &st) != 0 ||
+	    (f.owner.started_ns && (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec <
+					   f.owner.started_ns))
+		return NULL; /* none, or another process's (the PID was reused) */
+	if (hx_read_file(path, 1 << 20, &text, NULL) < 0)
+		return NULL;
+	const char *state = strstr(text, "\nstate undone") ? "undone"
+			    : strstr(text, "\nstate attached") ? "attached" : NULL;
+	free(text);
+	return state;
 }
 
 static void mark_undone(pid_t pid)
@@ -553,13 +546,6 @@ static const char *changed(const struct undo_region *u)
 	return NULL;
 }
 
-static int sys3(struct ld_tracer *tr, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-		uint64_t a4, uint64_t a5, int64_t *res, struct hx_err *e)
-{
-	const uint64_t a[6] = {a0, a1, a2, a3, a4, a5};
-	return inj_syscall(&tr->inj, nr, a, res, e);
-}
-
 /* The file mapped back over one region, by the target itself. 0 done,
  * 1 refused (said in why), <0 the injection broke. */
 static int map_back(struct ld_tracer *tr, const struct undo_region *u, char *why, size_t n,
@@ -575,8 +561,8 @@ static int map_back(struct ld_tracer *tr, const struct undo_region *u, char *why
 	}
 	if ((r = inj_write(&tr->inj, data, u->path, plen)) < 0)
 		return hx_fail(e, r, "writing to the process: %s", strerror(-r));
-	if ((r = sys3(tr, SYS_openat, (uint64_t)AT_FDCWD, data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0,
-		      0, 0, &fd, e)) < 0)
+	const uint64_t open_a[6] = {(uint64_t)AT_FDCWD, data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW};
+	if ((r = inj_syscall(&tr->inj, SYS_openat, open_a, &fd, e)) < 0)
 		return r;
 	if (fd < 0) {
 		snprintf(why, n, "the process cannot open it: %s", strerror((int)-fd));
@@ -584,15 +570,17 @@ static int map_back(struct ld_tracer *tr, const struct undo_region *u, char *why
 	}
 	struct stat st;
 	int ok = 0;
-	if ((r = sys3(tr, SYS_fstat, (uint64_t)fd, data, 0, 0, 0, 0, &res, e)) == 0 && res == 0 &&
+	const uint64_t fstat_a[6] = {(uint64_t)fd, data};
+	if ((r = inj_syscall(&tr->inj, SYS_fstat, fstat_a, &res, e)) == 0 && res == 0 &&
 	    inj_read(&tr->inj, data, &st, sizeof(st)) == 0 && st.st_ino == u->inode &&
 	    major(st.st_dev) == u->dev_major && minor(st.st_dev) == u->dev_minor)
 		ok = 1;
 	if (r == 0 && ok)
-		r = sys3(tr, SYS_mmap, u->addr, u->len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
-			 (uint64_t)fd, u->off, &res, e);
+		r = inj_syscall(&tr->inj, SYS_mmap, (const uint64_t[6]){u->addr, u->len, PROT_READ |
+				PROT_EXEC, MAP_PRIVATE | MAP_FIXED, (uint64_t)fd, u->off}, &res, e);
 	int64_t cres;
-	int r2 = sys3(tr, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &cres, e);
+	const uint64_t close_a[6] = {(uint64_t)fd};
+	int r2 = inj_syscall(&tr->inj, SYS_close, close_a, &cres, e);
 	if (r < 0 || r2 < 0)
 		return r < 0 ? r : r2;
 	if (!ok) {
@@ -615,15 +603,14 @@ int ld_undo_main(int argc, char **argv)
 		      "1 refused or failed, 2 usage.\n", stdout);
 		return 0;
 	}
-	if (argc != 2 || parse_pid(argv[1], &pid) < 0) {
+	if (argc != 2 || ld_status_parse_pid(argv[1], &pid) < 0) {
 		fprintf(stderr, "hugexec undo: give one PID\n");
 		return 2;
 	}
 	struct undo_region *u = calloc(64, sizeof(*u));
 	size_t n = 0;
-	bool undone;
 	struct hx_err e = {0};
-	int r = u ? read_undo(pid, u, 64, &n, &undone) : -ENOMEM;
+	int r = u ? read_undo(pid, u, 64, &n) : -ENOMEM;
 	if (r == 0 && (r = precheck(pid, &e)) < 0) {
 		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid, e.msg);
 		free(u);
@@ -699,7 +686,6 @@ int ld_undo_main(int argc, char **argv)
 			"for %.1f ms\n", (int)pid, done, done == 1 ? "" : "s", done == 1 ? "its" : "their",
 			done == 1 ? "" : "s", h.n, h.n == 1 ? "" : "s",
 			(double)(hx_now_ns() - h.since_ns) / 1e6);
-	(void)undone;
 	hx_vmas_free(&m);
 	free(avoid);
 	free(h.tid);

@@ -25,10 +25,16 @@
 #ifndef LD_ATTACH_H
 #define LD_ATTACH_H
 
+#include <sys/types.h>
+
 /* argv[0] is "attach" or "undo". Exit status: 0 done (or nothing to do),
  * 1 refused or failed (the process runs on unchanged), 2 usage. */
 int ld_attach_main(int argc, char **argv);
 int ld_undo_main(int argc, char **argv);
+
+/* What the undo record of pid says: "attached", "undone", or NULL (none,
+ * or one older than the process: another one's, the PID was reused). */
+const char *ld_undo_state(pid_t pid);
 
 /* The undo record of pid: "/tmp/hugexec-PID.undo". */
 #define LD_UNDO_PATH_FMT "/tmp/hugexec-%d.undo"

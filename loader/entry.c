@@ -133,10 +133,16 @@ static int read_image(struct ld_tracer *tr, struct user_regs_struct *regs, struc
 		return hx_fail(e, r, "reading registers: %s", strerror(-r));
 	if (regs->cs != USER_CS_64)
 		return hx_fail(e, -ENOEXEC, "32-bit program: only x86-64 code is remapped");
+	return ld_stop_read_auxv(tr, e);
+}
+
+int ld_stop_read_auxv(struct ld_tracer *tr, struct hx_err *e)
+{
 	char path[64], *auxv;
 	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)tr->pid);
-	if ((r = hx_read_file(path, 1 << 16, &auxv, &len)) < 0)
+	int r = hx_read_file(path, 1 << 16, &auxv, &len);
+	if (r < 0)
 		return hx_fail(e, r, "reading %s: %s", path, strerror(-r));
 	tr->stop.interp_base = 0;
 	r = ld_auxv_get((uint8_t *)auxv, len, AT_ENTRY, &tr->stop.entry);

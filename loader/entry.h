@@ -19,4 +19,8 @@ const char *ld_entry_how(const struct ld_tracer *tr);
 /* AT_* lookup in a /proc/PID/auxv image; -ENOENT if absent. */
 int ld_auxv_get(const uint8_t *buf, size_t len, uint64_t type, uint64_t *val) HX_WUR;
 
+/* AT_ENTRY, AT_BASE, AT_SYSINFO_EHDR from /proc/PID/auxv into tr->stop (the
+ * entry stop's, and attach's for a process long past it). */
+int ld_stop_read_auxv(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
+
 #endif

@@ -14,7 +14,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o, bool profile)
+/* Could this mapping give a region? With a profile, small libraries'
+ * text too. */
+static bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o, bool profile)
 {
 	if (hx_vma_is_text(v) && o->move_all)
 		return v->end - v->start >= o->min_size;
@@ -23,6 +25,15 @@ bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o, bool profile)
 	return hx_vma_is_text(v) && v->end - v->start >= o->min_size &&
 	       (o->align == HX_ALIGN_AGGRESSIVE ||
 		hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE));
+}
+
+bool ld_candidate_tr(const struct ld_tracer *tr, const struct hx_vma *v)
+{
+	/* (with --profile-dir before 6.11, the program's own text too: the
+	 * helper must see it to name the build) */
+	return ld_candidate(v, tr->o, tr->pl.profile_path[0] != '\0') ||
+	       (tr->pl.profdir_later && hx_vma_is_text(v) && tr->stop.entry >= v->start &&
+		tr->stop.entry < v->end);
 }
 
 static bool have_file(const struct ld_tracer *tr, const struct hx_vma *v)
@@ -62,12 +73,9 @@ int ld_files_open(struct ld_tracer *tr)
 	tr->pl.files = calloc(m->n ? m->n : 1, sizeof(*tr->pl.files));
 	if (!tr->pl.files)
 		return -ENOMEM;
-	bool profile = tr->pl.profile_path[0] != '\0';
 	for (size_t i = 0; i < m->n; i++) {
 		const struct hx_vma *v = &m->v[i];
-		/* (the program's own file also when the helper must name its build) */
-		bool entry = tr->pl.profdir_later && tr->stop.entry >= v->start && tr->stop.entry < v->end;
-		if ((!ld_candidate(v, tr->o, profile) && !entry) || have_file(tr, v))
+		if (!ld_candidate_tr(tr, v) || have_file(tr, v))
 			continue;
 		int fd = open_mapped(tr->pid, v);
 		if (fd < 0)

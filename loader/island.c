@@ -304,34 +304,31 @@ static bool same_target(const struct code_ctx *c, const struct hx_plan_step *mv,
 	return callee && to == callee->a[1];
 }
 
-/* Does t lie under a patch's jmp, after its first byte (a patch window is
- * HP_PATCH_LEN = 5 bytes: landing on its first byte runs the jmp)? */
-static bool under_patch(const struct shape *s, uint64_t t)
+/* Is there a patch in [lo, hi)? */
+static bool patch_in(const struct shape *s, uint64_t lo_addr, uint64_t hi_addr)
 {
-	size_t lo = 0, hi = s->n_all_patches; /* the first patch at or after t - 4 */
-	uint64_t from = t >= 4 ? t - 4 : 0;
+	size_t lo = 0, hi = s->n_all_patches; /* the first patch at or after lo_addr */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->by_patch[mid] < from)
+		if (s->by_patch[mid] < lo_addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->n_all_patches && s->by_patch[lo] < t;
+	return lo < s->n_all_patches && s->by_patch[lo] < hi_addr;
+}
+
+/* Does t lie under a patch's jmp, after its first byte (a patch window is
+ * HP_PATCH_LEN = 5 bytes: landing on its first byte runs the jmp)? */
+static bool under_patch(const struct shape *s, uint64_t t)
+{
+	return patch_in(s, t >= 4 ? t - 4 : 0, t);
 }
 
 /* Is there a patch at addr? */
 static bool patch_at(const struct shape *s, uint64_t addr)
 {
-	size_t lo = 0, hi = s->n_all_patches;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->by_patch[mid] < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_all_patches && s->by_patch[lo] == addr;
+	return patch_in(s, addr, addr + 1);
 }
 
 /* One copy against its original, read from the target. Only the original
@@ -604,16 +601,15 @@ int ld_island_check_all(const struct hx_plan *p, struct hx_err *e)
 {
 	size_t n = 0;
 	for (uint32_t i = 0; i < p->n_steps; i++)
-		n += p->steps[i].op == HX_OP_MOVED || p->steps[i].op == HX_OP_PATCH;
+		n += p->steps[i].op == HX_OP_MOVED;
 	if (n < 2)
 		return 0;
 	struct span *v = malloc(n * sizeof(*v));
 	if (!v)
 		return hx_fail(e, -ENOMEM, "out of memory");
-	/* every group's moved functions and patch windows: patches sit inside
-	 * moved functions, so windows are checked against the other groups'
-	 * functions through their own (one per moved function, checked per
-	 * group) */
+	/* every group's moved functions (patches sit inside moved functions,
+	 * one each, checked per group: disjoint functions mean disjoint
+	 * patches) */
 	size_t k = 0;
 	for (uint32_t g = 0; g < p->n_groups; g++) {
 		const struct hx_plan_group *grp = &p->groups[g];

@@ -412,11 +412,10 @@ out:
 	 * tracer is no one's child it could hold up: the double fork) */
 	if (o->learn_s && o->profile_dir && !o->dry_run && !tr.pl.profile_path[0] && tr.pl.build_id[0] &&
 	    still_running(pid)) {
-		char dir[4096], id[sizeof(tr.pl.build_id)];
-		snprintf(dir, sizeof(dir), "%s", o->profile_dir);
+		char id[sizeof(tr.pl.build_id)];
 		snprintf(id, sizeof(id), "%s", tr.pl.build_id);
 		ld_tracer_free(&tr); /* (its descriptors: the program's files) */
-		(void)ld_learn(pid, dir, id, o->learn_s);
+		(void)ld_learn(pid, o->profile_dir, id, o->learn_s);
 		return 0;
 	}
 	ld_tracer_free(&tr);

@@ -54,9 +54,7 @@ static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
 	*any = false;
 	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++) {
 		const struct hx_vma *v = &maps.v[i];
-		*any = ld_candidate(v, tr->o, tr->pl.profile_path[0] != '\0') ||
-		       (tr->pl.profdir_later && hx_vma_is_text(v) && tr->stop.entry >= v->start &&
-			tr->stop.entry < v->end); /* (the helper must name the build) */
+		*any = ld_candidate_tr(tr, v);
 		if (v->kind != HX_VMA_FILE || v->prot != (PROT_READ | PROT_EXEC))
 			continue;
 		uint64_t len = v->end - v->start;

@@ -31,15 +31,13 @@ static int read_text(const char *path, char **text, size_t *len)
 	if (fd < 0)
 		return -errno;
 	int r = fstat(fd, &st) < 0 ? -errno : 0;
-	if (r == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
-		close(fd); /* /dev/null: an empty file */
-		*len = 0;
-		return (*text = calloc(1, 1)) ? 0 : -ENOMEM;
-	}
+	if (r == 0 && !S_ISREG(st.st_mode) &&
+	    !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) /* (/dev/null: empty) */
+		r = -EINVAL;
+	if (r == 0)
+		r = hx_read_fd(fd, LD_CONFIG_MAX + 1, text, len);
 	close(fd);
-	if (r == 0 && !S_ISREG(st.st_mode))
-		return -EINVAL;
-	return r < 0 ? r : hx_read_file(path, LD_CONFIG_MAX + 1, text, len);
+	return r;
 }
 
 static void read_config(struct ld_settings *s, const char *conf_path)

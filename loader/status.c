@@ -36,7 +36,6 @@
 #include "status.h"
 #include "report.h"
 #include "attach.h"
-#include "facts.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -381,32 +380,11 @@ static size_t rows_of(const struct hx_vmas *m, const struct islands *is, struct 
 	return n;
 }
 
-/* "attached" or "undone" (hugexec attach, undo), NULL: neither. A record
- * older than the process is another one's (the PID was reused). */
-static const char *attach_state(pid_t pid)
-{
-	char path[64], *text;
-	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
-	struct stat st;
-	struct ld_facts f = {0};
-	ld_facts_started(pid, &f);
-	if (stat(path, &st) != 0 ||
-	    (f.owner.started_ns && (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec <
-					   f.owner.started_ns))
-		return NULL;
-	if (hx_read_file(path, 1 << 20, &text, NULL) < 0)
-		return NULL;
-	const char *state = strstr(text, "\nstate undone") ? "undone"
-			    : strstr(text, "\nstate attached") ? "attached" : NULL;
-	free(text);
-	return state;
-}
-
 static void print_text(FILE *out, pid_t pid, const struct row *r, size_t n, uint64_t text,
 		       uint64_t huge)
 {
 	char comm[64], path[512];
-	const char *state = attach_state(pid);
+	const char *state = ld_undo_state(pid);
 	fprintf(out, "%d %s%s%s\n", (int)pid, comm_of(pid, comm, sizeof(comm)),
 		state ? ": " : "", !state ? "" : strcmp(state, "attached") == 0
 		? "attached (hugexec undo puts the file's text back)" : "undone (its text is the file's)");
@@ -438,7 +416,7 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 		ld_status_json_str(out, r[i].path);
 		fputc('}', out);
 	}
-	const char *state = attach_state(pid);
+	const char *state = ld_undo_state(pid);
 	fprintf(out, "],\n   \"text_kb\": %llu, \"huge_kb\": %llu, \"attach\": %s%s%s}",
 		(unsigned long long)text, (unsigned long long)huge, state ? "\"" : "",
 		state ? state : "null", state ? "\"" : "");

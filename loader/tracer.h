@@ -183,9 +183,8 @@ struct ld_tracer {
 	 * threads only for the swap (the copies are made while they run), and
 	 * checks that they left the plan's ranges as they were. <0: the swap
 	 * must not happen (the group rolls back, the plan stops). */
-	int (*before_swap)(struct ld_tracer *tr, void *ctx, struct hx_err *e);
+	int (*before_swap)(struct ld_tracer *tr, void *ctx, struct hx_err *e); /* (cleared once called) */
 	void *swap_ctx;
-	bool swap_ready;
 	struct ld_stop stop;
 	struct ld_planning pl;
 	struct ld_outcome out;

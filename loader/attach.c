@@ -471,9 +471,22 @@ static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n)
 {
 	char path[64], line[4400];
 	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	/* /tmp is everyone's: a record someone else put there (or linked
+	 * there) would have us map the files it names over this process */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		return -EPERM;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
 	*n = 0;
 	if (!fgets(line, sizeof(line), f) || strcmp(line, "hugexec-undo 1\n") != 0) {
 		fclose(f);
@@ -619,7 +632,10 @@ int ld_undo_main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid,
 			r == -ENOENT ? "no record of an attach (undo puts back what hugexec attach "
-				       "changed)" : strerror(-r));
+				       "changed)"
+			: r == -EPERM ? "its undo record was not written by this user (or may be "
+					"written by others): not used"
+				      : strerror(-r));
 		free(u);
 		return 1;
 	}

@@ -47,11 +47,11 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 		       uint64_t probe, struct ld_unwind_reg *reg, struct hx_err *e)
 {
 	struct hx_vmas m;
+	reg->uncertain = false; /* (read by the caller on every failure) */
 	int r = hx_vmas_read(tr->pid, false, &m, e);
 	if (r < 0)
 		return r;
 	uint64_t base = 0, reg_fn = 0, find_fn = 0;
-	reg->uncertain = false;
 	if (ld_lib_of(&m, "libunwind.so.1") || ld_lib_of(&m, "libunwind.so.8")) {
 		hx_vmas_free(&m);
 		return hx_fail(e, -ENOTSUP, "the program maps a libunwind, which may not see "

@@ -26,6 +26,19 @@ if is_root && command -v setpriv >/dev/null; then
 	[ $rc = 1 ] && grep -q 'cannot trace it\|cannot see' "$TMP/e" || fail "another user's process: $rc $(cat "$TMP/e")"
 fi
 "$H" undo $sp 2>"$TMP/e"; [ $? = 1 ] && grep -q 'no record of an attach' "$TMP/e" || fail "undo without attach: $(cat "$TMP/e")"
+# an undo record someone else put in /tmp is never used
+if is_root; then
+	printf 'hugexec-undo 1\nstate attached\nregion 0x400000 0x200000 0 0 0 1 1 1.0 /bin/true\n' \
+		>/tmp/hugexec-$sp.undo
+	at_exit "rm -f /tmp/hugexec-$sp.undo"
+	chown 65534 /tmp/hugexec-$sp.undo
+	"$H" undo $sp 2>"$TMP/e"; rc=$?
+	[ $rc = 1 ] && grep -q 'undo record was not written by this user' "$TMP/e" || fail "a planted undo record: $rc $(cat "$TMP/e")"
+	chown 0 /tmp/hugexec-$sp.undo; chmod 0666 /tmp/hugexec-$sp.undo
+	"$H" undo $sp 2>"$TMP/e"; rc=$?
+	[ $rc = 1 ] && grep -q 'undo record was not written by this user' "$TMP/e" || fail "a writable undo record: $rc $(cat "$TMP/e")"
+	rm -f /tmp/hugexec-$sp.undo
+fi
 if command -v strace >/dev/null; then
 	strace -qq -o /dev/null -p $sp &
 	st=$!

@@ -16,6 +16,7 @@
 #include "../../loader/apply.h"
 #include "../../loader/tracer.h"
 #include "../../common/x86.h"
+#include "../../loader/unwind.h"
 
 #include <errno.h>
 #include <sys/mman.h>
@@ -728,9 +729,27 @@ static void test_apply_every_tracer_call_fails(void **state)
 		      runs, broke, lost);
 }
 
+/* A registration that fails before it starts (its maps unreadable) is
+ * certain: the caller, which reads the flag on every failure, must not
+ * keep an island for it (the flag used to be left as it was). */
+static void test_apply_unwind_failure_is_certain(void **state)
+{
+	(void)state;
+	struct ld_tracer tr;
+	ld_tracer_init(&tr, 0x3ffffffe, NULL); /* no such process */
+	struct ld_unwind_reg reg;
+	memset(&reg, 0xff, sizeof(reg));
+	reg.uncertain = true;
+	struct hx_err e = {0};
+	assert_true(ld_unwind_register(&tr, 0x1000, 64, 0x2000, 0x3000, &reg, &e) < 0);
+	assert_false(reg.uncertain);
+	ld_tracer_free(&tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apply_unwind_failure_is_certain),
 		cmocka_unit_test(test_apply_runs_the_plan),
 		cmocka_unit_test(test_apply_rolls_back_a_failed_step),
 		cmocka_unit_test(test_apply_cannot_restore),

@@ -51,7 +51,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
 # Generated programs: big text in three link styles, plus a small one.
 BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
-            $(B)/progs/bigthreads \
+            $(B)/progs/bigthreads $(B)/progs/bigthreads_eh $(B)/progs/patchwait \
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
@@ -103,6 +103,18 @@ $(B)/progs/bigtext-nopie: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -fno-pie -no-pie -Itests/tools -o $@ $(BIGTEXT_SRC)
 $(B)/progs/bigthreads: $(B)/progs/bigtext.S tests/tools/bigthreads.c
 	$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^
+# the same with unwind records and libgcc_s loaded: its functions can be
+# moved into an island in a running process (t_attach)
+$(B)/progs/bigtext_cfi.S: $(B)/gen_bigtext
+	@mkdir -p $(dir $@)
+	$(B)/gen_bigtext --text-mb $(BIGTEXT_MB) --cfi > $@
+$(B)/progs/bigthreads_eh: $(B)/progs/bigtext_cfi.S tests/tools/bigthreads.c
+	$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^ -Wl,--no-as-needed -lgcc_s
+# threads standing in, or returning into, the first bytes of functions
+# that attach --move=all would patch (t_attach)
+$(B)/progs/patchwait: tests/tools/patchwait.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -pthread -o $@ $< -Wl,--no-as-needed -lgcc_s
 $(B)/progs/bigtext-static: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -static -Itests/tools -o $@ $(BIGTEXT_SRC)
 

@@ -15,10 +15,13 @@
 # on 2 MB pages, read from /proc/PID/smaps of the running server after the
 # load, and whether the server kept hugexec's PID (its pid file).
 # Then, per round, zero downtime (hugexec attach/undo): one plain server
-# under oltp_point_select, in four phases of DB_SECONDS each: before,
-# attach (1 s into the load), attached, undo (1 s into the load); TPS and
-# sysbench's errors per phase, the text on 2 MB pages after each, and how
-# long attach held the threads.
+# under oltp_point_select, in five phases of DB_SECONDS each: record
+# (`hugexec record -p` takes the server's profile), before, attach (1 s
+# into the load: huge pages, and that profile's hot functions in an
+# island), attached, undo (1 s into the load); TPS and sysbench's errors
+# per phase, the text on 2 MB pages after each, the functions moved, and
+# how long attach held the threads. DB_CONFIGS (default "plain hugexec
+# inproc") chooses the launch configurations; empty: the attach rounds only.
 # Must never: leave a server running: every server is stopped by its PID,
 # here or by lib.sh's cleanup on any exit.
 
@@ -55,7 +58,7 @@ wl_mariadb() {
 	stop_pid "$DB_PID" 60
 	log "mariadb: tests: $DB_TESTS, ${DB_SECONDS}s each, $DB_THREADS threads, $DB_ROUNDS rounds"
 	for ((round = 1; round <= DB_ROUNDS; round++)); do
-		for cfg in plain hugexec inproc; do
+		for cfg in ${DB_CONFIGS-plain hugexec inproc}; do
 			db_round "$mariadbd" "$cfg" "$round"
 		done
 		db_attach_round "$mariadbd" "$round"
@@ -156,7 +159,7 @@ db_round() {
 
 # db_attach_round MARIADBD ROUND: the live attach and undo (see the top).
 db_attach_round() {
-	local mariadbd=$1 round=$2 phase out tps err p95 hk sb held ok
+	local mariadbd=$1 round=$2 phase out tps err p95 hk sb held ok moved prof=$DB_DIR/server.prof
 	if ! db_start "$mariadbd" plain; then
 		record workload=mariadb case=attach config=before "round=$round" ok=0 "why=$DB_WHY"
 		return
@@ -172,13 +175,15 @@ db_attach_round() {
 		echo $((before + 16)) > "$pool" 2>/dev/null
 		added=$(( $(cat "$pool") - before ))
 	fi
-	for phase in before attach attached undo; do
+	rm -f "$prof"
+	for phase in record before attach attached undo; do
 		out=$DB_DIR/sb.out
 		db_sysbench oltp_point_select run --threads="$DB_THREADS" --time="$DB_SECONDS" \
 			--percentile=95 > "$out" 2>&1 &
 		sb=$!
 		case $phase in
-		attach) sleep 1; "$HX" attach -v "$DB_PID" >> "$DB_DIR/attach.log" 2>&1 ;;
+		record) "$HX" record -q -p "$DB_PID" -d $((DB_SECONDS - 1)) -o "$prof" >> "$DB_DIR/attach.log" 2>&1 ;;
+		attach) sleep 1; "$HX" attach -v --profile="$prof" "$DB_PID" >> "$DB_DIR/attach.log" 2>&1 ;;
 		undo) sleep 1; "$HX" undo "$DB_PID" >> "$DB_DIR/attach.log" 2>&1 ;;
 		esac
 		wait "$sb"
@@ -187,13 +192,14 @@ db_attach_round() {
 		err=$(sed -n 's/^ *ignored errors: *\([0-9]*\).*/\1/p' "$out")
 		hk=$(kv exe_huge_kb "$("$BR" smaps "$DB_PID")")
 		held=$(sed -n 's/.*all [0-9]* threads held for \([0-9.]*\) ms.*/\1/p' "$DB_DIR/attach.log" | tail -n 1)
+		moved=$(sed -n 's/.*layout: \([0-9]*\) functions (.*/\1/p' "$DB_DIR/attach.log" | tail -n 1)
 		ok=1
 		[ -n "$tps" ] && [ "${err:-0}" = 0 ] || ok=0
 		[ "$phase" = attach ] || [ "$phase" = attached ] && [ "${hk:-0}" -le 0 ] && ok=0
 		[ $ok = 1 ] || log "mariadb: attach round $round, $phase: tps=${tps:-none} errors=${err:-?} huge_kb=${hk:-0}: $(tr '\n' ' ' < "$DB_DIR/attach.log")"
 		record workload=mariadb case=attach_point_select "config=$phase" "round=$round" "ok=$ok" \
 			"m_tps=${tps:-0}" "m_p95_ms=${p95:-0}" "errors=${err:-}" "huge_kb=${hk:-0}" \
-			"held_ms=${held:-}" "pid=$DB_PID" "why=$(tr '\n' ' ' < "$DB_DIR/attach.log" | tr '\t' ' ')"
+			"held_ms=${held:-}" "moved=${moved:-0}" "pid=$DB_PID" "why=$(tr '\n' ' ' < "$DB_DIR/attach.log" | tr '\t' ' ')"
 	done
 	stop_pid "$DB_PID" 60
 	[ "$added" -gt 0 ] && echo $(( $(cat "$pool") - added )) > "$pool" 2>/dev/null

@@ -156,8 +156,11 @@ static int load_objects(struct work *w, const struct hp_hot *hot)
 		if (hp_load_bias(&f->elf, v, &o->bias) < 0)
 			continue;
 		o->span_lo = UINT64_MAX;
+		/* (a far mapping of the same file is not its image: node maps
+		 * part of its text again near V8's heap at run time) */
 		for (size_t k = 0; k < m->n; k++)
-			if (hx_vma_same_file(&m->v[k], v)) {
+			if (hx_vma_same_file(&m->v[k], v) && m->v[k].end + NEIGHBOURHOOD > v->start &&
+			    m->v[k].start < v->end + NEIGHBOURHOOD) {
 				if (m->v[k].start < o->span_lo)
 					o->span_lo = m->v[k].start;
 				if (m->v[k].end > o->span_hi)
@@ -964,6 +967,11 @@ static int build_islands(struct work *w, struct hx_plan *p, struct hp_layout *ou
 	size_t n = 0;
 	for (size_t i = 0; i < w->n_f; i++) {
 		struct lfun *f = &w->f[i];
+		const struct lobj *o = &w->o[f->obj];
+		if (f->stay == HP_MOVES && o->span_hi - o->span_lo > NEIGHBOURHOOD)
+			f->stay = HP_STAY_REACH; /* its own mappings are too far apart (a
+						  * file mapped twice, far away): one
+						  * island cannot be near all of it */
 		if (f->candidate)
 			w->stayed[f->stay]++;
 		if (f->candidate && f->stay == HP_MOVES)

@@ -27,6 +27,8 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 {
 	if (!t->saved)
 		return hx_fail(e, -EINVAL, "calling in the target before its registers were saved");
+	if (t->call_gave_up)
+		return hx_fail(e, -ETIMEDOUT, "an earlier call in the target did not return");
 	struct user_regs_struct r = t->regs;
 	uint64_t sp = ((t->regs.rsp - 1024) & ~(uint64_t)15) - 8;
 	int err = inj_poke(t, sp, &trap, sizeof(trap));
@@ -42,9 +44,27 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 	if ((err = inj_pt(t, PTRACE_SETREGS, NULL, &r)) < 0)
 		return hx_fail(e, err, "setting registers: %s", strerror(-err));
 	int sig;
+	t->deadline_ns = t->call_timeout_ms ? hx_now_ns() + t->call_timeout_ms * 1000000ull : 0;
 	err = inj_resume_until(t, PTRACE_CONT, &sig, e);
-	if (err != -EFAULT) /* (with PTRACE_CONT only a signal ends it well) */
+	t->deadline_ns = 0;
+	if (err == -ETIMEDOUT) {
+		/* most likely waiting for a lock that the thread we stopped
+		 * holds: stopped there, and given up (its registers are put
+		 * back by inj_restore) */
+		struct hx_err ie;
+		if ((err = inj_interrupt(t, &sig, &ie)) == 0) {
+			t->call_gave_up = true;
+			return hx_fail(e, -ETIMEDOUT, "it did not return within %u ms (a lock it "
+				       "needs may be held, maybe by the thread stopped to run it): "
+				       "given up", t->call_timeout_ms);
+		}
+		if (err != -EFAULT) {
+			*e = ie;
+			return err;
+		}
+	} else if (err != -EFAULT) { /* (with PTRACE_CONT only a signal ends it well) */
 		return err;
+	}
 	struct user_regs_struct at;
 	if (sig == SIGTRAP) {
 		if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)

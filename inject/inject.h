@@ -65,6 +65,11 @@ struct inj_target {
 	void *permit_ctx;
 	unsigned long refused;         /* calls the permit hook refused */
 	bool no_vm;                    /* our own process_vm_* are forbidden: /proc/PID/mem only */
+	unsigned call_timeout_ms;      /* attach: an inj_call not back by then is given up
+					* (0: no limit; at the entry stop no lock is held) */
+	uint64_t deadline_ns;          /* inj_wait: -ETIMEDOUT after it (0: none) */
+	bool call_gave_up;             /* a call was given up: no other is made (the lock it
+					* waited for is still held) */
 };
 
 /* Signals the kernel may force on what we inject (a seccomp RET_TRAP or
@@ -147,10 +152,17 @@ int inj_settle(struct inj_target *t, struct hx_err *e) HX_WUR;
  * (with e). */
 int inj_resume_until(struct inj_target *t, int req, int *sig, struct hx_err *e) HX_WUR;
 
+/* Stop the target, which runs (a call past its deadline): 0 at the
+ * interrupt's stop, or as inj_resume_until for a stop that comes first. */
+int inj_interrupt(struct inj_target *t, int *sig, struct hx_err *e) HX_WUR;
+
 /* Call fn(args[0], args[1], args[2]) in the target, on its stack, with
  * an int3 at trap (executable, never run otherwise) as the return
  * address. 0 with the result in *ret, -ESRCH if the target died, another
- * -errno if the call faulted or the injection broke. Needs inj_save(). */
+ * -errno if the call faulted or the injection broke. Needs inj_save().
+ * With call_timeout_ms, a call still running then is stopped and given up
+ * (-ETIMEDOUT): the registers inj_restore() puts back resume the program
+ * where it was; what the function did so far stays done. */
 int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t trap,
 	     uint64_t *ret, struct hx_err *e) HX_WUR;
 

@@ -30,11 +30,14 @@ static bool sent_by_someone(struct inj_target *t, int sig)
 	return inj_pt(t, PTRACE_GETSIGINFO, NULL, &si) == 0 && si.si_code <= 0;
 }
 
-int inj_resume_until(struct inj_target *t, int req, int *sig, struct hx_err *e)
+/* inj_resume_until, or (interrupted: the target runs, a PTRACE_INTERRUPT
+ * was sent) until that interrupt's stop, which then returns 0. */
+static int until_ours(struct inj_target *t, int req, bool interrupted, int *sig,
+		      struct hx_err *e)
 {
 	*sig = 0;
-	for (;;) {
-		int r = inj_pt(t, req, NULL, NULL);
+	for (bool resume = !interrupted;; resume = true) {
+		int r = resume ? inj_pt(t, req, NULL, NULL) : 0;
 		if (r < 0)
 			return hx_fail(e, r == -ESRCH ? -ESRCH : r, "resuming the target: %s",
 				       strerror(-r));
@@ -66,11 +69,27 @@ int inj_resume_until(struct inj_target *t, int req, int *sig, struct hx_err *e)
 			return -EFAULT;
 		case INJ_STOP_GROUP:
 		case INJ_STOP_EVENT:
+			if (interrupted && s.kind == INJ_STOP_GROUP && s.sig == SIGTRAP)
+				return 0; /* PTRACE_EVENT_STOP of the interrupt (a group stop
+					   * has its stop signal) */
 			continue;
 		default:
 			return hx_fail(e, -EPROTO, "unexpected stop %#x during injection", status);
 		}
 	}
+}
+
+int inj_resume_until(struct inj_target *t, int req, int *sig, struct hx_err *e)
+{
+	return until_ours(t, req, false, sig, e);
+}
+
+int inj_interrupt(struct inj_target *t, int *sig, struct hx_err *e)
+{
+	int r = inj_pt(t, PTRACE_INTERRUPT, NULL, NULL);
+	if (r < 0)
+		return hx_fail(e, r, "interrupting the target: %s", strerror(-r));
+	return until_ours(t, PTRACE_CONT, true, sig, e);
 }
 
 /* Resume towards the next syscall stop; a signal our call raised fails it. */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
@@ -33,10 +34,31 @@ void inj_init(struct inj_target *t, pid_t pid, const struct hx_sysops *ops)
 	t->mem_fd = -1;
 }
 
+/* inj_wait with t->deadline_ns: polled (a ptrace stop cannot be waited
+ * for with a timeout otherwise), from 50 us apart up to 1 ms. */
+static int wait_until(struct inj_target *t, int *status)
+{
+	long nap_ns = 50000;
+	for (;;) {
+		pid_t w = t->ops->waitpid(t->pid, status, __WALL | WNOHANG);
+		if (w > 0)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (hx_now_ns() >= t->deadline_ns)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){0, nap_ns}, NULL);
+		if (nap_ns < 1000000)
+			nap_ns *= 2;
+	}
+}
+
 int inj_wait(struct inj_target *t, int *status)
 {
 	int tries = 0;
 	pid_t w;
+	if (t->deadline_ns)
+		return wait_until(t, status);
 	do /* a failure that is not its end: once more (its stop still comes) */
 		w = t->ops->waitpid(t->pid, status, __WALL);
 	while (w < 0 && (errno == EINTR || (errno != ECHILD && errno != ESRCH && tries++ < 1)));

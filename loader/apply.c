@@ -215,6 +215,17 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at)
+{
+	return out->n_skip && bsearch(&at, out->skip, out->n_skip, sizeof(at), cmp_u64);
+}
+
 /* jmp rel32 at at to to, the replaced bytes kept for the undo. */
 static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log *log)
 {
@@ -226,6 +237,8 @@ static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log
 		log->patches = np;
 		log->cap_patches = nc;
 	}
+	if (ld_patch_skipped(&tr->out, at))
+		return 0; /* a thread stands in its bytes: the function stays home */
 	struct undo_patch *u = &log->patches[log->n_patches];
 	uint8_t jmp[5];
 	int r = hx_x86_jmp32(jmp, at, to);
@@ -341,7 +354,9 @@ static int run_step(struct ld_tracer *tr, const struct hx_plan_step *s, struct u
 	}
 	if (r < 0 && r != -ESRCH && (s->op == HX_OP_MMAP || s->op == HX_OP_MREMAP))
 		log_if_it_ran(tr, s, log);
-	if (*step_err && s->op != HX_OP_CHECK_HUGE && s->op != HX_OP_VERIFY)
+	if (*step_err && s->op == HX_OP_EH_REGISTER)
+		hx_wrap(e, "the unwinder's registration"); /* (its own words say why) */
+	else if (*step_err && s->op != HX_OP_CHECK_HUGE && s->op != HX_OP_VERIFY)
 		hx_fail(e, *step_err, "%s: %s", hx_op_name(s->op), strerror(-*step_err));
 	return r;
 }
@@ -421,16 +436,19 @@ static int run_steps(struct ld_tracer *tr, uint32_t gi, struct undo_log *lp, str
 	const struct hx_plan_group *g = &tr->pl.plan.groups[gi];
 	struct ld_group_result *res = &tr->out.groups[gi];
 	struct undo_log *log = lp;
+	bool patches_held = false;
 	for (uint32_t k = 0; k < g->n_steps; k++) {
 		const struct hx_plan_step *s = &tr->pl.plan.steps[g->first_step + k];
 		int step_err = 0;
 		struct hx_err se = {0};
 		uint64_t t0 = hx_now_ns();
 		int r = 0;
-		if (s->op == HX_OP_MREMAP && tr->before_swap) { /* once: then cleared */
-			int (*hook)(struct ld_tracer *, void *, struct hx_err *) = tr->before_swap;
-			tr->before_swap = NULL;
-			r = hook(tr, tr->swap_ctx, &se);
+		if (tr->holds.hold && ((s->op == HX_OP_MREMAP && !tr->holds.swapping) ||
+				       (s->op == HX_OP_PATCH && !patches_held))) {
+			/* attach: no thread may run through a swap or a patch */
+			tr->holds.swapping |= s->op == HX_OP_MREMAP;
+			patches_held |= s->op == HX_OP_PATCH;
+			r = tr->holds.hold(tr, tr->holds.ctx, s->op == HX_OP_PATCH ? (int)gi : -1, &se);
 		}
 		if (r == 0)
 			r = run_step(tr, s, log, &step_err, &se);
@@ -536,6 +554,8 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 		if (g->alt_of >= 0 && tr->out.groups[g->alt_of].state != LD_G_FAILED)
 			continue; /* an earlier way worked, or never came up */
 		r = run_group(tr, i, e);
+		if (tr->holds.let_go && (g->flags & HX_GROUP_LAYOUT) && !tr->holds.swapping)
+			tr->holds.let_go(tr, tr->holds.ctx); /* attach: the others run again */
 	}
 	if (r == -ENOTRECOVERABLE || r == -ESRCH)
 		return r;

@@ -11,4 +11,7 @@
  * text could not be put back (the caller must not let the program run). */
 int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 
+/* Was the entry patch at at left out (out->skip, attach)? */
+bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at);
+
 #endif

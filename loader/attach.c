@@ -40,13 +40,20 @@
 #define ATTACH_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
 #define USER_CS_64 0x33
 #define MAX_ROUNDS 100 /* listings of /proc/PID/task until none is new */
+/* A function called in a running process (the unwinder's registration)
+ * may wait for a lock the held thread itself holds: given up after this. */
+#define CALL_TIMEOUT_MS 1000
+#define MAX_UNDO 1024 /* lines of an undo record: regions and runs of patched pages */
 
 /* The threads held. */
 struct held {
-	pid_t *tid;
+	pid_t *tid;            /* [0] the leader, held throughout */
 	size_t n, cap;
+	size_t most;           /* the most threads held at once */
 	uint64_t since_ns;     /* the leader held */
-	uint64_t all_since_ns; /* every thread held (0: not yet) */
+	uint64_t all_since_ns; /* every thread held since (0: not now) */
+	uint64_t all_ns;       /* every thread held, before now */
+	bool all;
 };
 
 static bool holds(const struct held *h, pid_t tid)
@@ -228,14 +235,131 @@ static int plan_ranges_unchanged(const struct ld_tracer *tr, struct hx_err *e)
 	return r;
 }
 
-/* apply.c's hook before the first swap: every other thread held, and the
- * plan's ranges as they were. */
-static int hold_rest(struct ld_tracer *tr, void *ctx, struct hx_err *e)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The patch (of at[], sorted; each jmp rel32, 5 bytes) that w points into
+ * past its first byte, or NULL: a thread resumed there would run half an
+ * instruction (at the first byte the jmp runs whole). */
+static const uint64_t *patch_holding(const uint64_t *at, size_t n, uint64_t w)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* lo: the first patch above w */
+		size_t mid = lo + (hi - lo) / 2;
+		if (at[mid] <= w)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && w > at[lo - 1] && w < at[lo - 1] + 5 ? &at[lo - 1] : NULL;
+}
+
+/* w in a patch: that patch is not written (out->skip). */
+static int skip_if_held(struct ld_outcome *out, const uint64_t *at, size_t n, uint64_t w)
+{
+	const uint64_t *p = patch_holding(at, n, w);
+	if (!p || ld_patch_skipped(out, *p))
+		return 0;
+	uint64_t *ns = realloc(out->skip, (out->n_skip + 1) * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	out->skip = ns;
+	out->skip[out->n_skip++] = *p;
+	qsort(out->skip, out->n_skip, sizeof(*ns), cmp_u64);
+	return 0;
+}
+
+#define STACK_SCAN_MAX (16u << 20) /* per thread, from its stack pointer up */
+#define SCAN_CHUNK 65536
+
+/* Is the thread (registers r) in one of the patches at[]: its instruction
+ * pointer (or 2 before it, where a system call is restarted), or a word of
+ * its stack from the stack pointer up (return addresses, and the saved
+ * registers of a signal frame: on an alternate stack they are above the
+ * handler's frames too)? Each patch found goes to out->skip. */
+static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct *r,
+			     const uint64_t *at, size_t n, const struct hx_vmas *m, uint64_t *buf)
+{
+	if (skip_if_held(&tr->out, at, n, r->rip) < 0 || skip_if_held(&tr->out, at, n, r->rip - 2) < 0)
+		return -ENOMEM;
+	const struct hx_vma *v = hx_vmas_find(m, r->rsp);
+	if (!v)
+		return 0;
+	uint64_t end = v->end - r->rsp > STACK_SCAN_MAX ? r->rsp + STACK_SCAN_MAX : v->end;
+	for (uint64_t a = r->rsp & ~(uint64_t)7; a < end; a += SCAN_CHUNK) {
+		size_t len = end - a < SCAN_CHUNK ? end - a : SCAN_CHUNK;
+		if (inj_read(&tr->inj, a, buf, len) < 0)
+			return 0; /* (unreadable: a guard page, no stack above) */
+		for (size_t k = 0; k < len / 8; k++)
+			if (skip_if_held(&tr->out, at, n, buf[k]) < 0)
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Before layout group gi writes its patches (every thread held): each
+ * patch a thread stands in, or may return into, is left out. */
+static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, struct hx_err *e)
+{
+	const struct hx_plan *p = &tr->pl.plan;
+	const struct hx_plan_group *g = &p->groups[gi];
+	uint64_t *at = calloc(g->n_steps ? g->n_steps : 1, sizeof(*at));
+	uint64_t *buf = malloc(SCAN_CHUNK);
+	size_t n = 0;
+	struct hx_vmas m = {0};
+	int r = at && buf ? hx_vmas_read(tr->pid, false, &m, e) : hx_fail(e, -ENOMEM, "out of memory");
+	for (uint32_t k = 0; r == 0 && k < g->n_steps; k++)
+		if (p->steps[g->first_step + k].op == HX_OP_PATCH)
+			at[n++] = p->steps[g->first_step + k].a[0];
+	if (r == 0)
+		qsort(at, n, sizeof(*at), cmp_u64);
+	for (size_t i = 0; r == 0 && i < h->n; i++) {
+		struct user_regs_struct regs = tr->inj.regs; /* the leader's own, as saved */
+		if (h->tid[i] != tr->pid && ptrace(PTRACE_GETREGS, h->tid[i], NULL, &regs) < 0)
+			continue; /* gone */
+		if (thread_in_patches(tr, &regs, at, n, &m, buf) < 0)
+			r = hx_fail(e, -ENOMEM, "out of memory");
+	}
+	hx_vmas_free(&m);
+	free(buf);
+	free(at);
+	return r;
+}
+
+/* apply.c's hold (tracer.h): every thread held, then for the first swap
+ * the plan's ranges as they were, for a layout group its patches no
+ * thread is in. */
+static int hold(struct ld_tracer *tr, void *ctx, int gi, struct hx_err *e)
 {
 	struct held *h = ctx;
-	h->all_since_ns = hx_now_ns();
-	int r = hold_all(tr->pid, h, e);
-	return r < 0 ? r : plan_ranges_unchanged(tr, e);
+	if (!h->all) {
+		h->all_since_ns = hx_now_ns();
+		h->all = true;
+		int r = hold_all(tr->pid, h, e);
+		if (h->n > h->most)
+			h->most = h->n;
+		if (r < 0)
+			return r;
+	}
+	return gi < 0 ? plan_ranges_unchanged(tr, e) : patches_in_use(tr, h, (uint32_t)gi, e);
+}
+
+/* apply.c's let_go: after a layout group, the others run on while the
+ * text is copied. */
+static void let_go(struct ld_tracer *tr, void *ctx)
+{
+	struct held *h = ctx;
+	if (!h->all)
+		return;
+	release_others(h, tr->pid);
+	h->tid[0] = tr->pid;
+	h->n = 1;
+	h->all = false;
+	h->all_ns += hx_now_ns() - h->all_since_ns;
+	h->all_since_ns = 0;
 }
 
 /* Let everything go: the leader through the tracer (registers, mask),
@@ -275,7 +399,71 @@ static int precheck(pid_t pid, struct hx_err *e)
 	return 0;
 }
 
-/* The undo record: what was swapped, and its file's identity. */
+/* One line of the undo record: [addr, addr+len) of v's file, at off. */
+static void put_range(FILE *f, const char *kind, const struct ld_tracer *tr,
+		      const struct hx_vma *v, uint64_t addr, uint64_t len, uint64_t off)
+{
+	struct stat st = {0};
+	for (size_t k = 0; k < tr->pl.n_files; k++)
+		if (hx_vma_of_file(v, tr->pl.files[k].dev_major, tr->pl.files[k].dev_minor,
+				   tr->pl.files[k].inode))
+			(void)fstat(tr->pl.files[k].fd, &st);
+	if (!st.st_ino)
+		return;
+	fprintf(f, "%s %#llx %#llx %#llx %u %u %llu %lld %lld.%09ld %s\n", kind,
+		(unsigned long long)addr, (unsigned long long)len, (unsigned long long)off,
+		v->dev_major, v->dev_minor, (unsigned long long)v->inode, (long long)st.st_size,
+		(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v->path);
+}
+
+/* Is addr in a region whose copy the record names (its undo drops the
+ * patches in it)? */
+static bool in_copy(const struct ld_tracer *tr, uint64_t addr)
+{
+	for (size_t i = 0; i < tr->out.n_regions; i++) {
+		const struct ld_region_result *r = &tr->out.regions[i];
+		if (!r->island && r->backing != HX_BACK_NONE && r->backing != HX_BACK_FILE &&
+		    addr >= r->addr && addr < r->addr + r->len)
+			return true;
+	}
+	return false;
+}
+
+/* The layout groups' islands, and the pages of their entry patches
+ * outside the copies: still the file's mapping, with private pages that
+ * the undo maps the file over. */
+static void put_layout(FILE *f, const struct ld_tracer *tr)
+{
+	const struct hx_plan *p = &tr->pl.plan;
+	uint64_t *pg = calloc(2 * (size_t)p->n_steps + 1, sizeof(*pg));
+	size_t n = 0;
+	for (uint32_t g = 0; g < p->n_groups; g++) {
+		if (!(p->groups[g].flags & HX_GROUP_LAYOUT) || tr->out.groups[g].state != LD_G_OK)
+			continue;
+		fprintf(f, "island %#llx %#llx\n", (unsigned long long)p->groups[g].addr,
+			(unsigned long long)p->groups[g].len);
+		for (uint32_t k = 0; pg && k < p->groups[g].n_steps; k++) {
+			const struct hx_plan_step *s = &p->steps[p->groups[g].first_step + k];
+			if (s->op != HX_OP_PATCH || ld_patch_skipped(&tr->out, s->a[0]))
+				continue;
+			pg[n++] = s->a[0] & ~(HX_PAGE - 1);
+			pg[n++] = (s->a[0] + 4) & ~(HX_PAGE - 1); /* (across a page boundary) */
+		}
+	}
+	if (pg)
+		qsort(pg, n, sizeof(*pg), cmp_u64);
+	for (size_t i = 0; pg && i < n;) {
+		const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, pg[i]);
+		uint64_t start = pg[i], end = start + HX_PAGE;
+		for (i++; i < n && pg[i] <= end && pg[i] < (v ? v->end : 0); i++)
+			end = pg[i] + HX_PAGE; /* one line for a run of pages */
+		if (!in_copy(tr, start) && v && v->kind == HX_VMA_FILE)
+			put_range(f, "patched", tr, v, start, end - start, v->offset + (start - v->start));
+	}
+	free(pg);
+}
+
+/* The undo record: what was swapped or patched, and its files' identity. */
 static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
 {
 	char path[64], tmp[80];
@@ -300,19 +488,10 @@ static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
 		for (uint32_t g = 0; g < p->n_groups; g++)
 			if (p->groups[g].addr == r->addr)
 				off = p->groups[g].file_offset;
-		struct stat st = {0};
-		for (size_t k = 0; v && k < tr->pl.n_files; k++)
-			if (hx_vma_of_file(v, tr->pl.files[k].dev_major, tr->pl.files[k].dev_minor,
-					   tr->pl.files[k].inode))
-				(void)fstat(tr->pl.files[k].fd, &st);
-		if (!v || !st.st_ino)
-			continue;
-		fprintf(f, "region %#llx %#llx %#llx %u %u %llu %lld %lld.%09ld %s\n",
-			(unsigned long long)r->addr, (unsigned long long)r->len,
-			(unsigned long long)off, v->dev_major, v->dev_minor,
-			(unsigned long long)v->inode, (long long)st.st_size,
-			(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v->path);
+		if (v)
+			put_range(f, "region", tr, v, r->addr, r->len, off);
 	}
+	put_layout(f, tr);
 	bool bad = ferror(f);
 	if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
 		unlink(tmp);
@@ -321,15 +500,29 @@ static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
 	return 0;
 }
 
+/* While threads are held, a Ctrl-C or a kill of hugexec would kill the
+ * process too (PTRACE_O_EXITKILL, which must stay: a process between its
+ * two mremaps cannot run). Such signals wait until every thread is let go. */
+static void defer_signals(sigset_t *old)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &s, old);
+}
+
 static const char attach_usage[] =
 	"Usage: hugexec attach [OPTIONS] PID\n"
 	"Give a running process the launch's treatment: its text (and its large\n"
-	"libraries') onto 2 MB pages, every thread held while it happens (-v says\n"
-	"how long). Options as for a launch (--backing, --min-size, --only,\n"
-	"--exclude, --strict, -v, --dry-run, --profile for the hugetlb choice; no\n"
-	"island is installed in a running process). `hugexec undo PID` puts the\n"
-	"file-backed text back. Exit status: 0 done, 1 refused or failed (the\n"
-	"process runs on unchanged), 2 usage.\n";
+	"libraries') onto 2 MB pages, and with --profile its hot functions in an\n"
+	"island; every thread is held only for the entry patches and the swap (-v\n"
+	"says how long). Options as for a launch (--backing, --min-size, --only,\n"
+	"--exclude, --strict, --profile, --layout, -v, --dry-run). `hugexec undo\n"
+	"PID` puts the file-backed text back. Exit status: 0 done, 1 refused or\n"
+	"failed (the process runs on unchanged), 2 usage.\n";
 
 int ld_attach_main(int argc, char **argv)
 {
@@ -349,7 +542,6 @@ int ld_attach_main(int argc, char **argv)
 		fprintf(stderr, "hugexec attach: give one PID\nTry 'hugexec attach --help'.\n");
 		return 2;
 	}
-	o.layout_off = true; /* (attach.h) */
 	o.follow_ms = 0;
 	int rc = 1;
 	if (precheck(pid, &e) < 0) {
@@ -359,11 +551,13 @@ int ld_attach_main(int argc, char **argv)
 	}
 	struct held h = {0};
 	struct ld_tracer tr;
+	sigset_t mask;
+	defer_signals(&mask);
 	ld_tracer_init(&tr, pid, &o);
 	tr.attached = true;
 	tr.inj.restart_calls = true;
-	tr.before_swap = hold_rest;
-	tr.swap_ctx = &h;
+	tr.inj.call_timeout_ms = CALL_TIMEOUT_MS;
+	tr.holds = (struct ld_holds){.hold = hold, .let_go = let_go, .ctx = &h};
 	char name[32];
 	snprintf(name, sizeof(name), "%d", (int)pid);
 	int r = hold_leader(pid, &h, &e);
@@ -381,6 +575,9 @@ int ld_attach_main(int argc, char **argv)
 		ld_report_plan(stderr, name, &tr.pl.plan);
 		ld_report_notes(stderr, name, &tr.pl.plan);
 	}
+	/* the layout as planned: what moves, what stays and why */
+	if (r == 0 && tr.pl.have_plan && tr.pl.plan.layout_str != HX_NO_STR && (o.dry_run || o.verbose))
+		ld_report_lines(stderr, name, "", hx_plan_str(&tr.pl.plan, tr.pl.plan.layout_str));
 	if (r == 0 && (!tr.pl.have_plan || tr.pl.plan.n_groups == 0 || o.dry_run)) {
 		const struct hx_plan *p = &tr.pl.plan;
 		bool no_way = tr.pl.have_plan && p->reason_str != HX_NO_STR; /* text, but no pages */
@@ -408,8 +605,11 @@ int ld_attach_main(int argc, char **argv)
 	}
 	uint64_t huge, planned;
 	ld_totals(&tr, &huge, &planned);
+	bool moved = false; /* functions in an island */
+	for (size_t i = 0; i < tr.out.n_regions; i++)
+		moved |= tr.out.regions[i].island && tr.out.regions[i].functions;
 	struct hx_err ue;
-	if (huge && write_undo(&tr, &ue) < 0)
+	if ((huge || moved) && write_undo(&tr, &ue) < 0)
 		fprintf(stderr, "hugexec attach: %d: %s (undo will not know this process)\n", (int)pid,
 			ue.msg);
 	char why[700];
@@ -418,7 +618,14 @@ int ld_attach_main(int argc, char **argv)
 		ld_report_summary(stderr, name, &tr);
 	if (failure)
 		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, failure);
-	rc = huge && !(failure && o.strict) ? 0 : 1;
+	if (ld_layout_failure(&tr, why, sizeof(why)))
+		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, why);
+	if (tr.out.n_skip && o.verbose)
+		fprintf(stderr, "hugexec attach: %d: %zu function%s stay%s where %s: a thread "
+			"stood in %s first bytes, or could return there\n", (int)pid, tr.out.n_skip,
+			tr.out.n_skip == 1 ? "" : "s", tr.out.n_skip == 1 ? "s" : "",
+			tr.out.n_skip == 1 ? "it was" : "they were", tr.out.n_skip == 1 ? "its" : "their");
+	rc = (huge || moved) && !(failure && o.strict) ? 0 : 1;
 out:;
 	int rel = release_all(&tr, &h, &e);
 	uint64_t released = hx_now_ns();
@@ -439,10 +646,13 @@ out:;
 		ld_pm_report_free(&pm);
 	}
 	if (rc == 0 && o.verbose) {
-		if (h.all_since_ns)
-			fprintf(stderr, "hugexec attach: %d: all %zu thread%s held for %.1f ms (the "
-				"swap), the main thread for %.1f ms (the copy too)\n", (int)pid, h.n,
-				h.n == 1 ? "" : "s", (double)(released - h.all_since_ns) / 1e6,
+		uint64_t all = h.all_ns + (h.all_since_ns ? released - h.all_since_ns : 0);
+		if (all)
+			fprintf(stderr, "hugexec attach: %d: all %zu thread%s held for %.1f ms (%s), "
+				"the main thread for %.1f ms (the copy too)\n", (int)pid, h.most,
+				h.most == 1 ? "" : "s", (double)all / 1e6,
+				!tr.holds.swapping ? "the patches" : h.all_ns ? "the patches and the swap"
+				: "the swap",
 				(double)(released - h.since_ns) / 1e6);
 		else
 			fprintf(stderr, "hugexec attach: %d: the main thread held for %.1f ms, the "
@@ -452,6 +662,7 @@ done:
 	free(h.tid);
 	ld_tracer_free(&tr);
 	ld_cli_free(&o);
+	sigprocmask(SIG_SETMASK, &mask, NULL); /* (a deferred signal ends us here) */
 	return rc;
 }
 
@@ -463,11 +674,14 @@ struct undo_region {
 	unsigned long long inode;
 	long long size, mtime_s;
 	long mtime_ns;
+	bool patched;   /* pages of the file's own mapping holding entry patches */
 	char path[4096];
 };
 
-/* The record's regions (at most max). -ENOENT: no record. */
-static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n)
+/* The record's regions (at most max) and the size of its islands.
+ * -ENOENT: no record. */
+static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n,
+		     unsigned *islands, uint64_t *island_bytes)
 {
 	char path[64], line[4400];
 	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
@@ -492,13 +706,23 @@ static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n)
 		fclose(f);
 		return -EINVAL;
 	}
+	*islands = 0;
+	*island_bytes = 0;
 	while (fgets(line, sizeof(line), f) && *n < max) {
 		struct undo_region *u = &r[*n];
 		int at = 0;
-		if (sscanf(line, "region %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
-			   &u->addr, &u->len, &u->off, &u->dev_major, &u->dev_minor, &u->inode,
-			   &u->size, &u->mtime_s, &u->mtime_ns, &at) < 9 || !at)
+		char kind[10];
+		uint64_t ia, il;
+		if (sscanf(line, "island %" SCNx64 " %" SCNx64, &ia, &il) == 2) {
+			(*islands)++;
+			*island_bytes += il;
+		}
+		if (sscanf(line, "%9s %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
+			   kind, &u->addr, &u->len, &u->off, &u->dev_major, &u->dev_minor, &u->inode,
+			   &u->size, &u->mtime_s, &u->mtime_ns, &at) < 10 || !at ||
+		    (strcmp(kind, "region") != 0 && strcmp(kind, "patched") != 0))
 			continue;
+		u->patched = strcmp(kind, "patched") == 0;
 		snprintf(u->path, sizeof(u->path), "%s", line + at);
 		u->path[strcspn(u->path, "\n")] = '\0';
 		(*n)++;
@@ -620,10 +844,12 @@ int ld_undo_main(int argc, char **argv)
 		fprintf(stderr, "hugexec undo: give one PID\n");
 		return 2;
 	}
-	struct undo_region *u = calloc(64, sizeof(*u));
+	struct undo_region *u = calloc(MAX_UNDO, sizeof(*u));
 	size_t n = 0;
 	struct hx_err e = {0};
-	int r = u ? read_undo(pid, u, 64, &n) : -ENOMEM;
+	uint64_t island_bytes = 0;
+	unsigned islands = 0;
+	int r = u ? read_undo(pid, u, MAX_UNDO, &n, &islands, &island_bytes) : -ENOMEM;
 	if (r == 0 && (r = precheck(pid, &e)) < 0) {
 		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid, e.msg);
 		free(u);
@@ -643,6 +869,8 @@ int ld_undo_main(int argc, char **argv)
 	ld_cli_defaults(&o);
 	struct held h = {0};
 	struct ld_tracer tr;
+	sigset_t mask;
+	defer_signals(&mask);
 	ld_tracer_init(&tr, pid, &o);
 	tr.attached = true;
 	tr.inj.restart_calls = true;
@@ -665,7 +893,7 @@ int ld_undo_main(int argc, char **argv)
 		r = inj_scratch_setup(&tr.inj, &m, avoid, n, &e);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct hx_vma *v = hx_vmas_find(&m, u[i].addr);
-		if (v && v->kind == HX_VMA_FILE && v->inode == u[i].inode)
+		if (v && v->kind == HX_VMA_FILE && v->inode == u[i].inode && !u[i].patched)
 			continue; /* the file's already */
 		char why[200];
 		const char *ch = changed(&u[i]);
@@ -702,10 +930,16 @@ int ld_undo_main(int argc, char **argv)
 			"for %.1f ms\n", (int)pid, done, done == 1 ? "" : "s", done == 1 ? "its" : "their",
 			done == 1 ? "" : "s", h.n, h.n == 1 ? "" : "s",
 			(double)(hx_now_ns() - h.since_ns) / 1e6);
+	if (r == 0 && islands)
+		fprintf(stderr, "hugexec undo: %d: its hot island%s (%llu KB) stay%s mapped, no longer "
+			"entered: a thread may still return into %s\n", (int)pid, islands > 1 ? "s" : "",
+			(unsigned long long)(island_bytes >> 10), islands > 1 ? "" : "s",
+			islands > 1 ? "them" : "it");
 	hx_vmas_free(&m);
 	free(avoid);
 	free(h.tid);
 	free(u);
 	ld_tracer_free(&tr);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	return rc;
 }

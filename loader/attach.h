@@ -3,24 +3,30 @@
  * multi-threaded process the launch's huge-page treatment, and `hugexec
  * undo PID` puts its original file-backed text back.
  *
- * attach: every thread is seized and held in a ptrace stop (threads born
- * meanwhile are seized by the kernel as they come); the leader runs the
- * same plan a launch would, made by the same sandboxed helper and checked
- * by the same validator; each region is swapped by one mremap while every
- * thread is held, so a thread that stood in it finds the same bytes at the
- * same addresses. A thread stopped inside a system call has the call
- * restarted as the kernel would have (its registers are saved in their
- * restarted form). What was swapped is written to /tmp/hugexec-PID.undo
- * (mode 0600): the regions, and their files' identity.
- * undo: each region still holding a copy gets its file mapped back over
- * it (MAP_FIXED, one call: again the same bytes at the same addresses),
- * only if the file at the recorded path is still the one that was mapped
- * (device, inode, size, modification time); otherwise that region is
- * refused, with a message.
- * The layout (--profile's island) is not installed by attach: only the
- * hugetlb choice uses the profile.
+ * attach: the leader is seized and runs the same plan a launch would,
+ * made by the same sandboxed helper and checked by the same validator,
+ * while the other threads run on (the copies, the island and its unwind
+ * registration: a call given up after CALL_TIMEOUT_MS, as it may wait
+ * for a lock the leader held when stopped). Every thread is seized and
+ * held (threads born meanwhile are seized by the kernel as they come) for
+ * a layout's entry patches - a patch whose bytes hold a thread's
+ * instruction pointer, or a word of its stack, is left out - and from the
+ * first swap on: each region is swapped by one mremap, so a thread that
+ * stood in it finds the same bytes at the same addresses. A thread
+ * stopped inside a system call has the call restarted as the kernel would
+ * have (its registers are saved in their restarted form). What was
+ * swapped or patched is written to /tmp/hugexec-PID.undo (mode 0600): the
+ * regions, the patched pages outside them, their files' identity, the
+ * islands.
+ * undo: each region still holding a copy, and each patched page, gets its
+ * file mapped back over it (MAP_FIXED, one call: again the same bytes at
+ * the same addresses, but for the patches), only if the file at the
+ * recorded path is still the one that was mapped (device, inode, size,
+ * modification time); otherwise that region is refused, with a message.
+ * Islands stay (a thread may return into one).
  * Must never: let a thread run while a region is between its two
- * mremaps, or detach a thread with registers other than its own.
+ * mremaps or a patch is half written, resume a thread inside a patch, or
+ * detach a thread with registers other than its own.
  */
 #ifndef LD_ATTACH_H
 #define LD_ATTACH_H

@@ -205,8 +205,9 @@ void ld_facts_gather(pid_t pid, struct ld_facts *f)
 	f->threads = 0; /* unknown: treated as "not exactly one" */
 	if (hx_read_file(path, 1 << 16, &text, NULL) == 0) {
 		f->threads = (unsigned)status_field(text, "Threads", 0);
-		/* (more than one thread is refused before this counts) */
-		f->vm_sharers = f->threads == 1 ? vm_sharers(pid) : 0;
+		/* (also for attach, where the threads are held but a process
+		 * sharing the memory would run on through the swap) */
+		f->vm_sharers = vm_sharers(pid);
 		f->seccomp = status_field(text, "Seccomp", 0) == 2;
 		f->seccomp_filters = status_field(text, "Seccomp_filters", -1);
 		if (status_field(text, "THP_enabled", 1) == 0) /* PR_SET_THP_DISABLE */

@@ -228,6 +228,9 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 		note(o, name, "%s; stopped there, the rest of the text stays on 4 KB pages", failure);
 	else if (failure) /* with -v, why the summary's two sizes differ */
 		note(o, name, "%s; that text stays on 4 KB pages", failure);
+	char lay[700];
+	if (o->verbose && ld_layout_failure(tr, lay, sizeof(lay)))
+		note(o, name, "%s", lay);
 	if (tr->out.scratch_left)
 		note(o, name, "could not unmap hugexec's 4 KB scratch page at %#llx; it stays",
 		     (unsigned long long)tr->out.scratch_left);

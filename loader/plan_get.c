@@ -217,9 +217,10 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 			       : "cannot tell how many threads run (%u): text is never moved under "
 				 "a running thread", tr->pl.facts.threads);
 	if (tr->pl.facts.vm_sharers > 0)
-		return hx_fail(e, -EBUSY, "%d other process%s its memory (made with clone(CLONE_VM) "
-			       "before the entry point): text is never moved under a running thread",
-			       tr->pl.facts.vm_sharers, tr->pl.facts.vm_sharers == 1 ? " shares" : "es share");
+		return hx_fail(e, -EBUSY, "%d other process%s its memory (made with clone(CLONE_VM)%s"
+			       "): text is never moved under a running thread",
+			       tr->pl.facts.vm_sharers, tr->pl.facts.vm_sharers == 1 ? " shares" : "es share",
+			       tr->attached ? "" : " before the entry point");
 	if (tr->pl.facts.vm_sharers < 0)
 		return hx_fail(e, -EBUSY, "it has a child process, and whether that one shares its "
 			       "memory cannot be told (no kcmp): text is never moved under a running "

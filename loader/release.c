@@ -30,6 +30,7 @@ void ld_tracer_free(struct ld_tracer *tr)
 	if (tr->pl.profile_fd >= 0)
 		close(tr->pl.profile_fd);
 	free(tr->pl.files);
+	free(tr->out.skip);
 	free(tr->stop.settle.copy);
 	hx_vmas_free(&tr->pl.vmas);
 	free(tr->pl.vmas_text);

@@ -179,6 +179,19 @@ static void by_backing(const struct ld_tracer *tr, char *buf, size_t size)
 	}
 }
 
+const char *ld_layout_failure(const struct ld_tracer *tr, char *buf, size_t size)
+{
+	for (uint32_t g = 0; g < tr->pl.plan.n_groups && tr->out.groups; g++)
+		if ((tr->pl.plan.groups[g].flags & HX_GROUP_LAYOUT) &&
+		    tr->out.groups[g].state == LD_G_FAILED) {
+			snprintf(buf, size, "layout: an island was not installed (%s)%s",
+				 tr->out.groups[g].why.msg, tr->out.island_kept ? "; it stays mapped, "
+				 "never entered: the unwinder may hold its records" : "");
+			return buf;
+		}
+	return NULL;
+}
+
 const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size)
 {
 	for (size_t i = 0; i < tr->out.n_regions; i++) {

@@ -38,6 +38,9 @@ void ld_report_regions(FILE *out, const char *name, const struct ld_tracer *tr);
 /* The first failed group's reason, or NULL if every region went huge. */
 const char *ld_first_failure(const struct ld_tracer *tr, char *buf, size_t size);
 
+/* Why the first layout group that failed did, or NULL. */
+const char *ld_layout_failure(const struct ld_tracer *tr, char *buf, size_t size);
+
 /* --profile: the share (0..1) of the profile's samples that fall in text
  * now on huge pages (a region partly huge counts in proportion). */
 double ld_profile_share(const struct ld_tracer *tr);

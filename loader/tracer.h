@@ -154,6 +154,9 @@ struct ld_outcome {
 					  * unmap (unused: it stays) */
 	bool island_kept;                /* a failed layout could not be fully undone: its
 					  * island stays mapped, whole, with its records */
+	uint64_t *skip;                  /* attach: entry patches not written (a thread stood
+					  * in their bytes), sorted */
+	size_t n_skip;
 };
 
 struct ld_times {
@@ -172,6 +175,25 @@ struct ld_test_switches {
 	bool no_procmap_query;           /* HUGEXEC_TEST_NO_PROCMAP_QUERY */
 };
 
+struct ld_tracer;
+
+/* attach.c's hold discipline, asked by apply.c (a launch leaves it
+ * empty: its only thread is held throughout). The copies, the island and
+ * its unwind registration are made while the other threads run; every
+ * thread is held for an entry patch and for the swaps. */
+struct ld_holds {
+	/* Every thread held (if not already), then for gi >= 0, the layout
+	 * group about to write its patches: each patch a thread stands in is
+	 * added to out.skip (it is not written); for gi < 0, the first swap:
+	 * held from then on, and the plan's ranges must be as they were. <0:
+	 * the step must not run (the group rolls back, the plan stops). */
+	int (*hold)(struct ld_tracer *tr, void *ctx, int gi, struct hx_err *e);
+	/* After a layout group: the others run again (not once the swaps began). */
+	void (*let_go)(struct ld_tracer *tr, void *ctx);
+	void *ctx;
+	bool swapping;                   /* hold(-1) was asked */
+};
+
 struct ld_tracer {
 	pid_t pid;
 	const struct ld_opts *o;
@@ -179,12 +201,7 @@ struct ld_tracer {
 	unsigned followed;               /* execs followed from a wrapper (follow.c) */
 	bool reported;                   /* --report written (before following a wrapper) */
 	bool attached;                   /* hugexec attach: more than one thread may be (attach.c) */
-	/* Called once, before the plan's first mremap: attach holds the other
-	 * threads only for the swap (the copies are made while they run), and
-	 * checks that they left the plan's ranges as they were. <0: the swap
-	 * must not happen (the group rolls back, the plan stops). */
-	int (*before_swap)(struct ld_tracer *tr, void *ctx, struct hx_err *e); /* (cleared once called) */
-	void *swap_ctx;
+	struct ld_holds holds;           /* attach: which threads are held when */
 	struct ld_stop stop;
 	struct ld_planning pl;
 	struct ld_outcome out;

@@ -21,6 +21,11 @@ static int libgcc(struct ld_tracer *tr, uint64_t trap, struct hx_vmas *m, uint64
 		*base = v->start;
 		return 0;
 	}
+	/* A running program may be inside the loader (whose lock is
+	 * recursive: our dlopen would run in the middle of its own) */
+	if (tr->attached)
+		return hx_fail(e, -ENOTSUP, "%s is not loaded, and hugexec loads no library into "
+			       "a running program", LIBGCC);
 	const struct hx_vma *libc = ld_lib_of(m, "libc.so.6");
 	uint64_t dl;
 	if (!libc || ld_dynsym(&tr->inj, m, libc->start, "dlopen", &dl) < 0)
@@ -52,6 +57,10 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 	if (r < 0)
 		return r;
 	uint64_t base = 0, reg_fn = 0, find_fn = 0;
+	if (tr->inj.call_gave_up) {
+		hx_vmas_free(&m);
+		return hx_fail(e, -ETIMEDOUT, "an earlier call in the program did not return");
+	}
 	if (ld_lib_of(&m, "libunwind.so.1") || ld_lib_of(&m, "libunwind.so.8")) {
 		hx_vmas_free(&m);
 		return hx_fail(e, -ENOTSUP, "the program maps a libunwind, which may not see "

@@ -8,7 +8,8 @@
  * _Unwind_Find_FDE then proves the copies are found. glibc's backtrace
  * and cancellation always use libgcc_s; a program that has not loaded it
  * yet (C programs load it on first use) gets it with dlopen, the way glibc
- * would. A program that maps LLVM's libunwind is left alone: its throws
+ * would (not in a running one: `hugexec attach` then installs no island).
+ * A program that maps LLVM's libunwind is left alone: its throws
  * may bind there, where one blob is not registered this way.
  * Must never: register records for code that is not in place, or leave
  * them registered when the island goes away.

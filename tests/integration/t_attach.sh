@@ -1,12 +1,16 @@
 # hugexec attach / undo on running, multi-threaded processes: 8 threads
 # checking their own work through 30 MB of text while attach and undo
-# alternate (ATTACH_ROUNDS, default 200): no crash, no wrong checksum, the
-# text on 2 MB pages after each attach and the file's after each undo;
-# status tells which; bad input leaves a live process unchanged.
+# alternate (ATTACH_ROUNDS, default 200; every 10th attach also moves all
+# 8192 functions into an island): no crash, no wrong checksum, the text on
+# 2 MB pages after each attach and the file's after each undo; status
+# tells which; bad input leaves a live process unchanged. The layout:
+# threads standing in, or returning into, the bytes an entry patch would
+# take keep those functions home; a registration call that cannot finish
+# (a lock the stopped thread holds) is given up; a kill of hugexec waits.
 . tests/integration/lib.sh
 need_ptrace
 need_thp
-bt=$P/bigthreads
+bt=$P/bigthreads_eh
 rounds=${ATTACH_ROUNDS:-200}
 huge_kb() { awk '/^AnonHugePages:|^Private_Hugetlb:|^Shared_Hugetlb:|^FilePmdMapped:/ { k += $2 } END { print k + 0 }' /proc/$1/smaps; }
 
@@ -70,13 +74,18 @@ kill $zp 2>/dev/null; wait $zp 2>/dev/null
 p=$!
 at_exit "kill $p 2>/dev/null"
 w=0; while [ $w -lt 50 ] && ! grep -q running "$TMP/bt.out"; do sleep 0.05; w=$((w + 1)); done
-i=0 maxheld=0
+i=0 maxheld=0 layouts=0
 while [ $i -lt "$rounds" ]; do
-	"$H" attach -v --backing=thp $p 2>"$TMP/a.err" || fail "attach $i: $(cat "$TMP/a.err")"
+	lay=; [ $((i % 10)) = 5 ] && lay=--move=all
+	"$H" attach -v --backing=thp $lay $p 2>"$TMP/a.err" || fail "attach $i: $(cat "$TMP/a.err")"
 	[ "$(huge_kb $p)" -gt 0 ] || fail "attach $i: no huge pages: $(cat "$TMP/a.err")"
+	if [ -n "$lay" ]; then
+		grep -q 'layout: 819[0-9] functions' "$TMP/a.err" || fail "attach $i: no island: $(cat "$TMP/a.err")"
+		layouts=$((layouts + 1))
+	fi
 	if [ $i = 0 ]; then
 		"$H" status $p >"$TMP/st1" || fail "status"
-		grep -q "^$p bigthreads: attached" "$TMP/st1" || fail "status after attach: $(head -2 "$TMP/st1")"
+		grep -q "^$p bigthreads_eh: attached" "$TMP/st1" || fail "status after attach: $(head -2 "$TMP/st1")"
 		# perf names the copies' functions
 		grep -q '^[0-9a-f]* [0-9a-f]* bt_f[0-9]*$' /tmp/perf-$p.map 2>/dev/null ||
 			fail "no perf map for the attached process: $(cat "$TMP/a.err")"
@@ -84,16 +93,18 @@ while [ $i -lt "$rounds" ]; do
 	held=$(sed -n 's/.* held for \([0-9]*\)\..*/\1/p' "$TMP/a.err")
 	[ "${held:-0}" -gt "$maxheld" ] && maxheld=$held
 	"$H" undo $p 2>"$TMP/u.err" || fail "undo $i: $(cat "$TMP/u.err")"
-	[ "$(huge_kb $p)" = 0 ] || fail "undo $i: still $(huge_kb $p) KB on huge pages"
+	# (the islands stay, 2 MB each)
+	[ "$(huge_kb $p)" = $((layouts * 2048)) ] || fail "undo $i: still $(huge_kb $p) KB on huge pages"
+	[ -z "$lay" ] || grep -q 'hot island (2048 KB) stays mapped' "$TMP/u.err" || fail "undo $i: $(cat "$TMP/u.err")"
 	kill -0 $p 2>/dev/null || fail "the program died in round $i: $(cat "$TMP/bt.out")"
 	i=$((i + 1))
 done
 "$H" status $p >"$TMP/st2"
-grep -q "^$p bigthreads: undone" "$TMP/st2" || fail "status after undo: $(head -2 "$TMP/st2")"
+grep -q "^$p bigthreads_eh: undone" "$TMP/st2" || fail "status after undo: $(head -2 "$TMP/st2")"
 kill -TERM $p
 wait $p; rc=$?
 [ $rc = 0 ] && grep -q '^bigthreads: ok threads=8' "$TMP/bt.out" || fail "the program: status $rc: $(cat "$TMP/bt.out")"
-note "$rounds attach/undo rounds under 8 threads: every checksum right; threads held at most $maxheld ms in an attach ($(grep -o 'rounds=[0-9]*' "$TMP/bt.out"))"
+note "$rounds attach/undo rounds under 8 threads ($layouts with 8192 functions moved): every checksum right; threads held at most $maxheld ms in an attach ($(grep -o 'rounds=[0-9]*' "$TMP/bt.out"))"
 
 # an undo refused: the file was replaced meanwhile; its copy stays
 cp "$bt" "$TMP/bt2"
@@ -109,9 +120,48 @@ mv "$TMP/bt2" "$TMP/bt2.old" && cp "$TMP/bt2.old" "$TMP/bt2"
 kill -TERM $q; wait $q; rc=$?
 [ $rc = 0 ] || fail "after a refused undo: $(cat "$TMP/bt2.out")"
 
+# the layout in a running process: a thread blocked in a syscall inside
+# pw_pause's first 5 bytes, another with its return address inside
+# pw_call's; each function stays home (patched, either thread would resume
+# in the middle of the jmp: the old build crashed, SIGILL), every other
+# function moves; undo puts the file's pages back under the patches
+pw=$P/patchwait
+anon_text_kb() { awk -v f="$pw" '$6 == f && $2 ~ /x/ { on = 1; next } /^[0-9a-f]+-/ { on = 0 } on && /^Anonymous:/ { k += $2 } END { print k + 0 }' /proc/$1/smaps; }
+"$pw" >"$TMP/pw.out" &
+q=$!
+at_exit "kill $q 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw.out"; do sleep 0.05; w=$((w + 1)); done
+"$H" attach -v --move=all --min-size=4k $q 2>"$TMP/pa.err"; rc=$?
+[ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/pa.err" || fail "attach with a layout: $rc $(cat "$TMP/pa.err")"
+grep -q '2 functions stay where they were: a thread stood' "$TMP/pa.err" || fail "threads in patch bytes: $(cat "$TMP/pa.err")"
+"$H" status $q >"$TMP/pst" && grep -q 'hot island' "$TMP/pst" || fail "status shows no island: $(cat "$TMP/pst")"
+[ "$(anon_text_kb $q)" -gt 0 ] || fail "no patched page in the text"
+"$H" undo $q 2>"$TMP/pu.err" || fail "undo after a layout: $(cat "$TMP/pu.err")"
+grep -q 'mapped, no longer entered' "$TMP/pu.err" || fail "undo does not say the island stays: $(cat "$TMP/pu.err")"
+[ "$(anon_text_kb $q)" = 0 ] || fail "undo left $(anon_text_kb $q) KB of patched text"
+kill -USR2 $q; wait $q; rc=$?
+[ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw.out" || fail "patchwait after attach and undo: $rc $(cat "$TMP/pw.out")"
+# the unwinder's registration waits for a lock that the held thread holds
+# (here: malloc, made to wait forever): given up after 1 s, no patch, and
+# a SIGTERM to hugexec meanwhile waits until the process is let go
+"$pw" --hold-malloc >"$TMP/pw2.out" &
+q=$!
+at_exit "kill $q 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw2.out"; do sleep 0.05; w=$((w + 1)); done
+"$H" attach --move=all --min-size=4k $q 2>"$TMP/pm.err" &
+ap=$!
+sleep 0.4
+kill -TERM $ap
+wait $ap; rc=$?
+grep -q 'did not return within 1000 ms' "$TMP/pm.err" || fail "a registration that cannot finish: $rc $(cat "$TMP/pm.err")"
+[ "$(anon_text_kb $q)" = 0 ] || fail "a given-up layout patched the text"
+kill -USR2 $q; wait $q; rc=$?
+[ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw2.out" || fail "patchwait after a given-up call: $rc $(cat "$TMP/pw2.out")"
+note "layout attached: threads in patch bytes keep 2 functions home, undo drops the patches, a stuck registration is given up"
+
 # node, with threads of its own, attached mid-run: the same output
 if command -v node >/dev/null; then
-	js='let s=0; const t=Date.now(); while (Date.now()-t < 1500) { for (let i=0;i<1e5;i++) s=(s*31+i)%1000003; } let h=0; for (let i=0;i<2e6;i++) h=(h*33+i)%1000000007; console.log(h);'
+	js='let s=0; const t=Date.now(); while (Date.now()-t < 1500) { for (let i=0;i<1e5;i++) s=(s*31+i)%1000003; } let h=0; for (let i=0;i<2e6;i++) h=(h*33+i)%1000000007; try { JSON.parse("{bad"); } catch (e) { h += e.name.length; } console.log(h);'
 	node -e "$js" >"$TMP/n1.out"
 	node -e "$js" >"$TMP/n2.out" &
 	np=$!
@@ -120,5 +170,15 @@ if command -v node >/dev/null; then
 	wait $np; nrc=$?
 	[ $nrc = 0 ] && cmp -s "$TMP/n1.out" "$TMP/n2.out" || fail "node attached mid-run: $nrc $(cat "$TMP/n2.out") $(cat "$TMP/na.err")"
 	note "node attached mid-run (attach status $arc): same output; $(tail -n 2 "$TMP/na.err" | head -n 1)"
+	# and with every function it can move moved (node maps part of its text
+	# again, far away, at run time: the old build's helper crashed on it)
+	node -e "$js" >"$TMP/n3.out" &
+	np=$!
+	sleep 0.7
+	"$H" attach -v --move=all $np 2>"$TMP/nl.err"; arc=$?
+	wait $np; nrc=$?
+	[ $nrc = 0 ] && cmp -s "$TMP/n1.out" "$TMP/n3.out" || fail "node attached with a layout: $nrc $(cat "$TMP/n3.out") $(cat "$TMP/nl.err")"
+	[ $arc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/nl.err" || fail "node: no layout: $arc $(cat "$TMP/nl.err")"
+	note "node attached mid-run with --move=all: same output; $(grep -o 'layout: [0-9]* functions[^;]*' "$TMP/nl.err" | tail -n 1)"
 fi
 exit 0

@@ -48,7 +48,11 @@ cold=$(( $(fsum "$TMP/big.prof" '^bt_f[0-9]+$') - hot ))
 [ "$all" -ge 500 ] || fail "only $all samples"
 note "bigtext: $all samples: $(pct $hot $all)% in bt_f0..511, $(pct $main $all)% in main, $cold in cold functions"
 [ $(( (hot + main) * 100 )) -ge $(( all * 90 )) ] || fail "only $(pct $((hot + main)) $all)% of the samples in the known hot code"
-[ $(( hot * 2 )) -ge "$all" ] || fail "only $(pct $hot $all)% in the hot leaves"
+# (how the samples split between main's loop and the leaves it calls
+# depends on where the timer interrupt lands: over 50% in the leaves on
+# the earlier machines, 30-41% on an Intel Xeon VM; a fifth is a leaf
+# attributed by name, not everything charged to main)
+[ $(( hot * 5 )) -ge "$all" ] || fail "only $(pct $hot $all)% in the hot leaves"
 [ $(( cold * 100 )) -le "$all" ] || fail "$cold samples in functions that never run"
 top=$("$H" profile show --top 1 "$TMP/big.prof" | awk '$NF ~ /^(main|bt_f)/ && $1 ~ /^[0-9]+$/ { print $NF; exit }')
 [ "$top" = main ] || fail "the top function is '$top', not main"

@@ -59,6 +59,19 @@ sleep 0.25
 wait $ex; xrc=$?
 [ $xrc = 0 ] || [ $rc = 0 ] || fail "a process exiting while attached: attach $rc, its status $xrc"
 cat /proc/$sp/maps >"$TMP/sp.after"; cmp -s "$TMP/sp.after" "$TMP/sp.before" || fail "a refused attach changed the process: $(diff "$TMP/sp.after" "$TMP/sp.before")"
+# a process sharing its memory (clone(CLONE_VM), not a thread): it would
+# run on through the swap (the old build attached when there were threads)
+"$P/clonevm" --hold >"$TMP/cv.out" &
+cv=$!
+at_exit "kill $cv 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q holding "$TMP/cv.out"; do sleep 0.05; w=$((w + 1)); done
+cat /proc/$cv/maps >"$TMP/cv.before"
+"$H" attach $cv 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q 'other process shares its memory' "$TMP/e" || fail "a process sharing the memory: $rc $(cat "$TMP/e")"
+cat /proc/$cv/maps >"$TMP/cv.after"
+cmp -s "$TMP/cv.before" "$TMP/cv.after" || fail "a refused attach changed the sharing process"
+kill -USR2 $cv; wait $cv; rc=$?
+[ $rc = 0 ] && grep -q 'started=1 reaped=1' "$TMP/cv.out" || fail "clonevm after the refusal: $rc $(cat "$TMP/cv.out")"
 # a zombie (exited, not reaped)
 sh -c 'sleep 0.1 & exec sleep 3' &
 zp=$!

@@ -51,7 +51,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
 # Generated programs: big text in three link styles, plus a small one.
 BIGTEXT_MB ?= 32
 PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-static \
-            $(B)/progs/bigthreads $(B)/progs/bigthreads_eh $(B)/progs/patchwait \
+            $(B)/progs/bigthreads $(B)/progs/bigthreads_eh $(B)/progs/patchwait $(B)/progs/patchwait_eh \
             $(B)/progs/biglib-user $(B)/progs/libbigtext.so $(B)/progs/sigvictim \
             $(B)/progs/evict $(B)/progs/thpoff $(B)/progs/noptrace $(B)/progs/mkelf \
             $(B)/progs/hardened $(B)/progs/elfmangle $(B)/progs/execvia $(B)/progs/ownmap $(B)/progs/crossfn \
@@ -111,8 +111,11 @@ $(B)/progs/bigtext_cfi.S: $(B)/gen_bigtext
 $(B)/progs/bigthreads_eh: $(B)/progs/bigtext_cfi.S tests/tools/bigthreads.c
 	$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^ -Wl,--no-as-needed -lgcc_s
 # threads standing in, or returning into, the first bytes of functions
-# that attach --move=all would patch (t_attach)
+# that attach --move=all would patch (t_attach); _eh with libgcc_s loaded
 $(B)/progs/patchwait: tests/tools/patchwait.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -pthread -o $@ $<
+$(B)/progs/patchwait_eh: tests/tools/patchwait.c
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -pthread -o $@ $< -Wl,--no-as-needed -lgcc_s
 $(B)/progs/bigtext-static: $(BIGTEXT_DEPS)

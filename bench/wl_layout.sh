@@ -10,6 +10,9 @@
 #   hugexec-profile  hugexec --backing=thp --profile=P: text on 2 MB pages
 #                    and the hot island (P recorded by `hugexec record` on a
 #                    run with another iteration count)
+#   attach-profile   the plain binary, given the same by `hugexec attach
+#                    --profile=P` $LAY_ATTACH_S s into its run (zero
+#                    downtime: the first part runs as plain)
 #   relinked         the same source linked by gold with the profile's
 #                    symbol order (`hugexec profile export --symbol-order`):
 #                    the hot functions together, the relinked ideal
@@ -37,7 +40,8 @@
 LAY_CFLAGS="-O2 -g -ffunction-sections -fno-toplevel-reorder"
 
 wl_layout() {
-	local d=$BB/layout src bin rel="" bolt="" prof=$WORK/chains.prof cfgs="plain hugexec hugexec-profile"
+	local d=$BB/layout src bin rel="" bolt="" prof=$WORK/chains.prof
+	local cfgs="plain hugexec hugexec-profile attach-profile"
 	mkdir -p "$d"
 	src=$d/chains.c bin=$d/chains
 	cc -O2 -o "$d/gen_chains" "$ROOT/bench/gen_chains.c" || { skip layout all "cannot build gen_chains"; return; }
@@ -181,6 +185,9 @@ lay_run() {
 	plain) cmd=("$bin") ;;
 	hugexec) cmd=("$HX" -v --backing=thp "$bin") ;;
 	hugexec-profile) cmd=("$HX" -v --backing=thp --profile="$prof" "$bin") ;;
+	attach-profile) # (the chains' own output on stdout, attach's on stderr)
+		cmd=(bash -c '"$1" "$5" & p=$!; sleep "$2"; "$3" attach -v --backing=thp --profile="$4" $p >&2
+			      wait $p' attach "$bin" "$LAY_ATTACH_S" "$HX" "$prof") ;;
 	relinked) cmd=("$rel") ;;
 	bolt) cmd=("$bolt") ;;
 	esac
@@ -192,7 +199,7 @@ lay_run() {
 	hugexec | hugexec-profile)
 		[ "${huge:-0}" -gt 0 ] || { ok=0; why="text not on 2 MB pages: $(hx_why "$err")"; } ;;
 	esac
-	if [ "$cfg" = hugexec-profile ] && ! grep -q 'layout: [0-9]* functions' "$err"; then
+	if [ "${cfg%-profile}" != "$cfg" ] && ! grep -q 'layout: [0-9]* functions' "$err"; then
 		ok=0; why="no island: $(hx_why "$err")"
 	fi
 	[ -n "$why" ] && log "layout: $cfg: $why"

@@ -207,6 +207,10 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 		*step_err = r;
 		return 0;
 	}
+	if (reg.none) { /* (attach, no libgcc_s: unwind.h) */
+		tr->out.unregistered = true;
+		return 0;
+	}
 	if ((*step_err = push(log, HX_OP_EH_REGISTER, reg.deregister, reg.blob, reg.trap)) < 0) {
 		struct hx_err ignored;
 		if (ld_unwind_deregister(tr, &reg, &ignored) < 0)
@@ -390,7 +394,8 @@ static int rollback(struct ld_tracer *tr, struct undo_log *log, struct hx_err *e
 		const struct undo *u = &log->u[--log->n];
 		int64_t res;
 		if (u->op == HX_OP_EH_REGISTER) {
-			struct ld_unwind_reg reg = {u->a[0], u->a[1], u->a[2], false};
+			struct ld_unwind_reg reg = {.deregister = u->a[0], .blob = u->a[1],
+						    .trap = u->a[2]};
 			struct hx_err ignored;
 			if (ld_unwind_deregister(tr, &reg, &ignored) < 0) {
 				log->n = 0; /* records still registered: keep what they describe */

@@ -620,6 +620,10 @@ int ld_attach_main(int argc, char **argv)
 		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, failure);
 	if (ld_layout_failure(&tr, why, sizeof(why)))
 		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, why);
+	if (moved && tr.out.unregistered && o.verbose)
+		fprintf(stderr, "hugexec attach: %d: layout: the program has not loaded libgcc_s, and "
+			"hugexec loads no library into a running one: the island's unwind records are "
+			"not registered (backtrace() stops at a moved frame)\n", (int)pid);
 	if (tr.out.n_skip && o.verbose)
 		fprintf(stderr, "hugexec attach: %d: %zu function%s stay%s where %s: a thread "
 			"stood in %s first bytes, or could return there\n", (int)pid, tr.out.n_skip,

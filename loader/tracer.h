@@ -154,6 +154,8 @@ struct ld_outcome {
 					  * unmap (unused: it stays) */
 	bool island_kept;                /* a failed layout could not be fully undone: its
 					  * island stays mapped, whole, with its records */
+	bool unregistered;               /* attach: an island's unwind records were not
+					  * registered (no libgcc_s in the program) */
 	uint64_t *skip;                  /* attach: entry patches not written (a thread stood
 					  * in their bytes), sorted */
 	size_t n_skip;

@@ -12,7 +12,8 @@
 
 #define LIBGCC "libgcc_s.so.1"
 
-/* libgcc_s's base, dlopen'ing it with libc's dlopen if it is not mapped. */
+/* libgcc_s's base, dlopen'ing it with libc's dlopen if it is not mapped;
+ * 1 when it is not and the program runs (attach: unwind.h). */
 static int libgcc(struct ld_tracer *tr, uint64_t trap, struct hx_vmas *m, uint64_t *base,
 		  struct hx_err *e)
 {
@@ -24,8 +25,7 @@ static int libgcc(struct ld_tracer *tr, uint64_t trap, struct hx_vmas *m, uint64
 	/* A running program may be inside the loader (whose lock is
 	 * recursive: our dlopen would run in the middle of its own) */
 	if (tr->attached)
-		return hx_fail(e, -ENOTSUP, "%s is not loaded, and hugexec loads no library into "
-			       "a running program", LIBGCC);
+		return 1;
 	const struct hx_vma *libc = ld_lib_of(m, "libc.so.6");
 	uint64_t dl;
 	if (!libc || ld_dynsym(&tr->inj, m, libc->start, "dlopen", &dl) < 0)
@@ -53,6 +53,7 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 {
 	struct hx_vmas m;
 	reg->uncertain = false; /* (read by the caller on every failure) */
+	reg->none = false;
 	int r = hx_vmas_read(tr->pid, false, &m, e);
 	if (r < 0)
 		return r;
@@ -66,9 +67,10 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 		return hx_fail(e, -ENOTSUP, "the program maps a libunwind, which may not see "
 			       "libgcc's registrations");
 	}
-	if ((r = libgcc(tr, trap, &m, &base, e)) < 0) {
+	if ((r = libgcc(tr, trap, &m, &base, e)) != 0) {
 		hx_vmas_free(&m);
-		return r;
+		reg->none = r == 1;
+		return r == 1 ? 0 : r;
 	}
 	if ((r = ld_dynsym(&tr->inj, &m, base, "__register_frame", &reg_fn)) < 0 ||
 	    (r = ld_dynsym(&tr->inj, &m, base, "__deregister_frame", &reg->deregister)) < 0 ||

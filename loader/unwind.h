@@ -8,7 +8,11 @@
  * _Unwind_Find_FDE then proves the copies are found. glibc's backtrace
  * and cancellation always use libgcc_s; a program that has not loaded it
  * yet (C programs load it on first use) gets it with dlopen, the way glibc
- * would (not in a running one: `hugexec attach` then installs no island).
+ * would. Not in a running program (its dlopen could land inside the
+ * program's own): there the records are not registered, and what unwinds
+ * through a moved frame later stops there (backtrace(); a C program's
+ * thread cancellation still runs its cleanup handlers, which glibc reaches
+ * by longjmp).
  * A program that maps LLVM's libunwind is left alone: its throws
  * may bind there, where one blob is not registered this way.
  * Must never: register records for code that is not in place, or leave
@@ -26,12 +30,15 @@ struct ld_unwind_reg {
 			       * unwinder may hold the records: they must stay
 			       * mapped (and are not deregistered: libgcc aborts
 			       * on records it does not have) */
+	bool none;            /* on success: nothing registered (attach, a program
+			       * without libgcc_s: no unwinder to tell) */
 };
 
 /* Register the records at blob (the island's int3 at trap serves as the
  * return address of the calls) and check that probe, a copy's first byte,
- * is then found in them. 0 with *reg filled, or -errno with e (and
- * reg->uncertain set if the unwinder may keep the records). */
+ * is then found in them. 0 with *reg filled (reg->none: nothing to do, see
+ * above), or -errno with e (and reg->uncertain set if the unwinder may keep
+ * the records). */
 int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, uint64_t trap,
 		       uint64_t probe, struct ld_unwind_reg *reg, struct hx_err *e) HX_WUR;
 

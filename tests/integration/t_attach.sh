@@ -137,9 +137,10 @@ kill -TERM $q; wait $q; rc=$?
 # pw_pause's first 5 bytes, another with its return address inside
 # pw_call's; each function stays home (patched, either thread would resume
 # in the middle of the jmp: the old build crashed, SIGILL), every other
-# function moves; undo puts the file's pages back under the patches
+# function moves; undo puts the file's pages back under the patches. A C
+# program without libgcc_s gets its island, unregistered (-v says so).
 pw=$P/patchwait
-anon_text_kb() { awk -v f="$pw" '$6 == f && $2 ~ /x/ { on = 1; next } /^[0-9a-f]+-/ { on = 0 } on && /^Anonymous:/ { k += $2 } END { print k + 0 }' /proc/$1/smaps; }
+anon_text_kb() { awk -v f="${2:-$pw}" '$6 == f && $2 ~ /x/ { on = 1; next } /^[0-9a-f]+-/ { on = 0 } on && /^Anonymous:/ { k += $2 } END { print k + 0 }' /proc/$1/smaps; }
 "$pw" >"$TMP/pw.out" &
 q=$!
 at_exit "kill $q 2>/dev/null"
@@ -147,6 +148,7 @@ w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw.out"; do sleep 0.05; w=$
 "$H" attach -v --move=all --min-size=4k $q 2>"$TMP/pa.err"; rc=$?
 [ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/pa.err" || fail "attach with a layout: $rc $(cat "$TMP/pa.err")"
 grep -q '2 functions stay where they were: a thread stood' "$TMP/pa.err" || fail "threads in patch bytes: $(cat "$TMP/pa.err")"
+grep -q 'has not loaded libgcc_s.*not registered' "$TMP/pa.err" || fail "no libgcc_s: not said: $(cat "$TMP/pa.err")"
 "$H" status $q >"$TMP/pst" && grep -q 'hot island' "$TMP/pst" || fail "status shows no island: $(cat "$TMP/pst")"
 [ "$(anon_text_kb $q)" -gt 0 ] || fail "no patched page in the text"
 "$H" undo $q 2>"$TMP/pu.err" || fail "undo after a layout: $(cat "$TMP/pu.err")"
@@ -157,7 +159,7 @@ kill -USR2 $q; wait $q; rc=$?
 # the unwinder's registration waits for a lock that the held thread holds
 # (here: malloc, made to wait forever): given up after 1 s, no patch, and
 # a SIGTERM to hugexec meanwhile waits until the process is let go
-"$pw" --hold-malloc >"$TMP/pw2.out" &
+"${pw}_eh" --hold-malloc >"$TMP/pw2.out" &
 q=$!
 at_exit "kill $q 2>/dev/null"
 w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw2.out"; do sleep 0.05; w=$((w + 1)); done
@@ -167,7 +169,7 @@ sleep 0.4
 kill -TERM $ap
 wait $ap; rc=$?
 grep -q 'did not return within 1000 ms' "$TMP/pm.err" || fail "a registration that cannot finish: $rc $(cat "$TMP/pm.err")"
-[ "$(anon_text_kb $q)" = 0 ] || fail "a given-up layout patched the text"
+[ "$(anon_text_kb $q "${pw}_eh")" = 0 ] || fail "a given-up layout patched the text"
 kill -USR2 $q; wait $q; rc=$?
 [ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw2.out" || fail "patchwait after a given-up call: $rc $(cat "$TMP/pw2.out")"
 note "layout attached: threads in patch bytes keep 2 functions home, undo drops the patches, a stuck registration is given up"

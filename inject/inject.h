@@ -57,6 +57,12 @@ struct inj_target {
 	bool broken;                   /* the last call broke off between entry and exit */
 	bool restart_calls;            /* attach: a thread stopped inside a system call gets
 					* it restarted as the kernel would (see inj_save) */
+	bool save_xstate;              /* attach: the whole vector state (AVX, AVX-512, PKRU)
+					* is saved and put back, not only the SSE part: a
+					* function called in the target may use it, and the
+					* thread was stopped anywhere */
+	void *xstate;                  /* NT_X86_XSTATE as saved (NULL: not saved) */
+	size_t xstate_len;
 	unsigned long fail_at;         /* test builds: fail syscalls fail_at.. */
 	unsigned long fail_n;          /* ..and the fail_n - 1 after it */
 	/* Asked before every injected call; false = not run, result -EPERM

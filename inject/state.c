@@ -16,12 +16,15 @@
 #define _GNU_SOURCE
 #include "inject.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +111,25 @@ void inj_restarted_regs(struct user_regs_struct *r)
 	r->orig_rax = (unsigned long long)-1;
 }
 
+#define XSTATE_MAX (16 << 10) /* AMX's tiles take 8 KB of the ~11 KB */
+
+/* NT_X86_XSTATE into t->xstate. A kernel or CPU without XSAVE (EIO,
+ * ENODEV) has only the SSE state, which PTRACE_GETFPREGS keeps. */
+static int save_xstate(struct inj_target *t)
+{
+	if (!t->xstate && !(t->xstate = malloc(XSTATE_MAX)))
+		return -ENOMEM;
+	struct iovec v = {t->xstate, XSTATE_MAX};
+	int r = inj_pt(t, PTRACE_GETREGSET, (void *)(uintptr_t)NT_X86_XSTATE, &v);
+	if (r == -EIO || r == -ENODEV || r == -EINVAL) {
+		free(t->xstate);
+		t->xstate = NULL;
+		return 0;
+	}
+	t->xstate_len = v.iov_len;
+	return r;
+}
+
 int inj_save(struct inj_target *t, struct hx_err *e)
 {
 	int r;
@@ -117,6 +139,8 @@ int inj_save(struct inj_target *t, struct hx_err *e)
 		inj_restarted_regs(&t->regs);
 	if ((r = inj_pt(t, PTRACE_GETFPREGS, NULL, &t->fpregs)) < 0)
 		return hx_fail(e, r, "reading FP registers: %s", strerror(-r));
+	if (t->save_xstate && (r = save_xstate(t)) < 0)
+		return hx_fail(e, r, "reading the vector registers: %s", strerror(-r));
 	if ((r = inj_pt(t, PTRACE_GETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return hx_fail(e, r, "reading the signal mask: %s", strerror(-r));
 	/* the kernel keeps SIGKILL and SIGSTOP open */
@@ -158,8 +182,10 @@ static void collect_stop(struct inj_target *t)
 static int put_back(struct inj_target *t)
 {
 	int r;
+	struct iovec v = {t->xstate, t->xstate_len};
 	if ((r = inj_pt(t, PTRACE_SETREGS, NULL, &t->regs)) < 0 ||
 	    (r = inj_pt(t, PTRACE_SETFPREGS, NULL, &t->fpregs)) < 0 ||
+	    (t->xstate && (r = inj_pt(t, PTRACE_SETREGSET, (void *)(uintptr_t)NT_X86_XSTATE, &v)) < 0) ||
 	    (r = inj_pt(t, PTRACE_SETSIGMASK, (void *)sizeof(t->sigmask), &t->sigmask)) < 0)
 		return r;
 	return 0;
@@ -263,4 +289,6 @@ void inj_close(struct inj_target *t)
 	if (t->mem_fd >= 0)
 		close(t->mem_fd);
 	t->mem_fd = -1;
+	free(t->xstate);
+	t->xstate = NULL;
 }

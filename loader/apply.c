@@ -211,7 +211,10 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 		tr->out.unregistered = true;
 		return 0;
 	}
-	if ((*step_err = push(log, HX_OP_EH_REGISTER, reg.deregister, reg.blob, reg.trap)) < 0) {
+	/* (the object's page is unmapped after the deregistration: the log
+	 * runs backwards) */
+	if ((reg.object && (*step_err = push(log, HX_OP_MUNMAP, reg.object, HX_PAGE, 0)) < 0) ||
+	    (*step_err = push(log, HX_OP_EH_REGISTER, reg.deregister, reg.blob, reg.trap)) < 0) {
 		struct hx_err ignored;
 		if (ld_unwind_deregister(tr, &reg, &ignored) < 0)
 			return -ENOTRECOVERABLE;
@@ -520,9 +523,7 @@ static int run_group(struct ld_tracer *tr, uint32_t gi, struct hx_err *e)
 	return r;
 }
 
-/* Everything the plan touches: no borrowed syscall instruction or data
- * page may be there. */
-static size_t plan_ranges(const struct hx_plan *p, struct inj_range *out, size_t max)
+size_t ld_plan_ranges(const struct hx_plan *p, struct inj_range *out, size_t max)
 {
 	size_t n = 0;
 	for (uint32_t i = 0; i < p->n_groups && n < max; i++)
@@ -550,7 +551,7 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e)
 	}
 	tr->inj.fail_at = tr->test.fail_syscall;
 	tr->inj.fail_n = tr->test.fail_count;
-	int r = inj_scratch_setup(&tr->inj, &tr->pl.vmas, avoid, plan_ranges(p, avoid, max), e);
+	int r = inj_scratch_setup(&tr->inj, &tr->pl.vmas, avoid, ld_plan_ranges(p, avoid, max), e);
 	free(avoid);
 	ld_test_pause(); /* test builds: hold it here, for a test to signal it */
 	for (uint32_t i = 0; i < p->n_groups && r == 0; i++) {

@@ -11,6 +11,10 @@
  * text could not be put back (the caller must not let the program run). */
 int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 
+/* Everything the plan touches, into out[max] (its count): no page of ours
+ * (a borrowed syscall instruction, a data page) may be there. */
+size_t ld_plan_ranges(const struct hx_plan *p, struct inj_range *out, size_t max);
+
 /* Was the entry patch at at left out (out->skip, attach)? */
 bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at);
 

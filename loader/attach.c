@@ -18,6 +18,7 @@
 #include "entry.h"
 #include "facts.h"
 #include "perfmap.h"
+#include "testhooks.h"
 #include "tracer.h"
 
 #include <dirent.h>
@@ -554,9 +555,11 @@ int ld_attach_main(int argc, char **argv)
 	sigset_t mask;
 	defer_signals(&mask);
 	ld_tracer_init(&tr, pid, &o);
+	ld_test_hooks_read(&tr); /* test builds only */
 	tr.attached = true;
 	tr.inj.restart_calls = true;
 	tr.inj.call_timeout_ms = CALL_TIMEOUT_MS;
+	tr.inj.save_xstate = true;
 	tr.holds = (struct ld_holds){.hold = hold, .let_go = let_go, .ctx = &h};
 	char name[32];
 	snprintf(name, sizeof(name), "%d", (int)pid);

@@ -72,6 +72,7 @@ void ld_test_hooks_read(struct ld_tracer *tr)
 	tr->test.verify_full = true; /* the tests can afford to compare every byte */
 	tr->inj.keep_sud = getenv("HUGEXEC_TEST_KEEP_SUD") != NULL;
 	tr->test.no_procmap_query = getenv("HUGEXEC_TEST_NO_PROCMAP_QUERY") != NULL;
+	tr->test.stuck_call = getenv("HUGEXEC_TEST_STUCK_CALL");
 	const char *stop = getenv("HUGEXEC_TEST_ENTRY_STOP");
 	tr->test.force_stop = !stop ? LD_BP_NONE : strcmp(stop, "int3") == 0 ? LD_BP_INT3
 			    : strcmp(stop, "fault") == 0 ? LD_BP_FAULT

@@ -175,6 +175,9 @@ struct ld_test_switches {
 	bool verify_full;                /* compare every byte, not spot checks */
 	enum ld_bp force_stop;           /* HUGEXEC_TEST_ENTRY_STOP */
 	bool no_procmap_query;           /* HUGEXEC_TEST_NO_PROCMAP_QUERY */
+	const char *stuck_call;          /* HUGEXEC_TEST_STUCK_CALL=FN: attach's unwinder
+					  * registration calls libc's FN instead (pause:
+					  * a call that never returns) */
 };
 
 struct ld_tracer;

@@ -13,6 +13,12 @@
  * through a moved frame later stops there (backtrace(); a C program's
  * thread cancellation still runs its cleanup handlers, which glibc reaches
  * by longjmp).
+ * In a running program the call may find a lock held by the thread we
+ * stopped: __register_frame_info is called with the struct object in a
+ * page of ours (__register_frame would malloc it), and no
+ * _Unwind_Find_FDE proves it (libgcc up to 12 sorts the records under its
+ * lock, with malloc): the only lock it takes is the unwinder's, waited
+ * for with nothing else held, so a call given up leaves nothing locked.
  * A program that maps LLVM's libunwind is left alone: its throws
  * may bind there, where one blob is not registered this way.
  * Must never: register records for code that is not in place, or leave
@@ -32,6 +38,8 @@ struct ld_unwind_reg {
 			       * on records it does not have) */
 	bool none;            /* on success: nothing registered (attach, a program
 			       * without libgcc_s: no unwinder to tell) */
+	uint64_t object;      /* attach: the page holding libgcc's struct object
+			       * for the records (0: libgcc's malloc holds it) */
 };
 
 /* Register the records at blob (the island's int3 at trap serves as the

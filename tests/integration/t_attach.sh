@@ -156,23 +156,51 @@ grep -q 'mapped, no longer entered' "$TMP/pu.err" || fail "undo does not say the
 [ "$(anon_text_kb $q)" = 0 ] || fail "undo left $(anon_text_kb $q) KB of patched text"
 kill -USR2 $q; wait $q; rc=$?
 [ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw.out" || fail "patchwait after attach and undo: $rc $(cat "$TMP/pw.out")"
-# the unwinder's registration waits for a lock that the held thread holds
-# (here: malloc, made to wait forever): given up after 1 s, no patch, and
-# a SIGTERM to hugexec meanwhile waits until the process is let go
+# the unwinder's registration in a process whose main thread holds
+# malloc's lock (here: its malloc made to wait forever): it mallocs
+# nothing (__register_frame_info, the object in a page of hugexec's; the
+# previous build's __register_frame waited, and gave up after 1 s)
 "${pw}_eh" --hold-malloc >"$TMP/pw2.out" &
 q=$!
 at_exit "kill $q 2>/dev/null"
 w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw2.out"; do sleep 0.05; w=$((w + 1)); done
-"$H" attach --move=all --min-size=4k $q 2>"$TMP/pm.err" &
+"$H" attach -v --move=all --min-size=4k $q 2>"$TMP/pm.err"; rc=$?
+[ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/pm.err" && ! grep -q 'did not return' "$TMP/pm.err" ||
+	fail "registration with malloc's lock held: $rc $(cat "$TMP/pm.err")"
+kill -USR2 $q; wait $q; rc=$?
+[ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw2.out" || fail "patchwait --hold-malloc: $rc $(cat "$TMP/pw2.out")"
+# a registration call that never returns (test build: it calls pause):
+# given up after 1 s, no patch written; a SIGTERM to hugexec meanwhile
+# waits until the process is let go (before: EXITKILL took it along)
+"${pw}_eh" >"$TMP/pw3.out" &
+q=$!
+at_exit "kill $q 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw3.out"; do sleep 0.05; w=$((w + 1)); done
+HUGEXEC_TEST_STUCK_CALL=pause "$HT" attach --move=all --min-size=4k $q 2>"$TMP/ps.err" &
 ap=$!
-sleep 0.4
+sleep 0.5
 kill -TERM $ap
 wait $ap; rc=$?
-grep -q 'did not return within 1000 ms' "$TMP/pm.err" || fail "a registration that cannot finish: $rc $(cat "$TMP/pm.err")"
+grep -q 'did not return within 1000 ms' "$TMP/ps.err" || fail "a registration that never returns: $rc $(cat "$TMP/ps.err")"
 [ "$(anon_text_kb $q "${pw}_eh")" = 0 ] || fail "a given-up layout patched the text"
 kill -USR2 $q; wait $q; rc=$?
-[ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw2.out" || fail "patchwait after a given-up call: $rc $(cat "$TMP/pw2.out")"
-note "layout attached: threads in patch bytes keep 2 functions home, undo drops the patches, a stuck registration is given up"
+[ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw3.out" || fail "patchwait after a given-up call: $rc $(cat "$TMP/pw3.out")"
+note "layout attached: threads in patch bytes keep 2 functions home, undo drops the patches, a call that never returns is given up"
+# what moved functions must still do (t_layout's cases: a C++ exception
+# through moved frames with destructors, backtrace depth, cancellation,
+# setjmp, a signal handler, threads), in a process attached before it
+# runs them: the unwind records registered with __register_frame_info
+lc=$P/layout_cases
+"$lc" >"$TMP/lc1.out" 2>/dev/null
+"$lc" --wait >"$TMP/lc2.out" 2>"$TMP/lc2.err" &
+q=$!
+at_exit "kill $q 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q waiting "$TMP/lc2.err"; do sleep 0.05; w=$((w + 1)); done
+"$H" attach -v --move=all --min-size=4k $q 2>"$TMP/la.err"; rc=$?
+kill -USR2 $q; wait $q; lrc=$?
+[ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/la.err" || fail "layout_cases: no layout: $rc $(cat "$TMP/la.err")"
+grep -q '^layout_cases: [89] of 10 functions patched' "$TMP/lc2.err" || fail "layout_cases: $(cat "$TMP/lc2.err")"
+[ $lrc = 3 ] && cmp -s "$TMP/lc1.out" "$TMP/lc2.out" || fail "layout_cases attached: $lrc $(diff "$TMP/lc1.out" "$TMP/lc2.out")"
 
 # node, with threads of its own, attached mid-run: the same output
 if command -v node >/dev/null; then

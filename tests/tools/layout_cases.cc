@@ -145,6 +145,16 @@ static int patched(const void *fn)
 
 int main(int argc, char **argv)
 {
+	// --wait: first wait for SIGUSR2 (t_attach: attached meanwhile)
+	if (argc > 1 && strcmp(argv[1], "--wait") == 0) {
+		sigset_t s;
+		int sig;
+		sigemptyset(&s);
+		sigaddset(&s, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &s, nullptr);
+		fprintf(stderr, "layout_cases: waiting\n");
+		sigwait(&s, &sig);
+	}
 	// on stderr: the test compares stdout, and checks this under --move=all
 	const void *fns[] = {(void *)dispatch, (void *)fib, (void *)tail, (void *)deep_jump,
 			     (void *)in_handler, (void *)thrower, (void *)bt_depth, (void *)spin,

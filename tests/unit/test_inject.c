@@ -5,8 +5,10 @@
 #include "../../common/kernel.h"
 #include "../../inject/inject.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -29,11 +31,12 @@ static struct {
 	long calls[8];         /* the injected calls, by number */
 	size_t n_calls;
 	bool entered;          /* the next syscall stop is an exit */
+	uint8_t xstate[832];   /* NT_X86_XSTATE (legacy area, header, AVX) */
+	bool has_xstate;
 } tee;
 
 static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
 {
-	(void)addr;
 	assert_int_equal(pid, PID);
 	switch (req) {
 	case PTRACE_GETREGS: memcpy(data, &tee.regs, sizeof(tee.regs)); return 0;
@@ -43,6 +46,21 @@ static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
 	case PTRACE_GETSIGMASK: memcpy(data, &tee.mask, 8); return 0;
 	case PTRACE_SETSIGMASK: memcpy(&tee.mask, data, 8); return 0;
 	case PTRACE_GETSIGINFO: memcpy(data, &tee.info[tee.cur], sizeof(siginfo_t)); return 0;
+	case PTRACE_GETREGSET:
+	case PTRACE_SETREGSET: {
+		struct iovec *v = data;
+		if (!tee.has_xstate || (uintptr_t)addr != NT_X86_XSTATE)
+			break;
+		if (req == PTRACE_SETREGSET) {
+			assert_int_equal(v->iov_len, sizeof(tee.xstate));
+			memcpy(tee.xstate, v->iov_base, sizeof(tee.xstate));
+			return 0;
+		}
+		assert_true(v->iov_len >= sizeof(tee.xstate));
+		memcpy(v->iov_base, tee.xstate, sizeof(tee.xstate));
+		v->iov_len = sizeof(tee.xstate);
+		return 0;
+	}
 	case PTRACE_SYSCALL:
 		assert_null(data); /* a signal that came is never delivered by us */
 		return 0;
@@ -159,6 +177,39 @@ static void test_inject_mask_keeps_synchronous_signals_open(void **state)
 	assert_true(tee.mask & SIG_BIT(SIGUSR1));
 	assert_int_equal(inj_restore(&t, &e), 0);
 	assert_int_equal(tee.mask, SIG_BIT(SIGSEGV) | SIG_BIT(SIGUSR1));
+}
+
+/* attach: the thread was stopped anywhere, maybe in the middle of AVX
+ * code, and a function called in it may use those registers (glibc's
+ * string functions end with vzeroupper): the whole XSAVE state is put
+ * back, not only the SSE part PTRACE_SETFPREGS covers. Without XSAVE
+ * (EIO) the SSE part alone, as before. */
+static void test_inject_restores_the_vector_state(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	tracee();
+	tee.has_xstate = true;
+	for (size_t i = 0; i < sizeof(tee.xstate); i++)
+		tee.xstate[i] = (uint8_t)(i * 7 + 1);
+	uint8_t was[sizeof(tee.xstate)];
+	memcpy(was, tee.xstate, sizeof(was));
+	inj_init(&t, PID, &fake);
+	t.save_xstate = true;
+	assert_int_equal(inj_save(&t, &e), 0);
+	memset(tee.xstate + 576, 0, 256); /* what a vzeroupper leaves of the AVX halves */
+	assert_int_equal(inj_restore(&t, &e), 0);
+	assert_memory_equal(tee.xstate, was, sizeof(was));
+	inj_close(&t);
+	/* no XSAVE: saved and restored without it */
+	tracee();
+	inj_init(&t, PID, &fake);
+	t.save_xstate = true;
+	assert_int_equal(inj_save(&t, &e), 0);
+	assert_null(t.xstate);
+	assert_int_equal(inj_restore(&t, &e), 0);
+	inj_close(&t);
 }
 
 static void test_inject_switches_syscall_user_dispatch_off(void **state)
@@ -287,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inject_restarted_regs),
 		cmocka_unit_test(test_inject_mask_keeps_synchronous_signals_open),
+		cmocka_unit_test(test_inject_restores_the_vector_state),
 		cmocka_unit_test(test_inject_switches_syscall_user_dispatch_off),
 		cmocka_unit_test(test_inject_signal_sent_meanwhile_is_held_for_detach),
 		cmocka_unit_test(test_inject_signal_raised_by_our_call_fails_it),

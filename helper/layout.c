@@ -149,6 +149,10 @@ static int load_objects(struct work *w, const struct hp_hot *hot)
 			continue;
 		struct lobj *o = &w->o[w->n_o];
 		memset(o, 0, sizeof(*o));
+		/* the executable's image is where its entry is (a mapping of it
+		 * made at run time, below the image, would give a wrong bias) */
+		if (main_vma && hx_vma_same_file(v, main_vma))
+			v = main_vma;
 		o->v = v;
 		o->file = fi;
 		o->main_exe = hx_vma_same_file(v, main_vma);

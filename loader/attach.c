@@ -44,7 +44,7 @@
 /* A function called in a running process (the unwinder's registration)
  * may wait for a lock the held thread itself holds: given up after this. */
 #define CALL_TIMEOUT_MS 1000
-#define MAX_UNDO 1024 /* lines of an undo record: regions and runs of patched pages */
+#define MAX_RECORD (64 << 20) /* bytes of an undo record */
 
 /* The threads held. */
 struct held {
@@ -123,12 +123,28 @@ static void release_others(struct held *h, pid_t leader)
 
 /* Seize tid, held from now on, and ask it to stop. -ESRCH: it is gone
  * (e not set). */
-static int seize(struct held *h, pid_t tid, struct hx_err *e)
+/* Is tid traced by us already (a thread cloned by one we had seized
+ * before our interrupt stopped it: the kernel attached it)? */
+static bool ours_already(pid_t pid, pid_t tid)
+{
+	char path[96], *text;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
+		return false;
+	const char *v = hx_status_value(text, "TracerPid");
+	bool ours = v && strtol(v, NULL, 10) == (long)getpid();
+	free(text);
+	return ours;
+}
+
+static int seize(struct held *h, pid_t pid, pid_t tid, struct hx_err *e)
 {
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
 		int err = errno;
 		if (err == ESRCH)
 			return -ESRCH;
+		if (err == EPERM && ours_already(pid, tid))
+			return add(h, tid) < 0 ? hx_fail(e, -ENOMEM, "out of memory") : 0;
 		return hx_fail(e, -err, "cannot trace it: %s%s", strerror(err),
 			       err == EPERM ? " (another user's process, or already traced, or "
 					      "ptrace_scope)" : "");
@@ -144,7 +160,9 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 {
 	char dir[64];
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	struct hx_err ignored;
 	for (int round = 0; round < MAX_ROUNDS; round++) {
+		int failed = 0;
 		DIR *d = opendir(dir);
 		if (!d)
 			return hx_fail(e, -ESRCH, "no such process");
@@ -154,26 +172,28 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 			pid_t tid = (pid_t)atoi(de->d_name);
 			if (tid <= 0 || holds(h, tid))
 				continue;
-			int r = seize(h, tid, e);
-			if (r == -ESRCH)
-				continue; /* gone meanwhile */
-			if (r < 0) {
-				closedir(d);
-				return r;
-			}
+			failed = seize(h, pid, tid, e);
+			if (failed == -ESRCH)
+				failed = 0; /* gone meanwhile */
+			if (failed < 0)
+				break;
 		}
 		closedir(d);
-		if (first_new == h->n && round > 0)
+		if (first_new == h->n && round > 0 && !failed)
 			return 0;
+		/* every thread seized is brought to its stop, also on the way
+		 * out: one left running could not be detached */
 		for (size_t i = first_new; i < h->n;) {
-			int r = to_stop(h, i, e);
-			if (r < 0)
+			int r = to_stop(h, i, failed ? &ignored : e);
+			if (r < 0 && !failed)
 				return r;
 			if (r == 1)
 				drop(h, i);
 			else
 				i++;
 		}
+		if (failed)
+			return failed;
 	}
 	return hx_fail(e, -EAGAIN, "threads kept appearing faster than they could be held");
 }
@@ -182,7 +202,7 @@ static int hold_all(pid_t pid, struct held *h, struct hx_err *e)
 static int hold_leader(pid_t pid, struct held *h, struct hx_err *e)
 {
 	h->since_ns = hx_now_ns();
-	int r = seize(h, pid, e);
+	int r = seize(h, pid, pid, e);
 	if (r == -ESRCH)
 		return hx_fail(e, -ESRCH, "no such process");
 	if (r == 0 && (r = to_stop(h, 0, e)) == 1)
@@ -273,14 +293,17 @@ static int skip_if_held(struct ld_outcome *out, const uint64_t *at, size_t n, ui
 	return 0;
 }
 
-#define STACK_SCAN_MAX (16u << 20) /* per thread, from its stack pointer up */
+#define STACK_SCAN_MAX ((uint64_t)256 << 20) /* per thread, from its stack pointer up */
 #define SCAN_CHUNK 65536
 
 /* Is the thread (registers r) in one of the patches at[]: its instruction
  * pointer (or 2 before it, where a system call is restarted), or a word of
  * its stack from the stack pointer up (return addresses, and the saved
  * registers of a signal frame: on an alternate stack they are above the
- * handler's frames too)? Each patch found goes to out->skip. */
+ * handler's frames too)? Each patch found goes to out->skip. 1: the stack
+ * could not be searched whole (unreadable, or in a mapping of over
+ * STACK_SCAN_MAX above the stack pointer). A handler running on an
+ * alternate stack hides the frames of the normal one (not searched). */
 static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct *r,
 			     const uint64_t *at, size_t n, const struct hx_vmas *m, uint64_t *buf)
 {
@@ -288,12 +311,13 @@ static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct
 		return -ENOMEM;
 	const struct hx_vma *v = hx_vmas_find(m, r->rsp);
 	if (!v)
-		return 0;
-	uint64_t end = v->end - r->rsp > STACK_SCAN_MAX ? r->rsp + STACK_SCAN_MAX : v->end;
-	for (uint64_t a = r->rsp & ~(uint64_t)7; a < end; a += SCAN_CHUNK) {
-		size_t len = end - a < SCAN_CHUNK ? end - a : SCAN_CHUNK;
+		return 1;
+	if (v->end - r->rsp > STACK_SCAN_MAX)
+		return 1; /* (a stack in a huge mapping: not searched whole) */
+	for (uint64_t a = r->rsp & ~(uint64_t)7; a < v->end; a += SCAN_CHUNK) {
+		size_t len = v->end - a < SCAN_CHUNK ? v->end - a : SCAN_CHUNK;
 		if (inj_read(&tr->inj, a, buf, len) < 0)
-			return 0; /* (unreadable: a guard page, no stack above) */
+			return 1;
 		for (size_t k = 0; k < len / 8; k++)
 			if (skip_if_held(&tr->out, at, n, buf[k]) < 0)
 				return -ENOMEM;
@@ -317,12 +341,32 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 			at[n++] = p->steps[g->first_step + k].a[0];
 	if (r == 0)
 		qsort(at, n, sizeof(*at), cmp_u64);
+	bool unknown = false; /* a thread that could not be searched whole */
 	for (size_t i = 0; r == 0 && i < h->n; i++) {
 		struct user_regs_struct regs = tr->inj.regs; /* the leader's own, as saved */
-		if (h->tid[i] != tr->pid && ptrace(PTRACE_GETREGS, h->tid[i], NULL, &regs) < 0)
-			continue; /* gone */
-		if (thread_in_patches(tr, &regs, at, n, &m, buf) < 0)
+		if (h->tid[i] != tr->pid && ptrace(PTRACE_GETREGS, h->tid[i], NULL, &regs) < 0) {
+			unknown |= errno != ESRCH; /* (ESRCH: gone) */
+			continue;
+		}
+		int k = thread_in_patches(tr, &regs, at, n, &m, buf);
+		if (k < 0)
 			r = hx_fail(e, -ENOMEM, "out of memory");
+		unknown |= k == 1;
+	}
+	if (r == 0 && unknown) { /* then none of them */
+		uint64_t *ns = realloc(tr->out.skip, (tr->out.n_skip + n) * sizeof(*ns));
+		if (!ns)
+			r = hx_fail(e, -ENOMEM, "out of memory");
+		if (ns) {
+			memcpy(ns + tr->out.n_skip, at, n * sizeof(*at));
+			qsort(ns, tr->out.n_skip + n, sizeof(*ns), cmp_u64);
+			size_t k = 0;
+			for (size_t i = 0; i < tr->out.n_skip + n; i++)
+				if (k == 0 || ns[i] != ns[k - 1])
+					ns[k++] = ns[i];
+			tr->out.skip = ns;
+			tr->out.n_skip = k;
+		}
 	}
 	hx_vmas_free(&m);
 	free(buf);
@@ -400,6 +444,121 @@ static int precheck(pid_t pid, struct hx_err *e)
 	return 0;
 }
 
+/* ---- the undo record ------------------------------------------------------ */
+
+struct undo_region {
+	uint64_t addr, len, off;
+	unsigned dev_major, dev_minor;
+	unsigned long long inode;
+	long long size, mtime_s;
+	long mtime_ns;
+	bool patched;   /* pages of the file's own mapping holding entry patches */
+	char *path;
+	char *line;     /* as written */
+};
+
+/* An undo record: its regions and patched pages, its islands. */
+struct undo_rec {
+	struct undo_region *r;
+	size_t n, cap;
+	unsigned islands;
+	uint64_t island_bytes;
+	char **island_lines;
+	bool undone;    /* state undone: its regions are back already */
+};
+
+static void undo_rec_free(struct undo_rec *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		free(u->r[i].path);
+		free(u->r[i].line);
+	}
+	for (unsigned i = 0; i < u->islands; i++)
+		free(u->island_lines[i]);
+	free(u->island_lines);
+	free(u->r);
+	memset(u, 0, sizeof(*u));
+}
+
+/* One line of the record into u; 0, or -ENOMEM. */
+static int undo_line(struct undo_rec *u, const char *line)
+{
+	struct undo_region x = {0};
+	int at = 0;
+	char kind[10];
+	uint64_t ia, il;
+	if (sscanf(line, "island %" SCNx64 " %" SCNx64, &ia, &il) == 2) {
+		char **nl = realloc(u->island_lines, (u->islands + 1) * sizeof(*nl));
+		if (!nl || !(nl[u->islands] = strdup(line))) {
+			if (nl)
+				u->island_lines = nl;
+			return -ENOMEM;
+		}
+		u->island_lines = nl;
+		u->islands++;
+		u->island_bytes += il;
+		return 0;
+	}
+	if (strcmp(line, "state undone  \n") == 0)
+		u->undone = true;
+	if (sscanf(line, "%9s %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
+		   kind, &x.addr, &x.len, &x.off, &x.dev_major, &x.dev_minor, &x.inode, &x.size,
+		   &x.mtime_s, &x.mtime_ns, &at) < 10 || !at ||
+	    (strcmp(kind, "region") != 0 && strcmp(kind, "patched") != 0))
+		return 0; /* (the header, the state, a line of a later version) */
+	x.patched = strcmp(kind, "patched") == 0;
+	if (u->n == u->cap) {
+		size_t nc = u->cap ? 2 * u->cap : 16;
+		struct undo_region *nr = realloc(u->r, nc * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		u->r = nr;
+		u->cap = nc;
+	}
+	x.path = strndup(line + at, strcspn(line + at, "\n"));
+	x.line = strdup(line);
+	if (!x.path || !x.line) {
+		free(x.path);
+		free(x.line);
+		return -ENOMEM;
+	}
+	u->r[u->n++] = x;
+	return 0;
+}
+
+/* The record of pid. -ENOENT: none; -EPERM: not one of ours. */
+static int read_undo(pid_t pid, struct undo_rec *u)
+{
+	char path[64], line[4400];
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
+	memset(u, 0, sizeof(*u));
+	/* /tmp is everyone's: a record someone else put there (or linked
+	 * there) would have us map the files it names over this process */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		return -EPERM;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	int r = 0;
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "hugexec-undo 1\n") != 0)
+		r = -EINVAL;
+	while (r == 0 && fgets(line, sizeof(line), f))
+		r = undo_line(u, line);
+	fclose(f);
+	if (r < 0)
+		undo_rec_free(u);
+	return r;
+}
+
 /* One line of the undo record: [addr, addr+len) of v's file, at off. */
 static void put_range(FILE *f, const char *kind, const struct ld_tracer *tr,
 		      const struct hx_vma *v, uint64_t addr, uint64_t len, uint64_t off)
@@ -453,13 +612,20 @@ static void put_layout(FILE *f, const struct ld_tracer *tr)
 	}
 	if (pg)
 		qsort(pg, n, sizeof(*pg), cmp_u64);
-	for (size_t i = 0; pg && i < n;) {
+	/* each page once, only those still the file's mapping */
+	size_t k = 0;
+	for (size_t i = 0; pg && i < n; i++) {
+		const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, pg[i]);
+		if ((k == 0 || pg[i] != pg[k - 1]) && !in_copy(tr, pg[i]) && v &&
+		    v->kind == HX_VMA_FILE)
+			pg[k++] = pg[i];
+	}
+	for (size_t i = 0; i < k;) { /* one line for a run of pages of one mapping */
 		const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, pg[i]);
 		uint64_t start = pg[i], end = start + HX_PAGE;
-		for (i++; i < n && pg[i] <= end && pg[i] < (v ? v->end : 0); i++)
-			end = pg[i] + HX_PAGE; /* one line for a run of pages */
-		if (!in_copy(tr, start) && v && v->kind == HX_VMA_FILE)
-			put_range(f, "patched", tr, v, start, end - start, v->offset + (start - v->start));
+		for (i++; i < k && pg[i] == end && pg[i] < v->end; i++)
+			end += HX_PAGE;
+		put_range(f, "patched", tr, v, start, end - start, v->offset + (start - v->start));
 	}
 	free(pg);
 }
@@ -479,6 +645,16 @@ static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
 		return hx_fail(e, -errno, "%s: %s", tmp, strerror(errno));
 	}
 	fprintf(f, "hugexec-undo 1\nstate attached\n");
+	/* an earlier attach's regions, not undone yet: undo puts them back too */
+	struct undo_rec old;
+	const char *state = ld_undo_state(tr->pid); /* (NULL: another process's) */
+	if (state && strcmp(state, "attached") == 0 && read_undo(tr->pid, &old) == 0) {
+		for (size_t i = 0; i < old.n; i++)
+			fputs(old.r[i].line, f);
+		for (unsigned i = 0; i < old.islands; i++)
+			fputs(old.island_lines[i], f);
+		undo_rec_free(&old);
+	}
 	const struct hx_plan *p = &tr->pl.plan;
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
@@ -501,17 +677,54 @@ static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
 	return 0;
 }
 
+/* What attach did, once the process runs again: r the plan's outcome
+ * (e why it stopped), failure what fell short, undo_err why the undo
+ * record could not be written, done whether anything is in place. */
+static void report_attach(const struct ld_tracer *tr, const char *name, int r,
+			  const struct hx_err *e, const char *failure, const char *undo_err, bool done)
+{
+	const struct ld_opts *o = tr->o;
+	int pid = (int)tr->pid;
+	char why[700];
+	if (r == -ESRCH)
+		fprintf(stderr, "hugexec attach: %d: %s; it has exited\n", pid, e->msg);
+	else if (r < 0)
+		fprintf(stderr, "hugexec attach: %d: %s; %s\n", pid, e->msg, done
+			? "stopped there: what was done stays (hugexec undo puts it back)"
+			: "it runs on unchanged");
+	if (undo_err)
+		fprintf(stderr, "hugexec attach: %d: %s (undo will not know this process)\n", pid,
+			undo_err);
+	if (o->verbose && r != -ESRCH)
+		ld_report_summary(stderr, name, tr);
+	if (failure)
+		fprintf(stderr, "hugexec attach: %d: %s\n", pid, failure);
+	if (ld_layout_failure(tr, why, sizeof(why)))
+		fprintf(stderr, "hugexec attach: %d: %s\n", pid, why);
+	if (done && tr->out.unregistered && o->verbose)
+		fprintf(stderr, "hugexec attach: %d: layout: the program has not loaded libgcc_s, and "
+			"hugexec loads no library into a running one: the island's unwind records are "
+			"not registered (backtrace() stops at a moved frame)\n", pid);
+	if (tr->out.n_skip && o->verbose)
+		fprintf(stderr, "hugexec attach: %d: %zu function%s stay%s where %s: a thread "
+			"stood in %s first bytes, or could return there\n", pid, tr->out.n_skip,
+			tr->out.n_skip == 1 ? "" : "s", tr->out.n_skip == 1 ? "s" : "",
+			tr->out.n_skip == 1 ? "it was" : "they were", tr->out.n_skip == 1 ? "its" : "their");
+}
+
 /* While threads are held, a Ctrl-C or a kill of hugexec would kill the
  * process too (PTRACE_O_EXITKILL, which must stay: a process between its
- * two mremaps cannot run). Such signals wait until every thread is let go. */
+ * two mremaps cannot run), and a stop signal would leave it frozen. Such
+ * signals (the launch's tracer ignores the same) wait until every thread
+ * is let go; a write to a closed stderr fails with EPIPE meanwhile. */
 static void defer_signals(sigset_t *old)
 {
+	static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE,
+				   SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
 	sigset_t s;
 	sigemptyset(&s);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	sigaddset(&s, SIGQUIT);
+	for (size_t i = 0; i < HX_ARRAY_LEN(sigs); i++)
+		sigaddset(&s, sigs[i]);
 	sigprocmask(SIG_BLOCK, &s, old);
 }
 
@@ -521,7 +734,7 @@ static const char attach_usage[] =
 	"libraries') onto 2 MB pages, and with --profile its hot functions in an\n"
 	"island; every thread is held only for the entry patches and the swap (-v\n"
 	"says how long). Options as for a launch (--backing, --min-size, --only,\n"
-	"--exclude, --strict, --profile, --layout, -v, --dry-run). `hugexec undo\n"
+	"--exclude, --strict, --profile, --layout, --move, -v, --dry-run). `hugexec undo\n"
 	"PID` puts the file-backed text back. Exit status: 0 done, 1 refused or\n"
 	"failed (the process runs on unchanged), 2 usage.\n";
 
@@ -545,6 +758,12 @@ int ld_attach_main(int argc, char **argv)
 	}
 	o.follow_ms = 0;
 	int rc = 1;
+	bool applied = false;     /* the plan ran (some of it may be in place) */
+	const char *failure = NULL;
+	bool undo_ok = true;
+	struct hx_err ue = {0};
+	uint64_t huge = 0, planned = 0;
+	bool moved = false;
 	if (precheck(pid, &e) < 0) {
 		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, e.msg);
 		ld_cli_free(&o);
@@ -578,6 +797,20 @@ int ld_attach_main(int argc, char **argv)
 		ld_report_plan(stderr, name, &tr.pl.plan);
 		ld_report_notes(stderr, name, &tr.pl.plan);
 	}
+	/* the layout finds functions in their files' mappings: not in the
+	 * copies an earlier attach made */
+	const char *was = r == 0 && !o.layout_off && (tr.pl.profile_path[0] || o.move_all)
+			  ? ld_undo_state(pid) : NULL;
+	struct undo_rec earlier;
+	bool copied = false;
+	if (was && strcmp(was, "attached") == 0 && read_undo(pid, &earlier) == 0) {
+		for (size_t i = 0; i < earlier.n; i++)
+			copied |= !earlier.r[i].patched;
+		undo_rec_free(&earlier);
+	}
+	if (copied)
+		fprintf(stderr, "hugexec attach: %d: an earlier attach copied text, whose functions "
+			"are not laid out (hugexec undo %d first)\n", (int)pid, (int)pid);
 	/* the layout as planned: what moves, what stays and why */
 	if (r == 0 && tr.pl.have_plan && tr.pl.plan.layout_str != HX_NO_STR && (o.dry_run || o.verbose))
 		ld_report_lines(stderr, name, "", hx_plan_str(&tr.pl.plan, tr.pl.plan.layout_str));
@@ -602,37 +835,16 @@ int ld_attach_main(int argc, char **argv)
 		release_others(&h, pid);
 		goto done;
 	}
-	if (r < 0) {
-		fprintf(stderr, "hugexec attach: %d: %s; it runs on unchanged\n", (int)pid, e.msg);
-		goto out;
-	}
-	uint64_t huge, planned;
-	ld_totals(&tr, &huge, &planned);
-	bool moved = false; /* functions in an island */
-	for (size_t i = 0; i < tr.out.n_regions; i++)
+	/* what is in place (also after a failure: the groups done stay) */
+	if (r != -ESRCH && tr.out.regions)
+		ld_totals(&tr, &huge, &planned);
+	for (size_t i = 0; r != -ESRCH && i < tr.out.n_regions; i++)
 		moved |= tr.out.regions[i].island && tr.out.regions[i].functions;
-	struct hx_err ue;
-	if ((huge || moved) && write_undo(&tr, &ue) < 0)
-		fprintf(stderr, "hugexec attach: %d: %s (undo will not know this process)\n", (int)pid,
-			ue.msg);
+	undo_ok = !(huge || moved) || write_undo(&tr, &ue) == 0;
 	char why[700];
-	const char *failure = ld_first_failure(&tr, why, sizeof(why));
-	if (o.verbose)
-		ld_report_summary(stderr, name, &tr);
-	if (failure)
-		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, failure);
-	if (ld_layout_failure(&tr, why, sizeof(why)))
-		fprintf(stderr, "hugexec attach: %d: %s\n", (int)pid, why);
-	if (moved && tr.out.unregistered && o.verbose)
-		fprintf(stderr, "hugexec attach: %d: layout: the program has not loaded libgcc_s, and "
-			"hugexec loads no library into a running one: the island's unwind records are "
-			"not registered (backtrace() stops at a moved frame)\n", (int)pid);
-	if (tr.out.n_skip && o.verbose)
-		fprintf(stderr, "hugexec attach: %d: %zu function%s stay%s where %s: a thread "
-			"stood in %s first bytes, or could return there\n", (int)pid, tr.out.n_skip,
-			tr.out.n_skip == 1 ? "" : "s", tr.out.n_skip == 1 ? "s" : "",
-			tr.out.n_skip == 1 ? "it was" : "they were", tr.out.n_skip == 1 ? "its" : "their");
-	rc = (huge || moved) && !(failure && o.strict) ? 0 : 1;
+	failure = r < 0 ? NULL : ld_first_failure(&tr, why, sizeof(why));
+	rc = (huge || moved) && r == 0 && !(failure && o.strict) ? 0 : 1;
+	applied = true;
 out:;
 	int rel = release_all(&tr, &h, &e);
 	uint64_t released = hx_now_ns();
@@ -652,6 +864,8 @@ out:;
 					pm.msg[i].text);
 		ld_pm_report_free(&pm);
 	}
+	if (applied) /* (said once every thread runs again) */
+		report_attach(&tr, name, r, &e, failure, !undo_ok ? ue.msg : NULL, huge || moved);
 	if (rc == 0 && o.verbose) {
 		uint64_t all = h.all_ns + (h.all_since_ns ? released - h.all_since_ns : 0);
 		if (all)
@@ -675,69 +889,6 @@ done:
 
 /* ---- undo ---------------------------------------------------------------- */
 
-struct undo_region {
-	uint64_t addr, len, off;
-	unsigned dev_major, dev_minor;
-	unsigned long long inode;
-	long long size, mtime_s;
-	long mtime_ns;
-	bool patched;   /* pages of the file's own mapping holding entry patches */
-	char path[4096];
-};
-
-/* The record's regions (at most max) and the size of its islands.
- * -ENOENT: no record. */
-static int read_undo(pid_t pid, struct undo_region *r, size_t max, size_t *n,
-		     unsigned *islands, uint64_t *island_bytes)
-{
-	char path[64], line[4400];
-	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
-	/* /tmp is everyone's: a record someone else put there (or linked
-	 * there) would have us map the files it names over this process */
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022)) {
-		close(fd);
-		return -EPERM;
-	}
-	FILE *f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	*n = 0;
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "hugexec-undo 1\n") != 0) {
-		fclose(f);
-		return -EINVAL;
-	}
-	*islands = 0;
-	*island_bytes = 0;
-	while (fgets(line, sizeof(line), f) && *n < max) {
-		struct undo_region *u = &r[*n];
-		int at = 0;
-		char kind[10];
-		uint64_t ia, il;
-		if (sscanf(line, "island %" SCNx64 " %" SCNx64, &ia, &il) == 2) {
-			(*islands)++;
-			*island_bytes += il;
-		}
-		if (sscanf(line, "%9s %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
-			   kind, &u->addr, &u->len, &u->off, &u->dev_major, &u->dev_minor, &u->inode,
-			   &u->size, &u->mtime_s, &u->mtime_ns, &at) < 10 || !at ||
-		    (strcmp(kind, "region") != 0 && strcmp(kind, "patched") != 0))
-			continue;
-		u->patched = strcmp(kind, "patched") == 0;
-		snprintf(u->path, sizeof(u->path), "%s", line + at);
-		u->path[strcspn(u->path, "\n")] = '\0';
-		(*n)++;
-	}
-	fclose(f);
-	return 0;
-}
-
 const char *ld_undo_state(pid_t pid)
 {
 	char path[64], *text;
@@ -749,7 +900,7 @@ const char *ld_undo_state(pid_t pid)
 	    (f.owner.started_ns && (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec <
 					   f.owner.started_ns))
 		return NULL; /* none, or another process's (the PID was reused) */
-	if (hx_read_file(path, 1 << 20, &text, NULL) < 0)
+	if (hx_read_file(path, MAX_RECORD, &text, NULL) < 0)
 		return NULL;
 	const char *state = strstr(text, "\nstate undone") ? "undone"
 			    : strstr(text, "\nstate attached") ? "attached" : NULL;
@@ -761,7 +912,7 @@ static void mark_undone(pid_t pid)
 {
 	char path[64], *text;
 	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
-	if (hx_read_file(path, 1 << 20, &text, NULL) < 0)
+	if (hx_read_file(path, MAX_RECORD, &text, NULL) < 0)
 		return;
 	char *st = strstr(text, "state attached\n");
 	if (st)
@@ -851,17 +1002,16 @@ int ld_undo_main(int argc, char **argv)
 		fprintf(stderr, "hugexec undo: give one PID\n");
 		return 2;
 	}
-	struct undo_region *u = calloc(MAX_UNDO, sizeof(*u));
-	size_t n = 0;
+	struct undo_rec rec;
 	struct hx_err e = {0};
-	uint64_t island_bytes = 0;
-	unsigned islands = 0;
-	int r = u ? read_undo(pid, u, MAX_UNDO, &n, &islands, &island_bytes) : -ENOMEM;
+	int r = read_undo(pid, &rec);
 	if (r == 0 && (r = precheck(pid, &e)) < 0) {
 		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid, e.msg);
-		free(u);
+		undo_rec_free(&rec);
 		return 1;
 	}
+	struct undo_region *u = rec.r;
+	size_t n = rec.n;
 	if (r < 0) {
 		fprintf(stderr, "hugexec undo: %d: %s\n", (int)pid,
 			r == -ENOENT ? "no record of an attach (undo puts back what hugexec attach "
@@ -869,7 +1019,6 @@ int ld_undo_main(int argc, char **argv)
 			: r == -EPERM ? "its undo record was not written by this user (or may be "
 					"written by others): not used"
 				      : strerror(-r));
-		free(u);
 		return 1;
 	}
 	struct ld_opts o;
@@ -937,15 +1086,15 @@ int ld_undo_main(int argc, char **argv)
 			"for %.1f ms\n", (int)pid, done, done == 1 ? "" : "s", done == 1 ? "its" : "their",
 			done == 1 ? "" : "s", h.n, h.n == 1 ? "" : "s",
 			(double)(hx_now_ns() - h.since_ns) / 1e6);
-	if (r == 0 && islands)
+	if (r == 0 && rec.islands)
 		fprintf(stderr, "hugexec undo: %d: its hot island%s (%llu KB) stay%s mapped, no longer "
-			"entered: a thread may still return into %s\n", (int)pid, islands > 1 ? "s" : "",
-			(unsigned long long)(island_bytes >> 10), islands > 1 ? "" : "s",
-			islands > 1 ? "them" : "it");
+			"entered: a thread may still return into %s\n", (int)pid,
+			rec.islands > 1 ? "s" : "", (unsigned long long)(rec.island_bytes >> 10),
+			rec.islands > 1 ? "" : "s", rec.islands > 1 ? "them" : "it");
 	hx_vmas_free(&m);
 	free(avoid);
 	free(h.tid);
-	free(u);
+	undo_rec_free(&rec);
 	ld_tracer_free(&tr);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	return rc;

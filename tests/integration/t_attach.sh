@@ -119,6 +119,22 @@ wait $p; rc=$?
 [ $rc = 0 ] && grep -q '^bigthreads: ok threads=8' "$TMP/bt.out" || fail "the program: status $rc: $(cat "$TMP/bt.out")"
 note "$rounds attach/undo rounds under 8 threads ($layouts with 8192 functions moved): every checksum right; threads held at most $maxheld ms in an attach ($(grep -o 'rounds=[0-9]*' "$TMP/bt.out"))"
 
+# two attaches, then one undo: the second (a layout) keeps the first's
+# regions in the record (it used to replace the record: the text stayed
+# on its copies)
+"$bt" --threads 2 --seconds 3600 >"$TMP/bt3.out" &
+q=$!
+at_exit "kill $q 2>/dev/null"
+w=0; while [ $w -lt 50 ] && ! grep -q running "$TMP/bt3.out"; do sleep 0.05; w=$((w + 1)); done
+"$H" attach --backing=thp $q 2>"$TMP/a3.err" || fail "first attach: $(cat "$TMP/a3.err")"
+"$H" attach -v --move=all --min-size=4k $q 2>"$TMP/a4.err" || fail "second attach: $(cat "$TMP/a4.err")"
+isl=$(sed -n 's/.*layout: [0-9]* functions ([^)]*) in \([0-9]*\) island.*/\1/p' "$TMP/a4.err" | head -n 1)
+[ "${isl:-0}" -gt 0 ] || fail "second attach: no island: $(cat "$TMP/a4.err")"
+"$H" undo $q 2>"$TMP/u3.err" || fail "undo of two attaches: $(cat "$TMP/u3.err")"
+[ "$(huge_kb $q)" = $((isl * 2048)) ] || fail "undo of two attaches left $(huge_kb $q) KB on huge pages ($isl islands of 2048): $(cat "$TMP/u3.err")"
+kill -TERM $q; wait $q; rc=$?
+[ $rc = 0 ] && grep -q '^bigthreads: ok threads=2' "$TMP/bt3.out" || fail "after two attaches and an undo: $rc $(cat "$TMP/bt3.out")"
+
 # an undo refused: the file was replaced meanwhile; its copy stays
 cp "$bt" "$TMP/bt2"
 "$TMP/bt2" --threads 2 --seconds 3600 >"$TMP/bt2.out" &

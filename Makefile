@@ -113,9 +113,11 @@ $(B)/progs/bigthreads_eh: $(B)/progs/bigtext_cfi.S tests/tools/bigthreads.c
 # threads standing in, or returning into, the first bytes of functions
 # that attach --move=all would patch (t_attach); _eh with libgcc_s loaded
 $(B)/progs/patchwait: tests/tools/patchwait.c
+	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -pthread -o $@ $<
 $(B)/progs/patchwait_eh: tests/tools/patchwait.c
+	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) -O2 -g -pthread -o $@ $< -Wl,--no-as-needed -lgcc_s
 $(B)/progs/bigtext-static: $(BIGTEXT_DEPS)
@@ -171,6 +173,7 @@ $(CTOR_PROGS): $(B)/progs/%: tests/tools/%.c $(B)/progs/sig.S $(B)/progs/lib%.so
 
 # what moved functions must still do (t_layout.sh): C++, threads
 $(B)/progs/layout_cases: tests/tools/layout_cases.cc
+	@mkdir -p $(dir $@)
 	$(call say,CXX,$@)
 	$(Q)$(CXX) -O2 -g -o $@ $< -lpthread
 

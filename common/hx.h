@@ -75,6 +75,9 @@ int hx_wrap(struct hx_err *e, const char *fmt, ...) HX_PRINTF(2, 3);
 uint64_t hx_clock_ns(clockid_t clock);
 uint64_t hx_now_ns(void);
 
+/* qsort/bsearch order of uint64_t values. */
+int hx_cmp_u64(const void *a, const void *b);
+
 /* Parse "64M", "2m", "4096", "1G" into bytes. Returns 0 or -EINVAL. */
 int hx_parse_size(const char *s, uint64_t *out) HX_WUR;
 

@@ -60,6 +60,12 @@ uint64_t hx_now_ns(void)
 	return hx_clock_ns(CLOCK_MONOTONIC);
 }
 
+int hx_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 int hx_parse_size(const char *s, uint64_t *out)
 {
 	char *end;

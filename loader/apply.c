@@ -222,15 +222,9 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at)
 {
-	return out->n_skip && bsearch(&at, out->skip, out->n_skip, sizeof(at), cmp_u64);
+	return out->n_skip && bsearch(&at, out->skip, out->n_skip, sizeof(at), hx_cmp_u64);
 }
 
 /* jmp rel32 at at to to, the replaced bytes kept for the undo. */

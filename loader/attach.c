@@ -256,12 +256,6 @@ static int plan_ranges_unchanged(const struct ld_tracer *tr, struct hx_err *e)
 	return r;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The patch (of at[], sorted; each jmp rel32, 5 bytes) that w points into
  * past its first byte, or NULL: a thread resumed there would run half an
  * instruction (at the first byte the jmp runs whole). */
@@ -289,7 +283,7 @@ static int skip_if_held(struct ld_outcome *out, const uint64_t *at, size_t n, ui
 		return -ENOMEM;
 	out->skip = ns;
 	out->skip[out->n_skip++] = *p;
-	qsort(out->skip, out->n_skip, sizeof(*ns), cmp_u64);
+	qsort(out->skip, out->n_skip, sizeof(*ns), hx_cmp_u64);
 	return 0;
 }
 
@@ -340,7 +334,7 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 		if (p->steps[g->first_step + k].op == HX_OP_PATCH)
 			at[n++] = p->steps[g->first_step + k].a[0];
 	if (r == 0)
-		qsort(at, n, sizeof(*at), cmp_u64);
+		qsort(at, n, sizeof(*at), hx_cmp_u64);
 	bool unknown = false; /* a thread that could not be searched whole */
 	for (size_t i = 0; r == 0 && i < h->n; i++) {
 		struct user_regs_struct regs = tr->inj.regs; /* the leader's own, as saved */
@@ -359,7 +353,7 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 			r = hx_fail(e, -ENOMEM, "out of memory");
 		if (ns) {
 			memcpy(ns + tr->out.n_skip, at, n * sizeof(*at));
-			qsort(ns, tr->out.n_skip + n, sizeof(*ns), cmp_u64);
+			qsort(ns, tr->out.n_skip + n, sizeof(*ns), hx_cmp_u64);
 			size_t k = 0;
 			for (size_t i = 0; i < tr->out.n_skip + n; i++)
 				if (k == 0 || ns[i] != ns[k - 1])
@@ -611,7 +605,7 @@ static void put_layout(FILE *f, const struct ld_tracer *tr)
 		}
 	}
 	if (pg)
-		qsort(pg, n, sizeof(*pg), cmp_u64);
+		qsort(pg, n, sizeof(*pg), hx_cmp_u64);
 	/* each page once, only those still the file's mapping */
 	size_t k = 0;
 	for (size_t i = 0; pg && i < n; i++) {

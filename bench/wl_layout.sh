@@ -205,9 +205,12 @@ lay_run() {
 	[ -n "$why" ] && log "layout: $cfg: $why"
 	local island; island=$(sed -n 's/.*layout: \([0-9]*\) functions (\([^)]*\)) in \([0-9]*\) island.*/\1 functions (\2)/p' "$err" | head -n 1)
 	local share; share=$(sed -n 's/.*layout: .*, \([0-9.]*\)% of the profile.s samples.*/\1/p' "$err" | head -n 1)
+	# (attach-profile: the memory read is the wrapping shell's, not kept)
+	local mem=("m_rss_kb=$(kv rss_kb "$res")" "m_pss_kb=$(kv pss_kb "$res")")
+	[ "$cfg" = attach-profile ] && mem=("rss_kb=" "pss_kb=")
 	record workload=layout case=chains "config=$cfg" "round=$round" "ok=$ok" \
 		"m_wall_s=$(ns_to_s "$(kv wall_ns "$res")")" "m_loop_s=$(kv loop_s "$line")" \
-		"m_rss_kb=$(kv rss_kb "$res")" "m_pss_kb=$(kv pss_kb "$res")" \
+		"${mem[@]}" \
 		"huge_kb=${huge:-}" "text_kb=$(kv text_kb "$res")" "checksum=$(kv sum "$line")" \
 		"island=${island:-}" "profile_share=${share:-}" "hugexec=$(hx_line "$err")"
 }

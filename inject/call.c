@@ -53,6 +53,16 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 		 * back by inj_restore) */
 		struct hx_err ie;
 		if ((err = inj_interrupt(t, &sig, &ie)) == 0) {
+			/* it may have returned as it was stopped: its trap's
+			 * SIGTRAP is then pending, taken here (resumed, it would
+			 * fail the next call; a stray one runs into the next
+			 * int3 after the trap) */
+			struct user_regs_struct at;
+			if (inj_pt(t, PTRACE_GETREGS, NULL, &at) == 0 && at.rip == trap + 1 &&
+			    inj_resume_until(t, PTRACE_CONT, &sig, &ie) == -EFAULT && sig == SIGTRAP) {
+				*ret = at.rax;
+				return 0;
+			}
 			t->call_gave_up = true;
 			return hx_fail(e, -ETIMEDOUT, "it did not return within %u ms (a lock it "
 				       "needs may be held, maybe by the thread stopped to run it): "

@@ -33,6 +33,10 @@ static struct {
 	bool entered;          /* the next syscall stop is an exit */
 	uint8_t xstate[832];   /* NT_X86_XSTATE (legacy area, header, AVX) */
 	bool has_xstate;
+	bool hangs;            /* a called function never stops by itself: WNOHANG
+				* finds nothing until PTRACE_INTERRUPT */
+	bool interrupted;
+	uint64_t rip_at_interrupt; /* where the interrupt finds it (0: where it was) */
 } tee;
 
 static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
@@ -62,7 +66,15 @@ static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
 		return 0;
 	}
 	case PTRACE_SYSCALL:
+	case PTRACE_CONT:
 		assert_null(data); /* a signal that came is never delivered by us */
+		return 0;
+	case PTRACE_INTERRUPT:
+		tee.interrupted = true;
+		if (tee.rip_at_interrupt) { /* returned: its result in rax */
+			tee.regs.rip = tee.rip_at_interrupt;
+			tee.regs.rax = 42;
+		}
 		return 0;
 	case HX_PTRACE_GET_SUD_CONFIG:
 		if (!tee.sud_supported)
@@ -93,7 +105,8 @@ static long fake_ptrace(int req, pid_t pid, void *addr, void *data)
 
 static pid_t fake_waitpid(pid_t pid, int *status, int options)
 {
-	(void)options;
+	if ((options & WNOHANG) && tee.hangs && !tee.interrupted)
+		return 0; /* (still running) */
 	assert_true(tee.next < tee.n_stops);
 	tee.cur = tee.next++;
 	*status = tee.stops[tee.cur];
@@ -277,6 +290,55 @@ static void test_inject_signal_raised_by_our_call_fails_it(void **state)
 	assert_int_equal(t.resend_sig, 0);
 }
 
+#define INTERRUPT_STOP ((PTRACE_EVENT_STOP << 16) | STOPPED(SIGTRAP))
+
+/* attach: a function called in the target that does not come back (it
+ * waits for a lock the stopped thread holds) is stopped after
+ * call_timeout_ms and given up; later calls are not made. */
+static void test_inject_call_given_up_after_its_deadline(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	saved(&t);
+	t.mem_fd = 1; /* the return address: to fake_pwrite */
+	t.call_timeout_ms = 5;
+	tee.hangs = true;
+	add_stop(INTERRUPT_STOP, 0);
+	const uint64_t args[3] = {0};
+	uint64_t ret;
+	assert_int_equal(inj_call(&t, 0x7000, args, 0x9000, &ret, &e), -ETIMEDOUT);
+	assert_true(tee.interrupted);
+	assert_true(t.call_gave_up);
+	assert_int_equal(inj_call(&t, 0x7000, args, 0x9000, &ret, &e), -ETIMEDOUT);
+	assert_int_equal(tee.next, 1); /* (not run) */
+	t.mem_fd = -1;
+}
+
+/* ... but one that returned just as it was stopped (its trap hit, the
+ * trap's SIGTRAP pending) did its work: its result is taken, and that
+ * SIGTRAP with it (left pending, it failed the next injected call). */
+static void test_inject_call_returning_at_its_deadline(void **state)
+{
+	(void)state;
+	struct inj_target t;
+	struct hx_err e = {0};
+	saved(&t);
+	t.mem_fd = 1;
+	t.call_timeout_ms = 5;
+	tee.hangs = true;
+	tee.rip_at_interrupt = 0x9001; /* past the trap at 0x9000 */
+	add_stop(INTERRUPT_STOP, 0);
+	add_stop(STOPPED(SIGTRAP), 0x80 /* SI_KERNEL: the int3 */);
+	const uint64_t args[3] = {0};
+	uint64_t ret = 0;
+	assert_int_equal(inj_call(&t, 0x7000, args, 0x9000, &ret, &e), 0);
+	assert_int_equal(ret, 42);
+	assert_false(t.call_gave_up);
+	assert_int_equal(tee.next, 2); /* the SIGTRAP taken */
+	t.mem_fd = -1;
+}
+
 /* No vDSO: our own code page, which the kernel may place anywhere - also
  * inside the plan's ranges, where a mremap would take it away under us. */
 static void test_inject_own_code_page_outside_the_plan(void **state)
@@ -339,6 +401,8 @@ int main(void)
 		cmocka_unit_test(test_inject_restarted_regs),
 		cmocka_unit_test(test_inject_mask_keeps_synchronous_signals_open),
 		cmocka_unit_test(test_inject_restores_the_vector_state),
+		cmocka_unit_test(test_inject_call_given_up_after_its_deadline),
+		cmocka_unit_test(test_inject_call_returning_at_its_deadline),
 		cmocka_unit_test(test_inject_switches_syscall_user_dispatch_off),
 		cmocka_unit_test(test_inject_signal_sent_meanwhile_is_held_for_detach),
 		cmocka_unit_test(test_inject_signal_raised_by_our_call_fails_it),

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -90,6 +91,13 @@ int hx_read_fd(int fd, size_t max, char **out, size_t *len) HX_WUR;
 /* Write all of buf (retrying short writes and EINTR); 0 or -errno (-EIO
  * if the descriptor takes no more). */
 int hx_write_all(int fd, const void *buf, size_t len) HX_WUR;
+
+/* Replace path whole: fill(f, ctx) writes a new file of our own beside it
+ * (PATH.PID.tmp, O_EXCL|O_NOFOLLOW: never a file or link someone put
+ * there), renamed over path (which replaces path itself, never what it
+ * links to). 0, or -errno with e ("FILE: why"). */
+int hx_write_replace(const char *path, unsigned mode, void (*fill)(FILE *f, const void *ctx),
+		     const void *ctx, struct hx_err *e) HX_WUR;
 
 /* The value after "KEY:" in /proc/PID/status text (leading blanks kept),
  * or NULL if there is no such line. */

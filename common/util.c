@@ -143,6 +143,34 @@ int hx_read_file(const char *path, size_t max, char **out, size_t *len)
 	return r;
 }
 
+int hx_write_replace(const char *path, unsigned mode, void (*fill)(FILE *f, const void *ctx),
+		     const void *ctx, struct hx_err *e)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
+		return hx_fail(e, -ENAMETOOLONG, "%s: the name is too long", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return hx_fail(e, -err, "%s: %s", tmp, strerror(err));
+	}
+	fill(f, ctx);
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		unlink(tmp);
+		return hx_fail(e, -EIO, "writing %s failed", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		int err = errno;
+		unlink(tmp);
+		return hx_fail(e, -err, "%s: %s", path, strerror(err));
+	}
+	return 0;
+}
+
 int hx_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -22,6 +22,17 @@
 #include <string.h>
 #include <sys/wait.h>
 
+/* Does the target stand just past the trap (the function returned)? Its
+ * result into *ret then. */
+static bool returned(struct inj_target *t, uint64_t trap, uint64_t *ret)
+{
+	struct user_regs_struct at;
+	if (inj_pt(t, PTRACE_GETREGS, NULL, &at) < 0 || at.rip != trap + 1)
+		return false;
+	*ret = at.rax;
+	return true;
+}
+
 int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t trap,
 	     uint64_t *ret, struct hx_err *e)
 {
@@ -57,12 +68,9 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 			 * SIGTRAP is then pending, taken here (resumed, it would
 			 * fail the next call; a stray one runs into the next
 			 * int3 after the trap) */
-			struct user_regs_struct at;
-			if (inj_pt(t, PTRACE_GETREGS, NULL, &at) == 0 && at.rip == trap + 1 &&
-			    inj_resume_until(t, PTRACE_CONT, &sig, &ie) == -EFAULT && sig == SIGTRAP) {
-				*ret = at.rax;
+			if (returned(t, trap, ret) &&
+			    inj_resume_until(t, PTRACE_CONT, &sig, &ie) == -EFAULT && sig == SIGTRAP)
 				return 0;
-			}
 			t->call_gave_up = true;
 			return hx_fail(e, -ETIMEDOUT, "it did not return within %u ms (a lock it "
 				       "needs may be held, maybe by the thread stopped to run it): "

@@ -222,9 +222,17 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 	return 0;
 }
 
-bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at)
+bool ld_patch_skipped_in(const struct ld_outcome *out, uint64_t lo, uint64_t hi)
 {
-	return out->n_skip && bsearch(&at, out->skip, out->n_skip, sizeof(at), hx_cmp_u64);
+	size_t a = 0, b = out->n_skip;
+	while (a < b) { /* a: the first skipped patch at or above lo */
+		size_t mid = a + (b - a) / 2;
+		if (out->skip[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a < out->n_skip && out->skip[a] < hi;
 }
 
 /* jmp rel32 at at to to, the replaced bytes kept for the undo. */

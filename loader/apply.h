@@ -15,7 +15,11 @@ int ld_apply(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
  * (a borrowed syscall instruction, a data page) may be there. */
 size_t ld_plan_ranges(const struct hx_plan *p, struct inj_range *out, size_t max);
 
-/* Was the entry patch at at left out (out->skip, attach)? */
-bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at);
+/* Was an entry patch in [lo, hi) left out (out->skip, attach)? */
+bool ld_patch_skipped_in(const struct ld_outcome *out, uint64_t lo, uint64_t hi);
+static inline bool ld_patch_skipped(const struct ld_outcome *out, uint64_t at)
+{
+	return ld_patch_skipped_in(out, at, at + 1);
+}
 
 #endif

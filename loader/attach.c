@@ -22,7 +22,6 @@
 #include "tracer.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -54,7 +53,6 @@ struct held {
 	uint64_t since_ns;     /* the leader held */
 	uint64_t all_since_ns; /* every thread held since (0: not now) */
 	uint64_t all_ns;       /* every thread held, before now */
-	bool all;
 };
 
 static bool holds(const struct held *h, pid_t tid)
@@ -121,8 +119,6 @@ static void release_others(struct held *h, pid_t leader)
 			(void)ptrace(PTRACE_DETACH, h->tid[i], NULL, NULL);
 }
 
-/* Seize tid, held from now on, and ask it to stop. -ESRCH: it is gone
- * (e not set). */
 /* Is tid traced by us already (a thread cloned by one we had seized
  * before our interrupt stopped it: the kernel attached it)? */
 static bool ours_already(pid_t pid, pid_t tid)
@@ -137,6 +133,8 @@ static bool ours_already(pid_t pid, pid_t tid)
 	return ours;
 }
 
+/* Seize tid, held from now on, and ask it to stop. -ESRCH: it is gone
+ * (e not set). */
 static int seize(struct held *h, pid_t pid, pid_t tid, struct hx_err *e)
 {
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)ATTACH_OPTIONS) < 0) {
@@ -256,10 +254,10 @@ static int plan_ranges_unchanged(const struct ld_tracer *tr, struct hx_err *e)
 	return r;
 }
 
-/* The patch (of at[], sorted; each jmp rel32, 5 bytes) that w points into
- * past its first byte, or NULL: a thread resumed there would run half an
- * instruction (at the first byte the jmp runs whole). */
-static const uint64_t *patch_holding(const uint64_t *at, size_t n, uint64_t w)
+/* Mark the patch (of at[], sorted; each jmp rel32, 5 bytes) that w
+ * points into past its first byte: a thread resumed there would run half
+ * an instruction (at the first byte the jmp runs whole). */
+static void mark_held(const uint64_t *at, size_t n, bool *hit, uint64_t w)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) { /* lo: the first patch above w */
@@ -269,21 +267,27 @@ static const uint64_t *patch_holding(const uint64_t *at, size_t n, uint64_t w)
 		else
 			hi = mid;
 	}
-	return lo > 0 && w > at[lo - 1] && w < at[lo - 1] + 5 ? &at[lo - 1] : NULL;
+	if (lo > 0 && w > at[lo - 1] && w < at[lo - 1] + 5)
+		hit[lo - 1] = true;
 }
 
-/* w in a patch: that patch is not written (out->skip). */
-static int skip_if_held(struct ld_outcome *out, const uint64_t *at, size_t n, uint64_t w)
+/* The marked patches (all of them if all) into out->skip, sorted, once each. */
+static int skip_marked(struct ld_outcome *out, const uint64_t *at, size_t n, const bool *hit,
+		       bool all)
 {
-	const uint64_t *p = patch_holding(at, n, w);
-	if (!p || ld_patch_skipped(out, *p))
-		return 0;
-	uint64_t *ns = realloc(out->skip, (out->n_skip + 1) * sizeof(*ns));
+	uint64_t *ns = realloc(out->skip, (out->n_skip + n + 1) * sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	out->skip = ns;
-	out->skip[out->n_skip++] = *p;
-	qsort(out->skip, out->n_skip, sizeof(*ns), hx_cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (all || hit[i])
+			ns[out->n_skip++] = at[i];
+	qsort(ns, out->n_skip, sizeof(*ns), hx_cmp_u64);
+	size_t k = 0;
+	for (size_t i = 0; i < out->n_skip; i++)
+		if (k == 0 || ns[i] != ns[k - 1])
+			ns[k++] = ns[i];
+	out->n_skip = k;
 	return 0;
 }
 
@@ -294,15 +298,16 @@ static int skip_if_held(struct ld_outcome *out, const uint64_t *at, size_t n, ui
  * pointer (or 2 before it, where a system call is restarted), or a word of
  * its stack from the stack pointer up (return addresses, and the saved
  * registers of a signal frame: on an alternate stack they are above the
- * handler's frames too)? Each patch found goes to out->skip. 1: the stack
+ * handler's frames too)? Each patch found is marked in hit[]. 1: the stack
  * could not be searched whole (unreadable, or in a mapping of over
  * STACK_SCAN_MAX above the stack pointer). A handler running on an
  * alternate stack hides the frames of the normal one (not searched). */
 static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct *r,
-			     const uint64_t *at, size_t n, const struct hx_vmas *m, uint64_t *buf)
+			     const uint64_t *at, size_t n, bool *hit, const struct hx_vmas *m,
+			     uint64_t *buf)
 {
-	if (skip_if_held(&tr->out, at, n, r->rip) < 0 || skip_if_held(&tr->out, at, n, r->rip - 2) < 0)
-		return -ENOMEM;
+	mark_held(at, n, hit, r->rip);
+	mark_held(at, n, hit, r->rip - 2);
 	const struct hx_vma *v = hx_vmas_find(m, r->rsp);
 	if (!v)
 		return 1;
@@ -313,8 +318,7 @@ static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct
 		if (inj_read(&tr->inj, a, buf, len) < 0)
 			return 1;
 		for (size_t k = 0; k < len / 8; k++)
-			if (skip_if_held(&tr->out, at, n, buf[k]) < 0)
-				return -ENOMEM;
+			mark_held(at, n, hit, buf[k]);
 	}
 	return 0;
 }
@@ -326,10 +330,12 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 	const struct hx_plan *p = &tr->pl.plan;
 	const struct hx_plan_group *g = &p->groups[gi];
 	uint64_t *at = calloc(g->n_steps ? g->n_steps : 1, sizeof(*at));
+	bool *hit = calloc(g->n_steps ? g->n_steps : 1, sizeof(*hit));
 	uint64_t *buf = malloc(SCAN_CHUNK);
 	size_t n = 0;
 	struct hx_vmas m = {0};
-	int r = at && buf ? hx_vmas_read(tr->pid, false, &m, e) : hx_fail(e, -ENOMEM, "out of memory");
+	int r = at && hit && buf ? hx_vmas_read(tr->pid, false, &m, e)
+				 : hx_fail(e, -ENOMEM, "out of memory");
 	for (uint32_t k = 0; r == 0 && k < g->n_steps; k++)
 		if (p->steps[g->first_step + k].op == HX_OP_PATCH)
 			at[n++] = p->steps[g->first_step + k].a[0];
@@ -342,28 +348,14 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 			unknown |= errno != ESRCH; /* (ESRCH: gone) */
 			continue;
 		}
-		int k = thread_in_patches(tr, &regs, at, n, &m, buf);
-		if (k < 0)
-			r = hx_fail(e, -ENOMEM, "out of memory");
-		unknown |= k == 1;
+		unknown |= thread_in_patches(tr, &regs, at, n, hit, &m, buf) == 1;
 	}
-	if (r == 0 && unknown) { /* then none of them */
-		uint64_t *ns = realloc(tr->out.skip, (tr->out.n_skip + n) * sizeof(*ns));
-		if (!ns)
-			r = hx_fail(e, -ENOMEM, "out of memory");
-		if (ns) {
-			memcpy(ns + tr->out.n_skip, at, n * sizeof(*at));
-			qsort(ns, tr->out.n_skip + n, sizeof(*ns), hx_cmp_u64);
-			size_t k = 0;
-			for (size_t i = 0; i < tr->out.n_skip + n; i++)
-				if (k == 0 || ns[i] != ns[k - 1])
-					ns[k++] = ns[i];
-			tr->out.skip = ns;
-			tr->out.n_skip = k;
-		}
-	}
+	/* (a thread that could not be searched whole: none of them) */
+	if (r == 0 && skip_marked(&tr->out, at, n, hit, unknown) < 0)
+		r = hx_fail(e, -ENOMEM, "out of memory");
 	hx_vmas_free(&m);
 	free(buf);
+	free(hit);
 	free(at);
 	return r;
 }
@@ -374,9 +366,8 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 static int hold(struct ld_tracer *tr, void *ctx, int gi, struct hx_err *e)
 {
 	struct held *h = ctx;
-	if (!h->all) {
+	if (!h->all_since_ns) {
 		h->all_since_ns = hx_now_ns();
-		h->all = true;
 		int r = hold_all(tr->pid, h, e);
 		if (h->n > h->most)
 			h->most = h->n;
@@ -391,12 +382,11 @@ static int hold(struct ld_tracer *tr, void *ctx, int gi, struct hx_err *e)
 static void let_go(struct ld_tracer *tr, void *ctx)
 {
 	struct held *h = ctx;
-	if (!h->all)
+	if (!h->all_since_ns)
 		return;
 	release_others(h, tr->pid);
 	h->tid[0] = tr->pid;
 	h->n = 1;
-	h->all = false;
 	h->all_ns += hx_now_ns() - h->all_since_ns;
 	h->all_since_ns = 0;
 }
@@ -458,7 +448,6 @@ struct undo_rec {
 	unsigned islands;
 	uint64_t island_bytes;
 	char **island_lines;
-	bool undone;    /* state undone: its regions are back already */
 };
 
 static void undo_rec_free(struct undo_rec *u)
@@ -493,8 +482,6 @@ static int undo_line(struct undo_rec *u, const char *line)
 		u->island_bytes += il;
 		return 0;
 	}
-	if (strcmp(line, "state undone  \n") == 0)
-		u->undone = true;
 	if (sscanf(line, "%9s %" SCNx64 " %" SCNx64 " %" SCNx64 " %u %u %llu %lld %lld.%ld %n",
 		   kind, &x.addr, &x.len, &x.off, &x.dev_major, &x.dev_minor, &x.inode, &x.size,
 		   &x.mtime_s, &x.mtime_ns, &at) < 10 || !at ||
@@ -570,14 +557,18 @@ static void put_range(FILE *f, const char *kind, const struct ld_tracer *tr,
 		(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v->path);
 }
 
-/* Is addr in a region whose copy the record names (its undo drops the
- * patches in it)? */
+/* Does the region now hold a copy (the record names it; its undo drops
+ * the patches in it)? */
+static bool holds_copy(const struct ld_region_result *r)
+{
+	return !r->island && r->backing != HX_BACK_NONE && r->backing != HX_BACK_FILE;
+}
+
 static bool in_copy(const struct ld_tracer *tr, uint64_t addr)
 {
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
-		if (!r->island && r->backing != HX_BACK_NONE && r->backing != HX_BACK_FILE &&
-		    addr >= r->addr && addr < r->addr + r->len)
+		if (holds_copy(r) && addr >= r->addr && addr < r->addr + r->len)
 			return true;
 	}
 	return false;
@@ -624,51 +615,44 @@ static void put_layout(FILE *f, const struct ld_tracer *tr)
 	free(pg);
 }
 
+struct undo_ctx {
+	const struct ld_tracer *tr;
+	const struct undo_rec *earlier; /* an earlier attach's, not undone (or NULL) */
+};
+
 /* The undo record: what was swapped or patched, and its files' identity. */
-static int write_undo(const struct ld_tracer *tr, struct hx_err *e)
+static void undo_body(FILE *f, const void *ctx)
 {
-	char path[64], tmp[80];
-	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)tr->pid);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		return hx_fail(e, -errno, "%s: %s", tmp, strerror(errno));
-	}
+	const struct undo_ctx *c = ctx;
+	const struct ld_tracer *tr = c->tr;
 	fprintf(f, "hugexec-undo 1\nstate attached\n");
 	/* an earlier attach's regions, not undone yet: undo puts them back too */
-	struct undo_rec old;
-	const char *state = ld_undo_state(tr->pid); /* (NULL: another process's) */
-	if (state && strcmp(state, "attached") == 0 && read_undo(tr->pid, &old) == 0) {
-		for (size_t i = 0; i < old.n; i++)
-			fputs(old.r[i].line, f);
-		for (unsigned i = 0; i < old.islands; i++)
-			fputs(old.island_lines[i], f);
-		undo_rec_free(&old);
-	}
+	for (size_t i = 0; c->earlier && i < c->earlier->n; i++)
+		fputs(c->earlier->r[i].line, f);
+	for (unsigned i = 0; c->earlier && i < c->earlier->islands; i++)
+		fputs(c->earlier->island_lines[i], f);
 	const struct hx_plan *p = &tr->pl.plan;
 	for (size_t i = 0; i < tr->out.n_regions; i++) {
 		const struct ld_region_result *r = &tr->out.regions[i];
-		if (r->island || r->backing == HX_BACK_NONE || r->backing == HX_BACK_FILE)
-			continue; /* (a file-backed region is the file's already) */
 		const struct hx_vma *v = hx_vmas_find(&tr->pl.vmas, r->addr);
+		if (!holds_copy(r) || !v)
+			continue; /* (a file-backed region is the file's already) */
 		uint64_t off = 0;
 		for (uint32_t g = 0; g < p->n_groups; g++)
 			if (p->groups[g].addr == r->addr)
 				off = p->groups[g].file_offset;
-		if (v)
-			put_range(f, "region", tr, v, r->addr, r->len, off);
+		put_range(f, "region", tr, v, r->addr, r->len, off);
 	}
 	put_layout(f, tr);
-	bool bad = ferror(f);
-	if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return hx_fail(e, -EIO, "writing %s failed", path);
-	}
-	return 0;
+}
+
+static int write_undo(const struct ld_tracer *tr, const struct undo_rec *earlier,
+		      struct hx_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)tr->pid);
+	const struct undo_ctx c = {tr, earlier};
+	return hx_write_replace(path, 0600, undo_body, &c, e);
 }
 
 /* What attach did, once the process runs again: r the plan's outcome
@@ -763,6 +747,10 @@ int ld_attach_main(int argc, char **argv)
 		ld_cli_free(&o);
 		return 1;
 	}
+	/* an earlier attach's record, still in force: kept in ours */
+	struct undo_rec earlier = {0};
+	const char *was = ld_undo_state(pid); /* (NULL: none, or another process's) */
+	bool have_earlier = was && strcmp(was, "attached") == 0 && read_undo(pid, &earlier) == 0;
 	struct held h = {0};
 	struct ld_tracer tr;
 	sigset_t mask;
@@ -793,16 +781,10 @@ int ld_attach_main(int argc, char **argv)
 	}
 	/* the layout finds functions in their files' mappings: not in the
 	 * copies an earlier attach made */
-	const char *was = r == 0 && !o.layout_off && (tr.pl.profile_path[0] || o.move_all)
-			  ? ld_undo_state(pid) : NULL;
-	struct undo_rec earlier;
 	bool copied = false;
-	if (was && strcmp(was, "attached") == 0 && read_undo(pid, &earlier) == 0) {
-		for (size_t i = 0; i < earlier.n; i++)
-			copied |= !earlier.r[i].patched;
-		undo_rec_free(&earlier);
-	}
-	if (copied)
+	for (size_t i = 0; have_earlier && i < earlier.n; i++)
+		copied |= !earlier.r[i].patched;
+	if (copied && r == 0 && !o.layout_off && (tr.pl.profile_path[0] || o.move_all))
 		fprintf(stderr, "hugexec attach: %d: an earlier attach copied text, whose functions "
 			"are not laid out (hugexec undo %d first)\n", (int)pid, (int)pid);
 	/* the layout as planned: what moves, what stays and why */
@@ -830,11 +812,11 @@ int ld_attach_main(int argc, char **argv)
 		goto done;
 	}
 	/* what is in place (also after a failure: the groups done stay) */
-	if (r != -ESRCH && tr.out.regions)
+	if (r != -ESRCH && tr.out.regions) {
 		ld_totals(&tr, &huge, &planned);
-	for (size_t i = 0; r != -ESRCH && i < tr.out.n_regions; i++)
-		moved |= tr.out.regions[i].island && tr.out.regions[i].functions;
-	undo_ok = !(huge || moved) || write_undo(&tr, &ue) == 0;
+		moved = ld_layout_totals(&tr).islands != 0; /* (functions in an island) */
+	}
+	undo_ok = !(huge || moved) || write_undo(&tr, have_earlier ? &earlier : NULL, &ue) == 0;
 	char why[700];
 	failure = r < 0 ? NULL : ld_first_failure(&tr, why, sizeof(why));
 	rc = (huge || moved) && r == 0 && !(failure && o.strict) ? 0 : 1;
@@ -875,6 +857,7 @@ out:;
 	}
 done:
 	free(h.tid);
+	undo_rec_free(&earlier);
 	ld_tracer_free(&tr);
 	ld_cli_free(&o);
 	sigprocmask(SIG_SETMASK, &mask, NULL); /* (a deferred signal ends us here) */
@@ -902,22 +885,26 @@ const char *ld_undo_state(pid_t pid)
 	return state;
 }
 
-static void mark_undone(pid_t pid)
+static void put_text(FILE *f, const void *text)
+{
+	fputs(text, f);
+}
+
+/* 0, or -errno: status then still says attached */
+static int mark_undone(pid_t pid)
 {
 	char path[64], *text;
 	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
-	if (hx_read_file(path, MAX_RECORD, &text, NULL) < 0)
-		return;
+	int r = hx_read_file(path, MAX_RECORD, &text, NULL);
+	if (r < 0)
+		return r;
 	char *st = strstr(text, "state attached\n");
 	if (st)
 		memcpy(st, "state undone  \n", 15);
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		ssize_t w = write(fd, text, strlen(text));
-		(void)w;
-		close(fd);
-	}
+	struct hx_err ignored;
+	r = hx_write_replace(path, 0600, put_text, text, &ignored);
 	free(text);
+	return r;
 }
 
 /* Is the file at u->path still the one that was mapped? */
@@ -1073,7 +1060,7 @@ int ld_undo_main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		rc = 1;
 	} else if (r == 0 && rc == 0) {
-		mark_undone(pid);
+		(void)mark_undone(pid);
 	}
 	if (r == 0)
 		fprintf(stderr, "hugexec undo: %d: %d region%s back on %s file%s; %zu thread%s held "

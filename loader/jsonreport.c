@@ -168,34 +168,26 @@ static void body(FILE *f, pid_t pid, const char *program, enum ld_outcome_kind o
 	fputs("}\n", f);
 }
 
+struct report {
+	pid_t pid;
+	const char *program, *why;
+	enum ld_outcome_kind outcome;
+	const struct ld_tracer *tr;
+};
+
+static void fill(FILE *f, const void *ctx)
+{
+	const struct report *r = ctx;
+	body(f, r->pid, r->program, r->outcome, r->why, r->tr);
+}
+
 int ld_json_report(const char *pattern, pid_t pid, const char *program,
 		   enum ld_outcome_kind outcome, const char *why, const struct ld_tracer *tr,
 		   struct hx_err *e)
 {
-	char path[4096], tmp[4200];
+	char path[4096];
 	if (ld_report_path(pattern, pid, program, path, sizeof(path)) < 0)
 		return hx_fail(e, -ENAMETOOLONG, "--report: the file name is too long");
-	/* a name of our own, never a file or link someone put there (we may
-	 * be root); rename() then replaces FILE itself, never what it links to */
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		int err = errno;
-		if (fd >= 0)
-			close(fd);
-		return hx_fail(e, -err, "--report: %s: %s", tmp, strerror(err));
-	}
-	body(f, pid, program, outcome, why, tr);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		unlink(tmp);
-		return hx_fail(e, -EIO, "--report: writing %s failed", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		int err = errno;
-		unlink(tmp);
-		return hx_fail(e, -err, "--report: %s: %s", path, strerror(err));
-	}
-	return 0;
+	const struct report r = {pid, program, why, outcome, tr};
+	return hx_write_replace(path, 0644, fill, &r, e) < 0 ? hx_wrap(e, "--report") : 0;
 }

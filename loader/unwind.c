@@ -112,14 +112,12 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 	reg->uncertain = false; /* (read by the caller on every failure) */
 	reg->none = false;
 	reg->object = 0;
+	if (tr->inj.call_gave_up) /* (before: inj_call's own refusal would be uncertain) */
+		return hx_fail(e, -ETIMEDOUT, "an earlier call in the program did not return");
 	int r = hx_vmas_read(tr->pid, false, &m, e);
 	if (r < 0)
 		return r;
 	uint64_t base = 0, reg_fn = 0, find_fn = 0;
-	if (tr->inj.call_gave_up) {
-		hx_vmas_free(&m);
-		return hx_fail(e, -ETIMEDOUT, "an earlier call in the program did not return");
-	}
 	if (ld_lib_of(&m, "libunwind.so.1") || ld_lib_of(&m, "libunwind.so.8")) {
 		hx_vmas_free(&m);
 		return hx_fail(e, -ENOTSUP, "the program maps a libunwind, which may not see "

@@ -124,8 +124,9 @@ int ld_collect_results(struct ld_tracer *tr, struct hx_err *e)
 		rr->huge_bytes = w >= 0 ? ld_huge_bytes_in(&m, g->addr, g->len) : 0;
 		for (uint32_t k = 0; w >= 0 && rr->island && k < g->n_steps; k++) {
 			const struct hx_plan_step *s = &p->steps[g->first_step + k];
-			if (s->op == HX_OP_MOVED && !ld_patch_skipped(&tr->out, s->a[0]) &&
-			    !ld_patch_skipped(&tr->out, s->a[0] + 4)) { /* (after an endbr64) */
+			/* (its one patch: at the entry, or after an endbr64) */
+			if (s->op == HX_OP_MOVED && !ld_patch_skipped_in(&tr->out, s->a[0],
+									 s->a[0] + s->a[2])) {
 				rr->functions++;
 				rr->moved_bytes += s->a[2];
 			}

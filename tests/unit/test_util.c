@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,10 +27,50 @@ static void test_self_status(void **state)
 	assert_int_equal(hx_self_status("Pi", 10, &v), -ENOENT); /* a whole key, not a prefix */
 }
 
+static void put(FILE *f, const void *text)
+{
+	fputs(text, f);
+}
+
+/* The report, the undo record: a file replaced whole, never through a
+ * link someone put at its name, no temp file left. */
+static void test_write_replace(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hx-util.XXXXXX", path[64], other[64], *text = NULL;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	struct hx_err e = {0};
+	assert_int_equal(hx_write_replace(path, 0600, put, "one\n", &e), 0);
+	assert_int_equal(hx_write_replace(path, 0600, put, "two\n", &e), 0);
+	assert_int_equal(hx_read_file(path, 100, &text, NULL), 0);
+	assert_string_equal(text, "two\n");
+	free(text);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* a link at the name is replaced, what it points to is untouched */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(hx_write_replace(path, 0600, put, "three\n", &e), 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(access(other, F_OK), -1);
+	/* no directory: the error names the file, nothing is left */
+	char missing[96];
+	snprintf(missing, sizeof(missing), "%s/no/f", dir);
+	assert_true(hx_write_replace(missing, 0600, put, "x", &e) < 0);
+	assert_non_null(strstr(e.msg, "/no/f"));
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0); /* (fails if a temp file was left) */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_status),
+		cmocka_unit_test(test_write_replace),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

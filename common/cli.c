@@ -242,25 +242,58 @@ static bool takes_value(const char *name)
 	return false;
 }
 
+static int yes_no(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+										      "off", "0"};
+	for (size_t i = 0; i < HX_ARRAY_LEN(yes); i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcmp(v, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+/* The settings that are yes or no: --NAME, --NAME=yes|no, NAME = yes|no.
+ * 1 if name is not one, -EINVAL for a value that is neither. */
+static int set_flag(struct ld_opts *o, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		enum ld_setting s;
+	} flags[] = {
+		{"quiet", offsetof(struct ld_opts, quiet), LD_SET_QUIET},
+		{"strict", offsetof(struct ld_opts, strict), LD_SET_STRICT},
+		{"dry-run", offsetof(struct ld_opts, dry_run), LD_SET_DRY_RUN},
+		{"perf-map", offsetof(struct ld_opts, perf_map), LD_SET_PERF_MAP},
+		{"syslog", offsetof(struct ld_opts, syslog), LD_SET_SYSLOG},
+	};
+	for (size_t i = 0; i < HX_ARRAY_LEN(flags); i++) {
+		if (strcmp(name, flags[i].name) != 0)
+			continue;
+		if (yes_no(value, (bool *)((char *)o + flags[i].off)) < 0)
+			return -EINVAL;
+		mark(o, flags[i].s);
+		if (flags[i].s == LD_SET_QUIET && o->quiet)
+			quiet(o);
+		return 0;
+	}
+	return 1;
+}
+
 static int flag(const char *name, struct ld_opts *o)
 {
 	if (strcmp(name, "verbose") == 0)
 		more_verbose(o);
-	else if (strcmp(name, "quiet") == 0)
-		quiet(o);
-	else if (strcmp(name, "strict") == 0)
-		o->strict = true, mark(o, LD_SET_STRICT);
-	else if (strcmp(name, "dry-run") == 0)
-		o->dry_run = true, mark(o, LD_SET_DRY_RUN);
 	else if (strcmp(name, "help") == 0)
 		o->help = true;
 	else if (strcmp(name, "version") == 0)
 		o->version = true;
 	else if (strcmp(name, "no-perf-map") == 0)
-		o->perf_map = false, mark(o, LD_SET_PERF_MAP);
-	else if (strcmp(name, "syslog") == 0)
-		o->syslog = true, mark(o, LD_SET_SYSLOG);
-	else
+		return set_flag(o, "perf-map", "no");
+	else if (set_flag(o, name, "yes") != 0)
 		return -EINVAL;
 	return 0;
 }
@@ -372,44 +405,17 @@ int ld_cli_parse_words(int n, char **words, struct ld_opts *o, const char *sourc
 	return r;
 }
 
-static int yes_no(const char *v, bool *out)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
-										      "off", "0"};
-	for (size_t i = 0; i < HX_ARRAY_LEN(yes); i++) {
-		if (strcmp(v, yes[i]) == 0)
-			return *out = true, 0;
-		if (strcmp(v, no[i]) == 0)
-			return *out = false, 0;
-	}
-	return -EINVAL;
-}
-
 int ld_cli_set(struct ld_opts *o, const char *name, const char *value, const char *source,
 	       struct hx_err *e)
 {
 	o->source = source;
 	if (takes_value(name))
 		return long_option(name, value, o, e);
-	static const struct {
-		const char *name;
-		size_t off;
-		enum ld_setting s;
-	} flags[] = {
-		{"quiet", offsetof(struct ld_opts, quiet), LD_SET_QUIET},
-		{"strict", offsetof(struct ld_opts, strict), LD_SET_STRICT},
-		{"dry-run", offsetof(struct ld_opts, dry_run), LD_SET_DRY_RUN},
-		{"perf-map", offsetof(struct ld_opts, perf_map), LD_SET_PERF_MAP},
-		{"syslog", offsetof(struct ld_opts, syslog), LD_SET_SYSLOG},
-	};
-	for (size_t i = 0; i < HX_ARRAY_LEN(flags); i++) {
-		if (strcmp(name, flags[i].name) != 0)
-			continue;
-		if (yes_no(value, (bool *)((char *)o + flags[i].off)) < 0)
-			return hx_fail(e, -EINVAL, "%s: '%s' is not yes or no", name, value);
-		mark(o, flags[i].s);
+	int r = set_flag(o, name, value);
+	if (r < 0)
+		return hx_fail(e, -EINVAL, "%s: '%s' is not yes or no", name, value);
+	if (r == 0)
 		return 0;
-	}
 	if (strcmp(name, "verbose") == 0) {
 		if (strlen(value) != 1 || value[0] < '0' || value[0] > '3')
 			return hx_fail(e, -EINVAL, "verbose: '%s' is not 0, 1, 2 or 3", value);

@@ -145,6 +145,12 @@ static void test_settings_precedence(void **state)
 	assert_int_equal(o.cmd_index, 2);
 	ld_cli_free(&o);
 	ld_settings_free(&s);
+	/* --quiet=yes is -q (it kept the file's verbose: two parsers of flags) */
+	assert_int_equal(ld_settings_load(&s, 3, argv, "/bin/true", path, "--quiet=yes", &o, &e), 0);
+	assert_true(o.quiet);
+	assert_int_equal(o.verbose, 0);
+	ld_cli_free(&o);
+	ld_settings_free(&s);
 	/* not on the list */
 	assert_int_equal(ld_settings_load(&s, 3, argv, "/usr/bin/env", path, NULL, &o, &e), 0);
 	assert_false(s.treated);

@@ -101,25 +101,23 @@ $(B)/progs/bigtext-pie: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -fPIE -pie -Itests/tools -o $@ $(BIGTEXT_SRC)
 $(B)/progs/bigtext-nopie: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -fno-pie -no-pie -Itests/tools -o $@ $(BIGTEXT_SRC)
-$(B)/progs/bigthreads: $(B)/progs/bigtext.S tests/tools/bigthreads.c
-	$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^
-# the same with unwind records and libgcc_s loaded: its functions can be
-# moved into an island in a running process (t_attach)
+# _eh: the same program with libgcc_s loaded, and (bigthreads) unwind
+# records: its functions can be moved into an island in a running
+# process (t_attach); patchwait: threads standing in, or returning into,
+# the first bytes of functions that attach --move=all would patch
 $(B)/progs/bigtext_cfi.S: $(B)/gen_bigtext
 	@mkdir -p $(dir $@)
 	$(B)/gen_bigtext --text-mb $(BIGTEXT_MB) --cfi > $@
-$(B)/progs/bigthreads_eh: $(B)/progs/bigtext_cfi.S tests/tools/bigthreads.c
-	$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^ -Wl,--no-as-needed -lgcc_s
-# threads standing in, or returning into, the first bytes of functions
-# that attach --move=all would patch (t_attach); _eh with libgcc_s loaded
-$(B)/progs/patchwait: tests/tools/patchwait.c
+$(B)/progs/bigthreads: $(B)/progs/bigtext.S
+$(B)/progs/bigthreads_eh: $(B)/progs/bigtext_cfi.S
+$(B)/progs/bigthreads_eh $(B)/progs/patchwait_eh: EH_LIBS = -Wl,--no-as-needed -lgcc_s
+$(B)/progs/bigthreads $(B)/progs/bigthreads_eh: tests/tools/bigthreads.c
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIE -pie -pthread -o $@ $^ $(EH_LIBS)
+$(B)/progs/patchwait $(B)/progs/patchwait_eh: tests/tools/patchwait.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) -O2 -g -pthread -o $@ $<
-$(B)/progs/patchwait_eh: tests/tools/patchwait.c
-	@mkdir -p $(dir $@)
-	$(call say,CC,$@)
-	$(Q)$(CC) -O2 -g -pthread -o $@ $< -Wl,--no-as-needed -lgcc_s
+	$(Q)$(CC) -O2 -g -pthread -o $@ $< $(EH_LIBS)
 $(B)/progs/bigtext-static: $(BIGTEXT_DEPS)
 	$(CC) -O2 -g -static -Itests/tools -o $@ $(BIGTEXT_SRC)
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -106,9 +107,14 @@ const char *hx_status_value(const char *text, const char *key);
 /* Read one unsigned decimal integer from a sysfs-style file. */
 int hx_read_u64_file(const char *path, uint64_t *out) HX_WUR;
 
-/* The number after "KEY:" in /proc/self/status, read in base (10, or 16
- * for the capability masks). -ENOENT if there is no such line. */
+/* The number after "KEY:" in a /proc status file (path), read in base
+ * (10, or 16 for the capability masks). -ENOENT if there is no such line. */
+int hx_status_number(const char *path, const char *key, int base, unsigned long long *out) HX_WUR;
+/* The same in /proc/self/status. */
 int hx_self_status(const char *key, int base, unsigned long long *out) HX_WUR;
+
+/* The executable of process pid (/proc/PID/exe) into buf: 0 or -errno. */
+int hx_proc_exe(pid_t pid, char *buf, size_t size) HX_WUR;
 
 /* In a freshly forked child about to be sandboxed: close every descriptor
  * above 2 except keep[]. */

@@ -266,8 +266,24 @@ const char *hx_opt_value(int argc, char **argv, int *i, const char *shrt, const 
 
 int hx_self_status(const char *key, int base, unsigned long long *out)
 {
+	return hx_status_number("/proc/self/status", key, base, out);
+}
+
+int hx_proc_exe(pid_t pid, char *buf, size_t size)
+{
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+int hx_status_number(const char *path, const char *key, int base, unsigned long long *out)
+{
 	char *text;
-	int r = hx_read_file("/proc/self/status", 1 << 16, &text, NULL);
+	int r = hx_read_file(path, 1 << 16, &text, NULL);
 	if (r < 0)
 		return r;
 	const char *v = hx_status_value(text, key);

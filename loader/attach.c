@@ -123,14 +123,11 @@ static void release_others(struct held *h, pid_t leader)
  * before our interrupt stopped it: the kernel attached it)? */
 static bool ours_already(pid_t pid, pid_t tid)
 {
-	char path[96], *text;
+	char path[96];
+	unsigned long long tracer;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	if (hx_read_file(path, 1 << 16, &text, NULL) < 0)
-		return false;
-	const char *v = hx_status_value(text, "TracerPid");
-	bool ours = v && strtol(v, NULL, 10) == (long)getpid();
-	free(text);
-	return ours;
+	return hx_status_number(path, "TracerPid", 10, &tracer) == 0 &&
+	       tracer == (unsigned long long)getpid();
 }
 
 /* Seize tid, held from now on, and ask it to stop. -ESRCH: it is gone
@@ -403,24 +400,15 @@ static int release_all(struct ld_tracer *tr, struct held *h, struct hx_err *e)
 /* Is the process pid, as a whole, one we may and can attach to? */
 static int precheck(pid_t pid, struct hx_err *e)
 {
-	char path[64], exe[4096], buf[300];
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0 && errno == ENOENT)
+	char exe[4096], buf[300], st[64];
+	int r = hx_proc_exe(pid, exe, sizeof(exe));
+	if (r == -ENOENT)
 		return hx_fail(e, -ESRCH, "no such process");
-	if (n < 0)
-		return hx_fail(e, -errno, "cannot see its executable: %s", strerror(errno));
-	exe[n] = '\0';
+	if (r < 0)
+		return hx_fail(e, r, "cannot see its executable: %s", strerror(-r));
 	unsigned long long tracer = 0;
-	char st[64];
 	snprintf(st, sizeof(st), "/proc/%d/status", (int)pid);
-	char *text;
-	if (hx_read_file(st, 1 << 16, &text, NULL) == 0) {
-		const char *v = hx_status_value(text, "TracerPid");
-		tracer = v ? strtoull(v, NULL, 10) : 0;
-		free(text);
-	}
-	if (tracer)
+	if (hx_status_number(st, "TracerPid", 10, &tracer) == 0 && tracer)
 		return hx_fail(e, -EBUSY, "it is already traced by process %llu", tracer);
 	const char *why = ld_precheck(exe, true, buf, sizeof(buf));
 	if (why && strstr(why, "32-bit"))

@@ -143,11 +143,8 @@ static void report_json(struct ld_tracer *tr, const char *name, enum ld_outcome_
 	const struct ld_opts *o = tr->o;
 	if (!o->report)
 		return;
-	char link[64], exe[4096];
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tr->pid);
-	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	if (n <= 0) /* it is gone: the name it was started by */
+	char exe[4096];
+	if (hx_proc_exe(tr->pid, exe, sizeof(exe)) < 0) /* it is gone: the name it was started by */
 		snprintf(exe, sizeof(exe), "%s", name);
 	struct hx_err e;
 	if (ld_json_report(o->report, tr->pid, exe, k, why, tr, &e) < 0)
@@ -267,18 +264,21 @@ static int finish(struct ld_tracer *tr, const char *name, const struct hx_err *b
 	return 0;
 }
 
+/* Why no mapping qualified, or dflt if that was not said. */
+static const char *none_why(const struct ld_tracer *tr, const char *dflt)
+{
+	return tr->pl.none_why[0] ? tr->pl.none_why : dflt;
+}
+
 /* The program that runs now, for messages: after a followed exec, the
  * new one ("env -> node"). */
 static const char *shown_name(const struct ld_tracer *tr, const char *cmd, char *buf, size_t size)
 {
 	if (!tr->followed)
 		return cmd;
-	char link[64], exe[4096];
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tr->pid);
-	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-	if (n <= 0)
+	char exe[4096];
+	if (hx_proc_exe(tr->pid, exe, sizeof(exe)) < 0)
 		return cmd;
-	exe[n] = 0;
 	const char *base = strrchr(exe, '/');
 	snprintf(buf, size, "%.80s -> %.200s", cmd, base ? base + 1 : exe);
 	return buf;
@@ -319,7 +319,7 @@ static int plan_with_follow(struct ld_tracer *tr, const char *cmd, struct hx_err
 		/* --report: written now, while it is held; a program it execs
 		 * and that gets remapped writes its own over this one */
 		report_json(tr, shown_name(tr, cmd, nm, sizeof(nm)), LD_OUT_UNCHANGED,
-			    tr->pl.none_why[0] ? tr->pl.none_why : "nothing to remap");
+			    none_why(tr, "nothing to remap"));
 		tr->reported = true;
 		r = ld_follow_exec(tr, ms, e);
 		if (r == -EAGAIN)
@@ -355,8 +355,8 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	if (r == -ESRCH) /* CMD is gone (its exec failed, it ended) */
 		report_json(&tr, name, LD_OUT_GONE, "it ended before its entry point");
 	if (r == 1 && !tr.reported) /* let go on the way (said), or ended while followed */
-		report_json(&tr, name, LD_OUT_UNCHANGED, e.msg[0] ? e.msg : tr.pl.none_why[0] ?
-			    tr.pl.none_why : "nothing to remap");
+		report_json(&tr, name, LD_OUT_UNCHANGED, e.msg[0] ? e.msg
+			    : none_why(&tr, "nothing to remap"));
 	if (r == -ESRCH || r == 1)
 		goto out;
 	if (r == -ENOTRECOVERABLE) { /* stopped where it cannot run on */
@@ -390,12 +390,12 @@ static int tracer_main(pid_t pid, const struct ld_opts *o, const char *cmd)
 	if (o->dry_run || !tr.pl.have_plan || tr.pl.plan.n_groups == 0) {
 		/* nothing to do: -v and --dry-run still answer "what happened?" */
 		if (!tr.pl.have_plan && (o->verbose || o->dry_run))
-			note(o, name, "nothing to remap: %s", tr.pl.none_why[0] ? tr.pl.none_why : "no plan");
+			note(o, name, "nothing to remap: %s", none_why(&tr, "no plan"));
 		else if (tr.pl.plan.n_groups == 0 && o->verbose == 1 && !o->dry_run)
 			note(o, name, "nothing to remap: every executable mapping was left alone "
 			     "(-vv says why)");
 		report_json(&tr, name, o->dry_run && tr.pl.have_plan ? LD_OUT_DRY_RUN : LD_OUT_UNCHANGED,
-			    !tr.pl.have_plan ? (tr.pl.none_why[0] ? tr.pl.none_why : "nothing to remap")
+			    !tr.pl.have_plan ? none_why(&tr, "nothing to remap")
 			    : o->dry_run ? "--dry-run" : "every executable mapping was left alone");
 		if (ld_release(&tr, &e) == -ENOTRECOVERABLE)
 			give_up(&tr, name, &e);

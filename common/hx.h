@@ -79,6 +79,10 @@ uint64_t hx_now_ns(void);
 
 /* qsort/bsearch order of uint64_t values. */
 int hx_cmp_u64(const void *a, const void *b);
+/* In a[n], sorted: the index of the first value >= key (n if none). */
+size_t hx_u64_lower_bound(const uint64_t *a, size_t n, uint64_t key);
+/* ... and whether a value lies in [lo, hi). */
+bool hx_u64_in(const uint64_t *a, size_t n, uint64_t lo, uint64_t hi);
 
 /* Parse "64M", "2m", "4096", "1G" into bytes. Returns 0 or -EINVAL. */
 int hx_parse_size(const char *s, uint64_t *out) HX_WUR;

@@ -66,6 +66,25 @@ int hx_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+size_t hx_u64_lower_bound(const uint64_t *a, size_t n, uint64_t key)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool hx_u64_in(const uint64_t *a, size_t n, uint64_t lo, uint64_t hi)
+{
+	size_t i = hx_u64_lower_bound(a, n, lo);
+	return i < n && a[i] < hi;
+}
+
 int hx_parse_size(const char *s, uint64_t *out)
 {
 	char *end;

@@ -224,15 +224,7 @@ static int eh_register(struct ld_tracer *tr, const uint64_t *a, struct undo_log 
 
 bool ld_patch_skipped_in(const struct ld_outcome *out, uint64_t lo, uint64_t hi)
 {
-	size_t a = 0, b = out->n_skip;
-	while (a < b) { /* a: the first skipped patch at or above lo */
-		size_t mid = a + (b - a) / 2;
-		if (out->skip[mid] < lo)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	return a < out->n_skip && out->skip[a] < hi;
+	return hx_u64_in(out->skip, out->n_skip, lo, hi);
 }
 
 /* jmp rel32 at at to to, the replaced bytes kept for the undo. */

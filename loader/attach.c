@@ -256,16 +256,9 @@ static int plan_ranges_unchanged(const struct ld_tracer *tr, struct hx_err *e)
  * an instruction (at the first byte the jmp runs whole). */
 static void mark_held(const uint64_t *at, size_t n, bool *hit, uint64_t w)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) { /* lo: the first patch above w */
-		size_t mid = lo + (hi - lo) / 2;
-		if (at[mid] <= w)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0 && w > at[lo - 1] && w < at[lo - 1] + 5)
-		hit[lo - 1] = true;
+	size_t i = hx_u64_lower_bound(at, n, w >= 4 ? w - 4 : 0); /* a patch in [w-4, w) */
+	if (i < n && at[i] < w)
+		hit[i] = true;
 }
 
 /* The marked patches (all of them if all) into out->skip, sorted, once each. */

@@ -305,17 +305,9 @@ static bool same_target(const struct code_ctx *c, const struct hx_plan_step *mv,
 }
 
 /* Is there a patch in [lo, hi)? */
-static bool patch_in(const struct shape *s, uint64_t lo_addr, uint64_t hi_addr)
+static bool patch_in(const struct shape *s, uint64_t lo, uint64_t hi)
 {
-	size_t lo = 0, hi = s->n_all_patches; /* the first patch at or after lo_addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->by_patch[mid] < lo_addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_all_patches && s->by_patch[lo] < hi_addr;
+	return hx_u64_in(s->by_patch, s->n_all_patches, lo, hi);
 }
 
 /* Does t lie under a patch's jmp, after its first byte (a patch window is

@@ -66,11 +66,25 @@ static void test_write_replace(void **state)
 	assert_int_equal(rmdir(dir), 0); /* (fails if a temp file was left) */
 }
 
+static void test_u64_search(void **state)
+{
+	(void)state;
+	const uint64_t a[] = {10, 20, 20, 35};
+	assert_int_equal(hx_u64_lower_bound(a, 4, 5), 0);
+	assert_int_equal(hx_u64_lower_bound(a, 4, 20), 1);
+	assert_int_equal(hx_u64_lower_bound(a, 4, 21), 3);
+	assert_int_equal(hx_u64_lower_bound(a, 4, 36), 4);
+	assert_true(hx_u64_in(a, 4, 35, 36));
+	assert_false(hx_u64_in(a, 4, 21, 35));
+	assert_false(hx_u64_in(a, 0, 0, 100));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_status),
 		cmocka_unit_test(test_write_replace),
+		cmocka_unit_test(test_u64_search),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -25,10 +25,9 @@ WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -fno-strict-aliasing -D_FILE_OFFSET_BITS=64
-# libelf, libseccomp and zlib are linked in: the process that becomes CMD
-# loads hugexec before it execs CMD, and every shared library it maps costs
-# each launch (about 0.15 ms here; bench launch). Debian ships no static
-# Zydis, which only record/ uses so far.
+# hugexec-core's libraries. libelf, libseccomp and zlib are linked in:
+# the core starts while CMD's ld.so runs, and each shared library it maps
+# makes that start longer. Debian ships no static Zydis.
 LIBS    := -Wl,-Bstatic -lelf -lseccomp -lz -Wl,-Bdynamic -lZydis
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -38,12 +37,37 @@ SRC_INJECT := $(wildcard inject/*.c)
 SRC_LOADER := $(wildcard loader/*.c)
 SRC_RECORD := $(wildcard record/*.c) $(wildcard profile/*.c)
 SRC_ALL    := $(SRC_COMMON) $(SRC_HELPER) $(SRC_INJECT) $(SRC_LOADER) $(SRC_RECORD)
-# every module except loader/main.c, for the unit tests
-SRC_LIB    := $(filter-out loader/main.c,$(SRC_ALL))
+# hugexec, the launcher (loader/handoff.h): what runs before CMD's exec
+# event, and needs no library but libc
+SRC_FRONT  := loader/main.c loader/launch.c loader/entry.c loader/settle.c loader/handoff.c \
+              loader/release.c loader/settings.c loader/config.c loader/resolve.c \
+              loader/logsink.c loader/jsonreport.c loader/report.c loader/testhooks.c \
+              loader/filter.c loader/session.c loader/candidate.c loader/follow.c \
+              common/util.c common/cli.c common/plan.c common/maps.c $(SRC_INJECT)
+# hugexec-core: everything else, and the launcher's modules again
+SRC_CORE   := $(filter-out loader/main.c,$(SRC_ALL))
+# every module but the two mains, for the unit tests
+SRC_LIB    := $(filter-out loader/main.c loader/core.c,$(SRC_ALL))
 
 OBJ      := $(SRC_ALL:%.c=$(B)/obj/%.o)
 TOBJ     := $(SRC_ALL:%.c=$(T)/obj/%.o)
 TLIBOBJ  := $(SRC_LIB:%.c=$(T)/obj/%.o)
+
+# The launcher is static with musl where musl-gcc and the kernel's headers
+# are installed (.ci/setup.sh installs them): it then starts in 0.1 ms,
+# where any glibc program spends 0.6 ms here in glibc's start-up (its cpuid
+# calls, each a trip to the hypervisor on a VM). Else it is built like
+# the core, and each launch costs that much more (make MUSL_CC= forces it).
+MUSL_CC   ?= $(shell command -v musl-gcc 2>/dev/null)
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+ifneq ($(words $(wildcard /usr/include/linux/ptrace.h /usr/include/$(MULTIARCH)/asm/unistd.h)),2)
+MUSL_CC   :=
+endif
+ifneq ($(MUSL_CC),)
+FRONT_OBJ := $(SRC_FRONT:%.c=$(B)/musl/%.o)
+else
+FRONT_OBJ := $(SRC_FRONT:%.c=$(B)/obj/%.o)
+endif
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(T)/unit/%)
@@ -60,9 +84,31 @@ PROGS    := $(B)/progs/bigtext-pie $(B)/progs/bigtext-nopie $(B)/progs/bigtext-s
 TOOLS    := $(B)/gen_bigtext
 
 .PHONY: all setup test unit integration demo bench bench-quick fuzz fuzz-seeds clean install uninstall
-all: $(B)/hugexec $(PROGS)
+all: $(B)/hugexec $(B)/hugexec-core $(PROGS)
 
-$(B)/hugexec: $(OBJ)
+ifneq ($(MUSL_CC),)
+$(B)/hugexec: $(FRONT_OBJ)
+	$(call say,LD,$@ [musl])
+	$(Q)$(MUSL_CC) $(CFLAGS) -static -o $@ $^
+
+# musl's headers, and the kernel's (libc-neutral) beside them
+$(B)/musl/include/.made:
+	@mkdir -p $(dir $@)
+	$(Q)ln -sfn /usr/include/linux $(B)/musl/include/linux
+	$(Q)ln -sfn /usr/include/asm-generic $(B)/musl/include/asm-generic
+	$(Q)ln -sfn /usr/include/$(MULTIARCH)/asm $(B)/musl/include/asm
+	@touch $@
+$(B)/musl/%.o: %.c $(B)/musl/include/.made
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [musl])
+	$(Q)$(MUSL_CC) $(CFLAGS) -isystem $(B)/musl/include -MMD -MP -c -o $@ $<
+else
+$(B)/hugexec: $(FRONT_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+endif
+
+$(B)/hugexec-core: $(SRC_CORE:%.c=$(B)/obj/%.o)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
@@ -72,7 +118,10 @@ $(B)/obj/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The test build: sanitizers, and the fault-injection switches compiled in.
-$(T)/hugexec: $(TOBJ)
+$(T)/hugexec: $(SRC_FRONT:%.c=$(T)/obj/%.o)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^
+$(T)/hugexec-core: $(SRC_CORE:%.c=$(T)/obj/%.o)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
@@ -197,7 +246,8 @@ FUZZ_FLAGS := -g -O1 -std=gnu11 -D_FILE_OFFSET_BITS=64 -DHUGEXEC_TESTING -fsanit
 setup:
 	@.ci/setup.sh
 
-test: $(UNIT_BIN) $(REPLAY_BIN) $(B)/hugexec $(T)/hugexec $(PROGS)
+HX_BINS := $(B)/hugexec $(B)/hugexec-core $(T)/hugexec $(T)/hugexec-core
+test: $(UNIT_BIN) $(REPLAY_BIN) $(HX_BINS) $(PROGS)
 	@tests/run_all.sh $(UNIT_BIN)
 
 # --- fuzzing -----------------------------------------------------------------
@@ -237,10 +287,10 @@ fuzz-seeds: $(TLIBOBJ) tests/fuzz/mkseeds.c
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
 
-integration: $(B)/hugexec $(T)/hugexec $(PROGS)
+integration: $(HX_BINS) $(PROGS)
 	@tests/run_integration.sh
 
-demo: $(B)/hugexec $(B)/progs/bigtext-pie $(B)/progs/evict
+demo: $(B)/hugexec $(B)/hugexec-core $(B)/progs/bigtext-pie $(B)/progs/evict
 	@bench/demo.sh
 
 bench: all
@@ -251,24 +301,28 @@ bench-quick: all
 clean:
 	rm -rf $(B)
 
-# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary, the man
-# page and the documentation; make uninstall takes the same and removes
-# exactly those files.
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the two programs
+# (hugexec finds hugexec-core in ../libexec/hugexec/), the man page and
+# the documentation; make uninstall takes the same and removes exactly
+# those files.
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hugexec
+CORDIR ?= $(PREFIX)/libexec/hugexec
 DOCS   := README.md $(wildcard docs/*.md)
-install: $(B)/hugexec
+install: $(B)/hugexec $(B)/hugexec-core
 	install -D -m 0755 $(B)/hugexec $(DESTDIR)$(PREFIX)/bin/hugexec
+	install -D -m 0755 $(B)/hugexec-core $(DESTDIR)$(CORDIR)/hugexec-core
 	install -D -m 0644 docs/hugexec.1 $(DESTDIR)$(MANDIR)/man1/hugexec.1
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hugexec $(DESTDIR)$(MANDIR)/man1/hugexec.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/hugexec $(DESTDIR)$(CORDIR)/hugexec-core
+	rm -f $(DESTDIR)$(MANDIR)/man1/hugexec.1
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CORDIR) 2>/dev/null
 
 # keep objects made along pattern chains (fuzz, replay)
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(FOBJ:.o=.d)
+-include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(FOBJ:.o=.d) $(SRC_FRONT:%.c=$(B)/musl/%.d)

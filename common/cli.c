@@ -344,6 +344,7 @@ static int parse_short(const char *arg, struct ld_opts *o, struct hx_err *e)
 void ld_cli_defaults(struct ld_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->msg = stderr;
 	o->min_size = LD_DEFAULT_MIN_SIZE;
 	o->backing = HX_MODE_AUTO;
 	o->align = HX_ALIGN_CONSERVATIVE;

@@ -43,6 +43,8 @@ struct ld_opts {
 	uint32_t layout_permille; /* --layout-share, per 1000 */
 	bool move_all;          /* --move=all */
 	const char *report;     /* --report FILE (%p, %n expanded), or NULL */
+	FILE *msg;              /* where hugexec's lines go: stderr, or the stream
+				 * of --log or --syslog (logsink.h) */
 	int cmd_index;          /* argv index of CMD; argc if missing */
 	const char *source;     /* where the words being parsed come from */
 	char from[LD_SET_COUNT][80]; /* where each setting came from ("" built-in) */

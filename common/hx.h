@@ -119,6 +119,10 @@ int hx_self_status(const char *key, int base, unsigned long long *out) HX_WUR;
 
 /* The executable of process pid (/proc/PID/exe) into buf: 0 or -errno. */
 int hx_proc_exe(pid_t pid, char *buf, size_t size) HX_WUR;
+/* hugexec is two programs (loader/handoff.h): the first of rel[] (paths
+ * from the directory of our own executable, each starting with "/") that
+ * is an executable file, into out. 0, or -ENOENT. */
+int hx_exe_sibling(const char *const *rel, size_t n, char *out, size_t size) HX_WUR;
 
 /* In a freshly forked child about to be sandboxed: close every descriptor
  * above 2 except keep[]. */

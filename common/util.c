@@ -114,10 +114,35 @@ int hx_parse_size(const char *s, uint64_t *out)
 
 int hx_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap + 1);
+	/* Most files read here are small /proc files (auxv, status, the maps
+	 * of a short command): read on the stack first and allocated at their
+	 * size, which a small-size allocator serves from its heap (musl's
+	 * maps and unmaps a large block each time: 15 us a read here). */
+	char first[4096];
+	size_t cap = sizeof(first), n = 0;
+	while (n < sizeof(first)) {
+		ssize_t r = read(fd, first + n, sizeof(first) - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max)
+		return -EFBIG;
+	char *buf = malloc(n + 1);
 	if (!buf)
 		return -ENOMEM;
+	memcpy(buf, first, n);
+	if (n < sizeof(first)) { /* the whole file */
+		buf[n] = '\0';
+		*out = buf;
+		if (len)
+			*len = n;
+		return 0;
+	}
 	for (;;) {
 		if (n == cap) { /* room for max bytes and one more, to see the end */
 			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
@@ -310,4 +335,23 @@ int hx_status_number(const char *path, const char *key, int base, unsigned long 
 		*out = strtoull(v, NULL, base);
 	free(text);
 	return v ? 0 : -ENOENT;
+}
+
+int hx_exe_sibling(const char *const *rel, size_t n, char *out, size_t size)
+{
+	char dir[4096];
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (len <= 0)
+		return -ENOENT;
+	dir[len] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(out, size, "%s%s", dir, rel[i]);
+		if (w > 0 && (size_t)w < size && access(out, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
 }

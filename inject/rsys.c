@@ -187,7 +187,7 @@ int inj_syscall(struct inj_target *t, long nr, const uint64_t args[6], int64_t *
 		return hx_fail(e, err, "reading registers: %s", strerror(-err));
 	if (at.orig_rax != (unsigned long long)nr || at.rip != t->syscall_pc + 2)
 		return hx_fail(e, -EPROTO, "syscall entry at %#llx with nr %lld, expected %#llx/%ld",
-			       at.rip, (long long)at.orig_rax,
+			       (unsigned long long)at.rip, (long long)at.orig_rax,
 			       (unsigned long long)t->syscall_pc + 2, nr);
 	if ((err = next_syscall_stop(t, e)) < 0)
 		return err;

@@ -10,7 +10,7 @@
 
 static long real_ptrace(int req, pid_t pid, void *addr, void *data)
 {
-	return ptrace((enum __ptrace_request)req, pid, addr, data);
+	return ptrace(req, pid, addr, data); /* (glibc's prototype takes an enum) */
 }
 
 const struct hx_sysops hx_sysops_real = {

@@ -375,7 +375,7 @@ static int to_execve_exit(struct ld_tracer *tr, struct hx_err *e)
 				break;
 			if (regs.rip != tr->stop.entry)
 				return hx_fail(e, -EPROTO, "the program left its execve at %#llx, not at "
-					       "its entry point %#llx", regs.rip,
+					       "its entry point %#llx", (unsigned long long)regs.rip,
 					       (unsigned long long)tr->stop.entry);
 			return 0;
 		}
@@ -507,7 +507,9 @@ int ld_entry_run(struct ld_tracer *tr, struct hx_err *e)
 			    "removing the entry breakpoint: %s", strerror(-d));
 	if (r == 0)
 		r = ld_settle_after(tr, e);
-	if (r == 0)
+	if (r == 0) {
 		tr->t.entry_ns = hx_now_ns();
+		tr->stop.at_entry = true;
+	}
 	return r;
 }

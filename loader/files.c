@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "files.h"
+#include "candidate.h"
 #include "../profile/profile.h"
 
 #include <errno.h>
@@ -13,28 +14,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-/* Could this mapping give a region? With a profile, small libraries'
- * text too. */
-static bool ld_candidate(const struct hx_vma *v, const struct ld_opts *o, bool profile)
-{
-	if (hx_vma_is_text(v) && o->move_all)
-		return v->end - v->start >= o->min_size;
-	if (hx_vma_is_text(v) && profile && !o->layout_off)
-		return true; /* the layout takes the hot code of small libraries too */
-	return hx_vma_is_text(v) && v->end - v->start >= o->min_size &&
-	       (o->align == HX_ALIGN_AGGRESSIVE ||
-		hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE));
-}
-
-bool ld_candidate_tr(const struct ld_tracer *tr, const struct hx_vma *v)
-{
-	/* (with --profile-dir before 6.11, the program's own text too: the
-	 * helper must see it to name the build) */
-	return ld_candidate(v, tr->o, tr->pl.profile_path[0] != '\0') ||
-	       (tr->pl.profdir_later && hx_vma_is_text(v) && tr->stop.entry >= v->start &&
-		tr->stop.entry < v->end);
-}
 
 static bool have_file(const struct ld_tracer *tr, const struct hx_vma *v)
 {

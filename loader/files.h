@@ -10,11 +10,6 @@
 
 #include "tracer.h"
 
-/* Could this mapping give a region? (The helper decides for real.) With
- * a profile, the text of small libraries too; with --profile-dir before
- * 6.11, the program's own text (the helper must name its build). */
-bool ld_candidate_tr(const struct ld_tracer *tr, const struct hx_vma *v);
-
 /* Open the candidates' files into tr->pl.files. 0, or -ENOMEM; a file that
  * cannot be opened is left out (the helper says its mapping was left
  * alone). */

@@ -180,8 +180,10 @@ static int unsafe_exec(struct ld_tracer *tr, char *buf, size_t size)
  * privileges under us (ptracer_capable). Root in a container may not. */
 static bool can_ptrace_privileged(void)
 {
-	unsigned long long caps = 0;
-	return hx_self_status("CapEff", 16, &caps) == 0 && (caps >> CAP_SYS_PTRACE & 1);
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+	return syscall(SYS_capget, &h, d) == 0 &&
+	       (d[CAP_SYS_PTRACE / 32].effective >> (CAP_SYS_PTRACE % 32) & 1);
 }
 
 uint32_t ld_follow_ms(const struct ld_opts *o)

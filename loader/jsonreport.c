@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include "jsonreport.h"
 #include "report.h"
-#include "status.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +16,57 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void ld_json_str(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	fputc('"', out);
+	while (*s) {
+		size_t n = *s >= 0x80 ? utf8_len(s) : 1;
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(out, "\\u%04x", *s);
+		else if (n == 0)
+			/* A byte that is not UTF-8 (paths are bytes): written as
+			 * the code point of the same number, U+0080..U+00FF, so
+			 * the output stays valid JSON and the byte can be told
+			 * back (as Latin-1), though not from that character
+			 * written in proper UTF-8. */
+			fprintf(out, "\\u%04x", *s);
+		else
+			fwrite(s, 1, n, out);
+		s += n ? n : 1;
+	}
+	fputc('"', out);
+}
 
 static const char *const outcome_names[] = {"remapped", "partial", "unchanged",
 					    "dry-run", "stopped", "gone"};
@@ -68,7 +118,7 @@ static void build_id_of(const struct hx_plan *p, uint64_t addr, char *out, size_
 static void str_or_null(FILE *f, const char *s)
 {
 	if (s && *s)
-		ld_status_json_str(f, s);
+		ld_json_str(f, s);
 	else
 		fputs("null", f);
 }
@@ -132,7 +182,7 @@ static void warnings(FILE *f, const struct ld_tracer *tr)
 	fputs("  \"warnings\": [", f);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ", " : "", f);
-		ld_status_json_str(f, w[i]);
+		ld_json_str(f, w[i]);
 	}
 	fputs("]\n", f);
 }
@@ -142,7 +192,7 @@ static void body(FILE *f, pid_t pid, const char *program, enum ld_outcome_kind o
 {
 	fprintf(f, "{\n  \"schema\": \"hugexec-report/1\",\n  \"version\": \"%s\",\n  \"pid\": %d,\n"
 		"  \"program\": ", HX_VERSION, (int)pid);
-	ld_status_json_str(f, program);
+	ld_json_str(f, program);
 	fprintf(f, ",\n  \"outcome\": \"%s\",\n  \"reason\": ", outcome_names[outcome]);
 	str_or_null(f, why);
 	fputs(",\n", f);

@@ -30,6 +30,10 @@ int ld_json_report(const char *pattern, pid_t pid, const char *program,
 		   enum ld_outcome_kind outcome, const char *why, const struct ld_tracer *tr,
 		   struct hx_err *e) HX_WUR;
 
+/* str as a JSON string, quoted; valid JSON whatever the bytes (also
+ * `hugexec status --json`'s). */
+void ld_json_str(FILE *out, const char *str);
+
 /* The file name pattern expanded (pure, for tests). -ENAMETOOLONG. */
 int ld_report_path(const char *pattern, pid_t pid, const char *program, char *out, size_t n);
 

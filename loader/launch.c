@@ -2,13 +2,16 @@
  * launch.c - the double fork and the attach handshake.
  *
  *   target (us)             child              tracer
- *   fork ----------------->  fork ------------->  wait for "go"
- *   read tracer pid <------  send tracer pid, exit
- *   PR_SET_PTRACER(tracer)
- *   send "go" --------------------------------->  PTRACE_SEIZE(target)
- *   read result <-------------------------------  send 0 or -errno
+ *   vfork ---------------->  fork ------------->  PTRACE_SEIZE(target)
+ *   (waits)                  exit               send {pid, 0 or -errno}
+ *   read {tracer, result} <---------------------
  *   waitpid(child)
  *   execve(CMD)                                   waits for the exec event
+ *
+ * Where Yama allows only ancestors to trace (ptrace_scope 1, not root) the
+ * first attach fails with EPERM; the tracer then sends {pid, NEED_GO}, we
+ * name it with PR_SET_PTRACER and send "go", and it tries once more. Most
+ * machines never take that round trip (a launch costs every program).
  *
  * PTRACE_O_EXITKILL: if the tracer dies while the target is stopped in our
  * hands (registers borrowed, breakpoint armed), the target must not run on
@@ -32,13 +35,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int read_int(int fd, int *v)
+/* What the tracer (or, if it could not be made, the child) sends us. */
+struct word_pair {
+	int tracer; /* its PID, or -errno: no tracer */
+	int res;    /* 0 attached, NEED_GO, or -errno */
+};
+#define NEED_GO 1
+
+static int read_pair(int fd, struct word_pair *p)
 {
 	ssize_t r;
 	do
-		r = read(fd, v, sizeof(*v));
+		r = read(fd, p, sizeof(*p));
 	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)sizeof(*v) ? 0 : -EPIPE;
+	return r == (ssize_t)sizeof(*p) ? 0 : -EPIPE;
+}
+
+/* One write of 8 bytes: atomic on a pipe, whoever else writes to it. */
+static void write_pair(int fd, int tracer, int res)
+{
+	const struct word_pair p = {tracer, res};
+	ssize_t r;
+	do
+		r = write(fd, &p, sizeof(p));
+	while (r < 0 && errno == EINTR);
 }
 
 /* Is sig pending for us (blocked, so kept)? */
@@ -80,31 +100,32 @@ static ssize_t write_go(int fd)
 	return r;
 }
 
-static void write_int(int fd, int v)
+static int seize(pid_t target)
 {
-	ssize_t r;
-	do
-		r = write(fd, &v, sizeof(v));
-	while (r < 0 && errno == EINTR);
+	return ptrace(PTRACE_SEIZE, target, NULL, (void *)(long)LD_PTRACE_OPTIONS) == 0 ? 0 : -errno;
 }
 
-/* The tracer's side: wait for permission, attach, report. */
-static int tracer_attach(pid_t target, int up, int down)
+/* The tracer's side: attach (asking for PR_SET_PTRACER if Yama wants it),
+ * report. Returns only attached. */
+static void tracer_attach(pid_t target, int up, int down)
 {
-	char go;
-	ssize_t r;
-	do
-		r = read(down, &go, 1);
-	while (r < 0 && errno == EINTR);
-	if (r != 1)
-		_exit(0); /* the target gave up on us */
-	int res = ptrace(PTRACE_SEIZE, target, NULL, (void *)(long)LD_PTRACE_OPTIONS) == 0 ? 0 : -errno;
-	write_int(up, res);
+	int res = seize(target);
+	if (res == -EPERM) {
+		char go;
+		ssize_t r;
+		write_pair(up, getpid(), NEED_GO);
+		do
+			r = read(down, &go, 1);
+		while (r < 0 && errno == EINTR);
+		if (r != 1)
+			_exit(0); /* the target gave up on us */
+		res = seize(target);
+	}
+	write_pair(up, getpid(), res);
 	close(up);
 	close(down);
 	if (res < 0)
 		_exit(0);
-	return 0;
 }
 
 static int above_stdio(int fd)
@@ -149,8 +170,9 @@ static long tracer_of_self(void)
 
 /* The vfork child: it runs on our memory while we wait, so it works in a
  * frame of its own (never inlined into ld_launch's, whose slots it must
- * not reuse) and writes nothing of ours. It forks the tracer, tells us its
- * PID and exits. Returns 0 only in the tracer, once attached. */
+ * not reuse) and writes nothing of ours. It forks the tracer (which
+ * reports to us itself) and exits. Returns 0 only in the tracer, once
+ * attached. */
 __attribute__((noinline)) static int intermediate(pid_t me, int up_r, int up_w, int down_r,
 						  int down_w)
 {
@@ -163,11 +185,16 @@ __attribute__((noinline)) static int intermediate(pid_t me, int up_r, int up_w, 
 		 * there: move them up before reopening 0 and 1. */
 		up_w = above_stdio(up_w);
 		down_r = above_stdio(down_r);
+		/* first the attach: the target waits for it. Until
+		 * become_tracer(), a signal to the group would end us, with
+		 * EXITKILL the target too, but it ends the target (still
+		 * hugexec, same dispositions) just as well. */
+		tracer_attach(me, up_w, down_r);
 		become_tracer();
-		if (tracer_attach(me, up_w, down_r) == 0)
-			return 0;
+		return 0;
 	}
-	write_int(up_w, t > 0 ? t : -errno);
+	if (t < 0)
+		write_pair(up_w, -errno, 0);
 	_exit(0);
 }
 
@@ -202,27 +229,30 @@ int ld_launch(enum ld_role *role, pid_t *target, struct hx_err *e)
 	}
 	close(up[1]);
 	close(down[0]);
-	int tracer = -ECHILD, res = -EPIPE;
+	struct word_pair got = {-ECHILD, -EPIPE};
 	if (child > 0) {
-		/* the child writes the tracer's PID and exits: reaped at the end,
-		 * its exit overlapping the attach (a launch costs every program) */
-		if (read_int(up[0], &tracer) == 0 && tracer > 0) {
-			(void)prctl(PR_SET_PTRACER, (unsigned long)tracer, 0, 0, 0);
-			if (write_go(down[1]) == 1 && read_int(up[0], &res) < 0)
-				res = -EPIPE;
+		/* the tracer reports; the child, reaped at the end, only if it
+		 * could not fork */
+		if (read_pair(up[0], &got) < 0)
+			got.res = -EPIPE;
+		else if (got.tracer <= 0)
+			got.res = got.tracer;
+		else if (got.res == NEED_GO) {
+			(void)prctl(PR_SET_PTRACER, (unsigned long)got.tracer, 0, 0, 0);
+			if (write_go(down[1]) != 1 || read_pair(up[0], &got) < 0)
+				got.res = -EPIPE;
 			/* Attached or not, the exception has done its job; a
 			 * later process reusing that PID must not inherit it. */
 			(void)prctl(PR_SET_PTRACER, 0, 0, 0, 0);
-		} else if (tracer <= 0 && tracer != -ECHILD) {
-			res = tracer;
 		}
 		while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR)
 			;
 		if (!chld_pending)
 			take_back(SIGCHLD);
 	} else {
-		res = -errno;
+		got.res = -errno;
 	}
+	int res = got.res;
 	close(up[0]);
 	close(down[1]);
 	long other = res == -EPERM ? tracer_of_self() : 0;

@@ -48,7 +48,7 @@ static int sys_close(void *cookie)
 	return 0;
 }
 
-int ld_log_setup(const struct ld_opts *o, struct hx_err *e)
+int ld_log_setup(struct ld_opts *o, struct hx_err *e)
 {
 	FILE *f = NULL;
 	if (o->syslog) {
@@ -76,6 +76,6 @@ int ld_log_setup(const struct ld_opts *o, struct hx_err *e)
 	if (!f)
 		return hx_fail(e, -ENOMEM, "--log: out of memory");
 	setvbuf(f, NULL, _IOLBF, 0); /* whole lines, none left in a buffer at fork */
-	stderr = f;
+	o->msg = f;
 	return 0;
 }

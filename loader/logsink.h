@@ -3,9 +3,9 @@
  * instead of stderr, for services whose stderr nobody reads. With either,
  * every launch logs its one summary line (-v), failures included.
  *
- * Only hugexec's stderr *stream* is redirected, in hugexec's process image:
- * the program's descriptor 2 is never touched (the exec discards the
- * stream; the tracer is a process of its own).
+ * Only the stream hugexec prints to (o->msg) changes, in hugexec's process
+ * image: the program's descriptor 2 is never touched (the exec discards
+ * the stream; the tracer is a process of its own).
  * Must never: print anything itself, or fail a launch: a log that cannot
  * be opened is said on stderr once, and stderr stays.
  */
@@ -14,8 +14,8 @@
 
 #include "../common/cli.h"
 
-/* Point stderr (the stream) at the log o asks for. 0, or -errno with e
- * (stderr unchanged). */
-int ld_log_setup(const struct ld_opts *o, struct hx_err *e) HX_WUR;
+/* Point o->msg at the log o asks for. 0, or -errno with e (o->msg
+ * unchanged). */
+int ld_log_setup(struct ld_opts *o, struct hx_err *e) HX_WUR;
 
 #endif

@@ -15,6 +15,7 @@
 #include "profdir.h"
 #include "island.h"
 #include "files.h"
+#include "candidate.h"
 #include "helperproc.h"
 #include "report.h"
 #include "request_build.h"
@@ -41,37 +42,6 @@ static int read_smaps(struct ld_tracer *tr, struct hx_err *e)
 	if ((r = hx_vmas_parse(tr->pl.vmas_text, len, &tr->pl.vmas)) < 0)
 		return hx_fail(e, r, "parsing %s: %s", path, strerror(-r));
 	return 0;
-}
-
-/* Is there any mapping worth a helper? (maps, not smaps: cheap, and most
- * short commands stop here, costing only the stops.) If not, say why in
- * tr->pl.none_why: the options, or the sizes. */
-static int worth_it(struct ld_tracer *tr, bool *any, struct hx_err *e)
-{
-	struct hx_vmas maps;
-	int r = hx_vmas_read(tr->pid, false, &maps, e);
-	uint64_t largest = 0, whole = 0; /* largest r-x file mapping; with a whole 2 MB page */
-	*any = false;
-	for (size_t i = 0; r == 0 && i < maps.n && !*any; i++) {
-		const struct hx_vma *v = &maps.v[i];
-		*any = ld_candidate_tr(tr, v);
-		if (v->kind != HX_VMA_FILE || v->prot != (PROT_READ | PROT_EXEC))
-			continue;
-		uint64_t len = v->end - v->start;
-		largest = len > largest ? len : largest;
-		if (hx_align_down(v->end, HX_HUGE) > hx_align_up(v->start, HX_HUGE) && len > whole)
-			whole = len;
-	}
-	hx_vmas_free(&maps);
-	char a[32], b[32];
-	if (r == 0 && !*any && whole)
-		snprintf(tr->pl.none_why, sizeof(tr->pl.none_why), "no executable mapping reaches "
-			 "--min-size=%s (the largest with a whole 2 MB page: %s)",
-			 ld_size(tr->o->min_size, a, sizeof(a)), ld_size(whole, b, sizeof(b)));
-	else if (r == 0 && !*any)
-		snprintf(tr->pl.none_why, sizeof(tr->pl.none_why), "no executable mapping holds a whole "
-			 "2 MB page (the largest: %s)", ld_size(largest, a, sizeof(a)));
-	return r;
 }
 
 /* The target's memory for island.c, through /proc/PID/mem (never refused
@@ -206,7 +176,7 @@ int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
 	bool any;
 	profile_choose(tr);
-	int r = worth_it(tr, &any, e);
+	int r = ld_worth_it(tr, &any, e);
 	if (r < 0 || !any)
 		return r; /* nothing large enough: no plan, no helper */
 	ld_facts_gather(tr->pid, &tr->pl.facts);

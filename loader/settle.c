@@ -21,6 +21,13 @@
 #define PM_FILE (1ull << 61) /* a file page (or shared anonymous) */
 #define RED_ZONE 128
 
+/* The two signals an entry stop raises, by name (sigabbrev_np is glibc's:
+ * the launcher may be built with musl). */
+static const char *sig_name(int sig)
+{
+	return sig == SIGTRAP ? "TRAP" : sig == SIGSEGV ? "SEGV" : "a signal";
+}
+
 int ld_settle_parse_status(const char *status, uint64_t *blocked, uint64_t *ignored,
 			   bool *seccomp)
 {
@@ -89,11 +96,11 @@ int ld_settle_expect(struct ld_tracer *tr, int sig, struct hx_err *e)
 	s->sig = sig;
 	if ((s->ignored & SIG_BIT(sig)) && !tr->stop.vdso)
 		return hx_fail(e, -ENOENT, "%s is ignored and the program has no vDSO to ignore it "
-			       "again from: stopping it would reset it for good", sigabbrev_np(sig));
+			       "again from: stopping it would reset it for good", sig_name(sig));
 	if ((s->ignored & SIG_BIT(sig)) && s->seccomp)
 		return hx_fail(e, -EPERM, "%s is ignored and the program runs under seccomp: "
 			       "stopping it at its entry point would reset %s for good",
-			       sigabbrev_np(sig), sigabbrev_np(sig));
+			       sig_name(sig), sig_name(sig));
 	return 0;
 }
 
@@ -164,7 +171,7 @@ static int inject(struct ld_tracer *tr, bool ignore, bool drop_page, struct hx_e
 	/* the plan's calls are counted (and fault-injected) from 1 as before */
 	unsigned long counted = tr->inj.n_syscalls;
 	if (ignore && (r = ignore_again(tr, &ret, e)) == 0 && ret < 0)
-		r = hx_fail(e, (int)ret, "ignoring %s again: %s", sigabbrev_np(s->sig),
+		r = hx_fail(e, (int)ret, "ignoring %s again: %s", sig_name(s->sig),
 			    strerror((int)-ret));
 	if (r == 0 && drop_page) {
 		const uint64_t a[6] = {s->page, HX_PAGE, MADV_DONTNEED, 0, 0, 0};
@@ -216,7 +223,7 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 		if ((r = ld_pt(tr, PTRACE_GETSIGMASK, (void *)sizeof(mask), &mask)) < 0 ||
 		    (mask |= SIG_BIT(s->sig),
 		     (r = ld_pt(tr, PTRACE_SETSIGMASK, (void *)sizeof(mask), &mask)) < 0))
-			return hx_fail(e, r, "blocking %s again: %s", sigabbrev_np(s->sig),
+			return hx_fail(e, r, "blocking %s again: %s", sig_name(s->sig),
 				       strerror(-r));
 	}
 	if (drop_page && now_seccomp) {
@@ -229,7 +236,7 @@ int ld_settle_after(struct ld_tracer *tr, struct hx_err *e)
 	}
 	if (was_ignored && now_seccomp)
 		return hx_fail(e, -EPERM, "a seccomp filter installed before the entry point forbids "
-			       "ignoring %s again", sigabbrev_np(s->sig));
+			       "ignoring %s again", sig_name(s->sig));
 	if (!was_ignored && !drop_page)
 		return 0;
 	return inject(tr, was_ignored, drop_page, e);

@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include "status.h"
+#include "jsonreport.h"
 #include "report.h"
 #include "attach.h"
 
@@ -292,57 +293,6 @@ static const char *comm_of(pid_t pid, char *buf, size_t size)
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
- * no surrogates, nothing above U+10FFFF), 0 if there is none. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		lo = c == 0xe0 ? 0xa0 : 0x80;
-		hi = c == 0xed ? 0x9f : 0xbf;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		lo = c == 0xf0 ? 0x90 : 0x80;
-		hi = c == 0xf4 ? 0x8f : 0xbf;
-	} else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-void ld_status_json_str(FILE *out, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	fputc('"', out);
-	while (*s) {
-		size_t n = *s >= 0x80 ? utf8_len(s) : 1;
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if (*s < 0x20 || *s == 0x7f)
-			fprintf(out, "\\u%04x", *s);
-		else if (n == 0)
-			/* A byte that is not UTF-8 (paths are bytes): written as
-			 * the code point of the same number, U+0080..U+00FF, so
-			 * the output stays valid JSON and the byte can be told
-			 * back (as Latin-1), though not from that character
-			 * written in proper UTF-8. */
-			fprintf(out, "\\u%04x", *s);
-		else
-			fwrite(s, 1, n, out);
-		s += n ? n : 1;
-	}
-	fputc('"', out);
-}
-
 int ld_status_parse_pid(const char *s, pid_t *pid)
 {
 	long long v = 0;
@@ -403,7 +353,7 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 {
 	char comm[64];
 	fprintf(out, "%s\n  {\"pid\": %d, \"comm\": ", first ? "" : ",", (int)pid);
-	ld_status_json_str(out, comm_of(pid, comm, sizeof(comm)));
+	ld_json_str(out, comm_of(pid, comm, sizeof(comm)));
 	fprintf(out, ", \"mappings\": [");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s\n    {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"size_kb\": %llu, "
@@ -413,7 +363,7 @@ static void print_json(FILE *out, pid_t pid, const struct row *r, size_t n, uint
 			(unsigned long long)((r[i].v->end - r[i].v->start) >> 10),
 			(unsigned long long)(hx_vma_huge_bytes(r[i].v) >> 10), r[i].backing,
 			r[i].copy ? "true" : "false", r[i].island ? "true" : "false");
-		ld_status_json_str(out, r[i].path);
+		ld_json_str(out, r[i].path);
 		fputc('}', out);
 	}
 	const char *state = ld_undo_state(pid);

@@ -38,9 +38,6 @@ const char *ld_status_copy_of(const char *name, char *buf, size_t size);
  * that file's image holds it; NULL if none (pure, for tests). */
 const char *ld_status_owner(const struct hx_vmas *m, size_t i);
 
-/* str as a JSON string, quoted; valid JSON whatever the bytes. */
-void ld_status_json_str(FILE *out, const char *str);
-
 /* A PID: decimal digits only, 1..INT_MAX. -EINVAL or -ERANGE. */
 int ld_status_parse_pid(const char *s, pid_t *pid) HX_WUR;
 

@@ -115,6 +115,7 @@ struct ld_stop {
 	uint8_t bp_byte;
 	uint64_t bp_slot;           /* LD_BP_FAULT: where AT_ENTRY's value sits on the stack */
 	enum ld_bp stopped_by;      /* how the last entry stop was made */
+	bool at_entry;              /* stopped there (ld_entry_run), not at an exec event */
 	struct ld_settle settle;
 };
 
@@ -204,6 +205,8 @@ struct ld_tracer {
 	const struct ld_opts *o;
 	struct inj_target inj;
 	unsigned followed;               /* execs followed from a wrapper (follow.c) */
+	uint64_t follow_until;           /* until when (hx_now_ns), 0 not yet: one budget
+					  * for all the execs */
 	bool reported;                   /* --report written (before following a wrapper) */
 	bool attached;                   /* hugexec attach: more than one thread may be (attach.c) */
 	struct ld_holds holds;           /* attach: which threads are held when */

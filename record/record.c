@@ -6,7 +6,7 @@
  *                  [LAUNCHER OPTIONS] [--] CMD ARGS...
  *   hugexec record -o FILE -p PID [--freq HZ] [--duration S] [--event E] [-q]
  *
- * With CMD, a child execs hugexec itself (/proc/self/exe) with the launcher
+ * With CMD, a child execs the launcher (hugexec, beside us) with its
  * options and CMD, so CMD gets its huge pages exactly as in production. The
  * child waits on a pipe until the events are open on it (inherit=1, one per
  * CPU), so nothing CMD does escapes them. The recorder then waits: CMD's
@@ -489,9 +489,13 @@ static void child_main(int go, const sigset_t *mask, char **argv)
 	if (n != 1 || c != 'g')
 		_exit(EXIT_USAGE); /* the recorder could not start: do not run CMD */
 	close(go);
-	execv("/proc/self/exe", argv);
-	fprintf(stderr, "hugexec: record: cannot run hugexec (/proc/self/exe): %s\n",
-		strerror(errno));
+	/* the launcher: beside us in a build tree, ../../bin from libexec */
+	static const char *const where[] = {"/hugexec", "/../../bin/hugexec"};
+	char launcher[4096];
+	if (hx_exe_sibling(where, HX_ARRAY_LEN(where), launcher, sizeof(launcher)) == 0)
+		execv(launcher, argv);
+	fprintf(stderr, "hugexec: record: cannot run the launcher (hugexec beside hugexec-core): %s\n",
+		strerror(errno ? errno : ENOENT));
 	_exit(EXIT_EXEC);
 }
 

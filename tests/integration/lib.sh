@@ -106,7 +106,7 @@ wait_tracers() {
 # one of the arguments?
 tracer_of() {
 	for d in /proc/[0-9]*; do
-		[ "$(cat "$d/comm" 2>/dev/null)" = hugexec ] || continue
+		case $(cat "$d/comm" 2>/dev/null) in hugexec | hugexec-core) ;; *) continue ;; esac
 		c=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null)
 		for pat in "$@"; do
 			case $c in *"$pat"*) return 0 ;; esac

@@ -26,7 +26,7 @@ c=$(pgrep -P $u | head -n 1)
 grep -q 'on 2 MB pages (thp' "$TMP/ns1.err" || fail "not remapped: $(cat "$TMP/ns1.err")"
 # (the tracer may still write the perf map: wait for its end)
 w=0; while [ $w -lt 100 ] && ps --ppid "$c" -o stat= | grep -q '^[^Z]'; do sleep 0.05; w=$((w + 1)); done
-others=$(ps --ppid "$c" -o stat=,comm= | grep -v '^Z.* hugexec$' | grep -c .)
+others=$(ps --ppid "$c" -o stat=,comm= | grep -v '^Z.* hugexec\(-core\)\{0,1\}$' | grep -c .)
 zombies=$(ps --ppid "$c" -o stat=,comm= | grep -c '^Z')
 [ "$others" = 0 ] && [ "$zombies" -le 1 ] || fail "left in the namespace: $(ps --ppid "$c" -o pid,stat,comm)"
 kill -9 "$c" 2>/dev/null; wait $u 2>/dev/null # (a PID 1 ignores SIGTERM without a handler)
@@ -40,6 +40,7 @@ sed -n 's/^    COPY: //p' docs/operations.md >"$TMP/copy.list"
 for f in $(cat "$TMP/copy.list"); do
 	src=$f
 	[ "$f" = /usr/local/bin/hugexec ] && src=$H
+	[ "$f" = /usr/local/libexec/hugexec/hugexec-core ] && src=$(dirname "$H")/hugexec-core
 	[ -e "$src" ] || fail "docs/operations.md lists $f, which is not here"
 	mkdir -p "$R$(dirname "$f")"
 	cp -L "$src" "$R$f"

@@ -3,6 +3,7 @@
  * JSON strings for any bytes, strict PIDs. */
 #include "fixtures.h"
 #include "../../loader/status.h"
+#include "../../loader/jsonreport.h"
 
 #include <errno.h>
 
@@ -119,7 +120,7 @@ static void expect_json(const char *in, const char *want)
 	size_t n = 0;
 	FILE *f = open_memstream(&out, &n);
 	assert_non_null(f);
-	ld_status_json_str(f, in);
+	ld_json_str(f, in);
 	fclose(f);
 	assert_string_equal(out, want);
 	free(out);

@@ -1,0 +1,120 @@
+/*
+ * handoff.c - the launcher's tracer becomes hugexec-core (handoff.h).
+ */
+#define _GNU_SOURCE
+#include "handoff.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HANDOFF_MAGIC 0x31666f646e616878ull /* "hxandof1" */
+#define CORE_NAME "hugexec-core"
+
+extern char **environ;
+
+int ld_core_find(char *path, size_t size)
+{
+	static const char *const where[] = {"/" CORE_NAME, "/../libexec/hugexec/" CORE_NAME};
+	return hx_exe_sibling(where, HX_ARRAY_LEN(where), path, size);
+}
+
+void ld_handoff_fill(struct ld_handoff *h, const struct ld_tracer *tr, const char *cmd_path)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = HANDOFF_MAGIC;
+	h->size = sizeof(*h);
+	snprintf(h->version, sizeof(h->version), "%s", HX_VERSION);
+	h->pid = tr->pid;
+	h->stopped_by = tr->stop.stopped_by;
+	h->entry = tr->stop.entry;
+	h->interp_base = tr->stop.interp_base;
+	h->vdso = tr->stop.vdso;
+	h->follow_until = tr->follow_until;
+	h->entry_ns = tr->t.entry_ns;
+	h->followed = tr->followed;
+	h->reported = tr->reported;
+	snprintf(h->note, sizeof(h->note), "%s", tr->stop.settle.note);
+	snprintf(h->path, sizeof(h->path), "%s", cmd_path);
+}
+
+int ld_handoff_exec(const char *core, const struct ld_tracer *tr, const char *cmd_path,
+		    char **argv, struct hx_err *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return hx_fail(e, -errno, "pipe: %s", strerror(errno));
+	/* the read end crosses the exec, above 0-2 (which may be closed) */
+	int rd = fcntl(p[0], F_DUPFD, 3);
+	int err = rd < 0 ? -errno : 0;
+	close(p[0]);
+	struct ld_handoff *h = err ? NULL : malloc(sizeof(*h));
+	if (!err && !h)
+		err = -ENOMEM;
+	if (!err) {
+		/* one write of 5 KB into an empty pipe (64 KB): it cannot block */
+		ld_handoff_fill(h, tr, cmd_path);
+		err = hx_write_all(p[1], h, sizeof(*h));
+		free(h);
+	}
+	close(p[1]);
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char fdarg[32];
+	char **nargv = err ? NULL : calloc(n + 3, sizeof(char *));
+	if (!err && !nargv)
+		err = -ENOMEM;
+	if (!err) {
+		snprintf(fdarg, sizeof(fdarg), "--handoff=%d", rd);
+		nargv[0] = argv[0];
+		nargv[1] = fdarg;
+		nargv[2] = "--";
+		memcpy(nargv + 3, argv + 1, n * sizeof(char *)); /* with its NULL */
+		execve(core, nargv, environ);
+		err = -errno;
+		free(nargv);
+	}
+	if (rd >= 0)
+		close(rd);
+	return hx_fail(e, err, "starting %s: %s", core, strerror(-err));
+}
+
+int ld_handoff_read(int fd, struct ld_handoff *h, struct hx_err *err)
+{
+	size_t got = 0;
+	while (got < sizeof(*h)) {
+		ssize_t n = read(fd, (char *)h + got, sizeof(*h) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != sizeof(*h) || h->magic != HANDOFF_MAGIC || h->size != sizeof(*h) ||
+	    strncmp(h->version, HX_VERSION, sizeof(h->version)) != 0)
+		return hx_fail(err, -EPROTO, "the launcher's record does not match this %s (%s): "
+			       "hugexec and %s come from different builds", CORE_NAME, HX_VERSION,
+			       CORE_NAME);
+	h->note[sizeof(h->note) - 1] = '\0';
+	h->path[sizeof(h->path) - 1] = '\0';
+	return 0;
+}
+
+void ld_handoff_apply(const struct ld_handoff *h, struct ld_tracer *tr)
+{
+	tr->stop.at_entry = true;
+	tr->stop.stopped_by = (enum ld_bp)h->stopped_by;
+	tr->stop.entry = h->entry;
+	tr->stop.interp_base = h->interp_base;
+	tr->stop.vdso = h->vdso;
+	tr->follow_until = h->follow_until;
+	tr->t.entry_ns = h->entry_ns;
+	tr->followed = h->followed;
+	tr->reported = h->reported;
+	snprintf(tr->stop.settle.note, sizeof(tr->stop.settle.note), "%s", h->note);
+}

@@ -272,8 +272,9 @@ function goals(    i, s, f, k, ideal, d, p, h, lp, hx, line) {
 			printf "- mariadbd %s %s: %.3f x plain (%s)\n", f[2], what[f[4]], ratio[s], verdict[s] > MD
 		if (f[1] == "launch" && f[3] == "hugexec") {
 			p = key("launch", f[2], "plain", f[4])
-			if (p in med) printf "- launch: hugexec /bin/true %.2f ms vs /bin/true %.2f ms: +%.2f ms (goal: within 3 ms: %s)\n", \
-				med[s], med[p], med[s] - med[p], (med[s] - med[p] <= 3 ? "met" : "not met") > MD
+			# (issue 14: under 1 ms added; issue 3 had asked for 3)
+			if (p in med) printf "- launch: hugexec /bin/true %.2f ms vs /bin/true %.2f ms: +%.2f ms (goal: under 1 ms added: %s)\n", \
+				med[s], med[p], med[s] - med[p], (med[s] - med[p] < 1 ? "met" : "not met") > MD
 		}
 		if (f[1] == "layout" && f[4] == "wall_s" && f[3] == "hugexec-profile" && med[s] > 0) {
 			# the goals of issue 11: the generated program, and clang

@@ -2,7 +2,9 @@
 # what hugexec costs.
 #   launch: `hugexec /bin/true` against `/bin/true` (nothing to remap: the
 #           cost of the launch, ptrace, entry stop, planning), alternated
-#           one by one, $LAUNCH_N pairs per round, every launch a sample.
+#           one by one, $LAUNCH_N pairs per round, every launch a sample;
+#           with them, where the launcher is built with musl, the same
+#           launcher built with glibc (`make MUSL_CC=`: what musl saves).
 #   remap:  the time the target is held at its entry point (hugexec -v)
 #           for build/bench/bt$MB with MB in $REMAP_MB, as MB/s, with
 #           --backing=thp on a cold page cache (evicted first: the copy
@@ -16,15 +18,29 @@
 # with its reason, as not ok).
 
 wl_launch() {
-	local round res a b
+	local round res a b c gl=$BB/glibc/hugexec
+	local -a also=()
+	if file "$HX" | grep -q 'statically linked'; then
+		log "launch: building the launcher with glibc for comparison"
+		if make -s -C "$ROOT" B="$BB/glibc" MUSL_CC= "$BB/glibc/hugexec" "$BB/glibc/hugexec-core" \
+			>/dev/null 2>&1; then
+			also=(--- "$gl" /bin/true)
+		else
+			skip launch hugexec-glibc "the glibc build of the launcher failed"
+		fi
+	else
+		skip launch hugexec-glibc "the launcher is not built with musl here (no musl-gcc)"
+	fi
 	log "launch: /bin/true vs hugexec /bin/true, $LAUNCH_ROUNDS rounds of $LAUNCH_N pairs"
-	"$BR" alt 20 -- /bin/true --- "$HX" /bin/true > /dev/null # warm both
+	"$BR" alt 20 -- /bin/true --- "$HX" /bin/true "${also[@]}" > /dev/null # warm them
 	for ((round = 1; round <= LAUNCH_ROUNDS; round++)); do
-		res=$("$BR" alt "$LAUNCH_N" -- /bin/true --- "$HX" /bin/true)
+		res=$("$BR" alt "$LAUNCH_N" -- /bin/true --- "$HX" /bin/true "${also[@]}")
 		a=$(printf '%s\n' "$res" | sed -n 's/^alt 0: //p')
 		b=$(printf '%s\n' "$res" | sed -n 's/^alt 1: //p')
+		c=$(printf '%s\n' "$res" | sed -n 's/^alt 2: //p')
 		launch_record plain "$round" $a
 		launch_record hugexec "$round" $b
+		[ -n "$c" ] && launch_record hugexec-glibc "$round" $c
 	done
 }
 

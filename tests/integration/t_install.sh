@@ -32,6 +32,14 @@ if [ $traceable = yes ]; then
 	same_run plain solo
 	grep -q 'hugexec-core is not installed beside hugexec; running it unmodified' "$TMP/solo.err" ||
 		fail "no core: $(cat "$TMP/solo.err")"
+	# a core that cannot start (its libraries missing, say): the program
+	# runs on unmodified, not killed with the tracer
+	printf '#!/bin/sh\necho "core: cannot start" >&2\nexit 127\n' >"$TMP/solo/hugexec-core"
+	chmod +x "$TMP/solo/hugexec-core"
+	capture dead "$TMP/solo/hugexec" "$P/bigtext-pie" --calls 1000
+	same_run plain dead
+	grep -q 'core: cannot start' "$TMP/dead.err" || fail "the core did not run: $(cat "$TMP/dead.err")"
+	rm "$TMP/solo/hugexec-core"
 	"$TMP/solo/hugexec" status $$ >/dev/null 2>"$TMP/solo_st.err"
 	[ $? = 125 ] && grep -q 'cannot start hugexec-core' "$TMP/solo_st.err" ||
 		fail "a subcommand without the core: $(cat "$TMP/solo_st.err")"

@@ -185,8 +185,10 @@ static int handed_over(int argc, char **argv, const char *fd_arg)
 	char *end;
 	long fd = strtol(fd_arg, &end, 10);
 	if (!h || *end || fd < 3 || fd > INT32_MAX || ld_handoff_read((int)fd, h, &e) < 0) {
-		/* (the program, armed and ours, dies with us: PTRACE_O_EXITKILL) */
-		fprintf(stderr, "hugexec: %s\n", h ? e.msg : "out of memory");
+		/* (EXITKILL is off until we ask for it: the kernel lets the
+		 * program go on from its entry stop when we exit) */
+		fprintf(stderr, "hugexec: %s; the program runs on unmodified\n",
+			h ? e.msg : "out of memory");
 		free(h);
 		return EXIT_HUGEXEC;
 	}

@@ -308,7 +308,9 @@ clean:
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/hugexec
-CORDIR ?= $(PREFIX)/libexec/hugexec
+# (fixed: the two programs find each other there, ../libexec/hugexec from
+# bin and ../../bin back; loader/handoff.c, record/record.c)
+CORDIR := $(PREFIX)/libexec/hugexec
 DOCS   := README.md $(wildcard docs/*.md)
 install: $(B)/hugexec $(B)/hugexec-core
 	install -D -m 0755 $(B)/hugexec $(DESTDIR)$(PREFIX)/bin/hugexec

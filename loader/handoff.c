@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 
 #define HANDOFF_MAGIC 0x31666f646e616878ull /* "hxandof1" */
 #define CORE_NAME "hugexec-core"
+
+_Static_assert(sizeof(HX_VERSION) <= sizeof(((struct ld_handoff *)0)->version),
+	       "HX_VERSION must fit the record's version field whole");
 
 extern char **environ;
 
@@ -55,9 +59,14 @@ int ld_handoff_exec(const char *core, const struct ld_tracer *tr, const char *cm
 	if (!err && !h)
 		err = -ENOMEM;
 	if (!err) {
-		/* one write of 5 KB into an empty pipe (64 KB): it cannot block */
+		/* The record up to the path's end, a few hundred bytes: an
+		 * empty pipe holds it (at least one page, even for a user past
+		 * pipe-user-pages-soft). Never blocking: nobody reads before
+		 * the exec, so a pipe too small for it is a failure. */
 		ld_handoff_fill(h, tr, cmd_path);
-		err = hx_write_all(p[1], h, sizeof(*h));
+		size_t len = ld_handoff_wire_len(h);
+		ssize_t w = fcntl(p[1], F_SETFL, O_NONBLOCK) == 0 ? write(p[1], h, len) : -1;
+		err = w == (ssize_t)len ? 0 : w < 0 ? -errno : -EMSGSIZE;
 		free(h);
 	}
 	close(p[1]);
@@ -86,6 +95,7 @@ int ld_handoff_exec(const char *core, const struct ld_tracer *tr, const char *cm
 int ld_handoff_read(int fd, struct ld_handoff *h, struct hx_err *err)
 {
 	size_t got = 0;
+	memset(h, 0, sizeof(*h)); /* (a path without its NUL then fails the length) */
 	while (got < sizeof(*h)) {
 		ssize_t n = read(fd, (char *)h + got, sizeof(*h) - got);
 		if (n < 0 && errno == EINTR)
@@ -95,14 +105,20 @@ int ld_handoff_read(int fd, struct ld_handoff *h, struct hx_err *err)
 		got += (size_t)n;
 	}
 	close(fd);
-	if (got != sizeof(*h) || h->magic != HANDOFF_MAGIC || h->size != sizeof(*h) ||
-	    strncmp(h->version, HX_VERSION, sizeof(h->version)) != 0)
+	size_t head = offsetof(struct ld_handoff, path);
+	if (got <= head || got != ld_handoff_wire_len(h) || h->magic != HANDOFF_MAGIC ||
+	    h->size != sizeof(*h) || strncmp(h->version, HX_VERSION, sizeof(h->version)) != 0)
 		return hx_fail(err, -EPROTO, "the launcher's record does not match this %s (%s): "
 			       "hugexec and %s come from different builds", CORE_NAME, HX_VERSION,
 			       CORE_NAME);
 	h->note[sizeof(h->note) - 1] = '\0';
-	h->path[sizeof(h->path) - 1] = '\0';
 	return 0;
+}
+
+size_t ld_handoff_wire_len(const struct ld_handoff *h)
+{
+	size_t head = offsetof(struct ld_handoff, path);
+	return head + strnlen(h->path, sizeof(h->path) - 1) + 1;
 }
 
 void ld_handoff_apply(const struct ld_handoff *h, struct ld_tracer *tr)

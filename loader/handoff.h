@@ -53,10 +53,14 @@ struct ld_handoff {
 	uint32_t followed;      /* tr->followed */
 	uint8_t reported;       /* tr->reported */
 	char note[sizeof(((struct ld_settle *)0)->note)]; /* what the stop left */
-	char path[4096];        /* CMD, resolved */
+	char path[4096];        /* CMD, resolved; last: the record on the pipe
+				 * ends with its NUL (ld_handoff_wire_len) */
 };
 /* The record of what tr knows (ld_handoff_exec writes it). */
 void ld_handoff_fill(struct ld_handoff *h, const struct ld_tracer *tr, const char *cmd_path);
+
+/* Its length on the pipe: up to the path's NUL. */
+size_t ld_handoff_wire_len(const struct ld_handoff *h);
 
 /* The core's side: the record from fd (closed). 0, or -errno with err set. */
 int ld_handoff_read(int fd, struct ld_handoff *h, struct hx_err *err) HX_WUR;

@@ -141,17 +141,25 @@ static int above_stdio(int fd)
 
 /* The tracer outlives nothing of ours; make it deaf to the terminal and
  * to the signals a service manager sends the whole group, so it always
- * gets to restore the target (which receives those signals itself). */
-static void become_tracer(void)
+ * gets to restore the target (which receives those signals itself).
+ * First thing: a Ctrl-C that killed it while it holds the target would
+ * kill the target too (EXITKILL), with SIGKILL's status, not SIGINT's. */
+static void ignore_group_signals(void)
 {
 	static const int ignore[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP,
 				     SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
-	(void)setsid();
 	for (size_t i = 0; i < HX_ARRAY_LEN(ignore); i++)
 		signal(ignore[i], SIG_IGN);
 	/* We wait for our helper children: an inherited SIG_IGN would make
 	 * the kernel reap them unseen (waitpid: ECHILD). CMD keeps its own. */
 	signal(SIGCHLD, SIG_DFL);
+}
+
+/* ... and out of the terminal's session, holding none of its stdin or
+ * stdout (after the attach: the target waits for that, not for this). */
+static void become_tracer(void)
+{
+	(void)setsid();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0); /* never hold the target's stdin or stdout */
@@ -185,10 +193,7 @@ __attribute__((noinline)) static int intermediate(pid_t me, int up_r, int up_w, 
 		 * there: move them up before reopening 0 and 1. */
 		up_w = above_stdio(up_w);
 		down_r = above_stdio(down_r);
-		/* first the attach: the target waits for it. Until
-		 * become_tracer(), a signal to the group would end us, with
-		 * EXITKILL the target too, but it ends the target (still
-		 * hugexec, same dispositions) just as well. */
+		ignore_group_signals();
 		tracer_attach(me, up_w, down_r);
 		become_tracer();
 		return 0;

@@ -138,11 +138,16 @@ static int at_entry(struct ld_tracer *tr, void *ctx, struct hx_err *e)
 		return hx_fail(e, -ENOENT, "hugexec-core is not installed beside hugexec");
 	/* Nothing is borrowed at the entry stop: if the core cannot start
 	 * (its libraries missing), the kernel lets the program go on as it
-	 * is. The core asks for PTRACE_O_EXITKILL again first thing. */
-	int r = ld_pt(tr, PTRACE_SETOPTIONS, NULL,
-		      (void *)(long)(LD_PTRACE_OPTIONS & ~PTRACE_O_EXITKILL));
+	 * is. The core asks for PTRACE_O_EXITKILL again first thing. Under
+	 * --strict the program must not run unless hugexec did its work: a
+	 * core that cannot start takes it down with it (SIGKILL). */
+	int r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)(tr->o->strict ? LD_PTRACE_OPTIONS
+			: LD_PTRACE_OPTIONS & ~PTRACE_O_EXITKILL));
 	if (r < 0)
 		return hx_fail(e, r, "setting ptrace options: %s", strerror(-r));
+	/* --report: what stays if the core never gets to write its own */
+	ld_report_now(tr, f->argv[tr->o->cmd_index], LD_OUT_UNCHANGED,
+		      "hugexec-core did not start, or ended before it reported");
 	r = ld_handoff_exec(core, tr, f->path, f->argv, e);
 	(void)ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_PTRACE_OPTIONS);
 	return r;
@@ -182,6 +187,11 @@ static int core_command(char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Each of our lines in one write, so that lines of launches sharing a
+	 * stderr never interleave: musl's stderr is unbuffered and writes a
+	 * formatted line in pieces (glibc formats it whole first). */
+	static char line[1024];
+	setvbuf(stderr, line, _IOLBF, sizeof(line));
 	/* Subcommands; `hugexec -- status` runs a program called status. */
 #define WORD(word, fn) word,
 	static const char *const sub[] = {LD_SUBCOMMANDS(WORD)};

@@ -32,17 +32,29 @@ if [ $traceable = yes ]; then
 	same_run plain solo
 	grep -q 'hugexec-core is not installed beside hugexec; running it unmodified' "$TMP/solo.err" ||
 		fail "no core: $(cat "$TMP/solo.err")"
-	# a core that cannot start (its libraries missing, say): the program
-	# runs on unmodified, not killed with the tracer
-	printf '#!/bin/sh\necho "core: cannot start" >&2\nexit 127\n' >"$TMP/solo/hugexec-core"
-	chmod +x "$TMP/solo/hugexec-core"
-	capture dead "$TMP/solo/hugexec" "$P/bigtext-pie" --calls 1000
-	same_run plain dead
-	grep -q 'core: cannot start' "$TMP/dead.err" || fail "the core did not run: $(cat "$TMP/dead.err")"
-	rm "$TMP/solo/hugexec-core"
 	"$TMP/solo/hugexec" status $$ >/dev/null 2>"$TMP/solo_st.err"
 	[ $? = 125 ] && grep -q 'cannot start hugexec-core' "$TMP/solo_st.err" ||
 		fail "a subcommand without the core: $(cat "$TMP/solo_st.err")"
+	# A core that cannot start (its libraries missing, say): the program
+	# runs on unmodified from its entry stop, whichever way it was
+	# stopped (the test build forces each; with the fault and the debug
+	# register it waits in a signal's delivery stop, which the kernel's
+	# detach must drop), and --report says so; --strict takes it down.
+	mkdir "$TMP/dead" && cp "$HT" "$TMP/dead/hugexec"
+	printf '#!/bin/sh\necho "core: cannot start" >&2\nexit 127\n' >"$TMP/dead/hugexec-core"
+	chmod +x "$TMP/dead/hugexec-core"
+	for stop in int3 fault hw; do
+		capture dead_$stop env HUGEXEC_TEST_ENTRY_STOP=$stop "$TMP/dead/hugexec" \
+			--report="$TMP/dead.json" "$P/bigtext-pie" --calls 1000
+		same_run plain dead_$stop
+		grep -q 'core: cannot start' "$TMP/dead_$stop.err" ||
+			fail "the core did not run ($stop): $(cat "$TMP/dead_$stop.err")"
+		grep -q '"outcome": *"unchanged"' "$TMP/dead.json" && grep -q 'hugexec-core did not start' "$TMP/dead.json" ||
+			fail "the report of a core that did not start: $(cat "$TMP/dead.json")"
+	done
+	"$TMP/dead/hugexec" --strict "$P/bigtext-pie" --calls 1000 >"$TMP/dead_strict.out" 2>&1
+	[ $? = 137 ] && ! grep -q checksum "$TMP/dead_strict.out" ||
+		fail "--strict with a core that cannot start ran the program: $(cat "$TMP/dead_strict.out")"
 else
 	note "ptrace is not permitted here: the installed programs are not run"
 fi

@@ -290,7 +290,11 @@ unit: $(UNIT_BIN)
 integration: $(HX_BINS) $(PROGS)
 	@tests/run_integration.sh
 
-demo: $(B)/hugexec $(B)/hugexec-core $(B)/progs/bigtext-pie $(B)/progs/evict
+# (built by a make of its own: after `make setup demo` installed musl-gcc,
+# this make's MUSL_CC was already decided)
+demo:
+	@$(MAKE) --no-print-directory $(B)/hugexec $(B)/hugexec-core $(B)/progs/bigtext-pie \
+		$(B)/progs/evict
 	@bench/demo.sh
 
 bench: all

@@ -121,7 +121,8 @@ int hx_self_status(const char *key, int base, unsigned long long *out) HX_WUR;
 int hx_proc_exe(pid_t pid, char *buf, size_t size) HX_WUR;
 /* hugexec is two programs (loader/handoff.h): the first of rel[] (paths
  * from the directory of our own executable, each starting with "/") that
- * is an executable file, into out. 0, or -ENOENT. */
+ * is an executable file, into out. 0, -ENOENT, or -ENXIO if our own path
+ * cannot be read (/proc not mounted). */
 int hx_exe_sibling(const char *const *rel, size_t n, char *out, size_t size) HX_WUR;
 
 /* In a freshly forked child about to be sandboxed: close every descriptor

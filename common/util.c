@@ -342,7 +342,7 @@ int hx_exe_sibling(const char *const *rel, size_t n, char *out, size_t size)
 	char dir[4096];
 	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 	if (len <= 0)
-		return -ENOENT;
+		return -ENXIO; /* our own path unknown (no /proc?) */
 	dir[len] = '\0';
 	char *slash = strrchr(dir, '/');
 	if (!slash)

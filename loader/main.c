@@ -134,14 +134,17 @@ static int at_entry(struct ld_tracer *tr, void *ctx, struct hx_err *e)
 		any = true; /* cannot tell: the core will */
 	if (!any)
 		return 0;
-	if (ld_core_find(core, sizeof(core)) < 0)
-		return hx_fail(e, -ENOENT, "hugexec-core is not installed beside hugexec");
+	int r = ld_core_find(core, sizeof(core));
+	if (r < 0)
+		return hx_fail(e, r, r == -ENXIO ? "cannot find hugexec-core: /proc/self/exe cannot "
+			       "be read (is /proc mounted?)" : "hugexec-core is not installed beside "
+			       "hugexec");
 	/* Nothing is borrowed at the entry stop: if the core cannot start
 	 * (its libraries missing), the kernel lets the program go on as it
 	 * is. The core asks for PTRACE_O_EXITKILL again first thing. Under
 	 * --strict the program must not run unless hugexec did its work: a
 	 * core that cannot start takes it down with it (SIGKILL). */
-	int r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)(tr->o->strict ? LD_PTRACE_OPTIONS
+	r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)(tr->o->strict ? LD_PTRACE_OPTIONS
 			: LD_PTRACE_OPTIONS & ~PTRACE_O_EXITKILL));
 	if (r < 0)
 		return hx_fail(e, r, "setting ptrace options: %s", strerror(-r));

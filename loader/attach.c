@@ -284,33 +284,111 @@ static int skip_marked(struct ld_outcome *out, const uint64_t *at, size_t n, con
 #define STACK_SCAN_MAX ((uint64_t)256 << 20) /* per thread, from its stack pointer up */
 #define SCAN_CHUNK 65536
 
-/* Is the thread (registers r) in one of the patches at[]: its instruction
+/* What scanning a thread's stacks needs: the patches, which of them are
+ * hit, the maps, a buffer, and how many signal frames may still be
+ * followed (each to a stack of its own). */
+struct stack_scan {
+	const uint64_t *at;
+	size_t n;
+	bool *hit;
+	const struct hx_vmas *m;
+	uint64_t *buf;
+	int frames_left;
+};
+
+/* Offsets in the kernel's x86-64 signal frame, from its ucontext: the
+ * stack_t of the alternate stack the handler runs on (uc_stack), and the
+ * interrupted context's rsp, then rip (uc_mcontext, struct sigcontext). */
+#define UC_SS_SP 16
+#define UC_SS_SIZE 32
+#define UC_RSP 160
+#define ALT_STACK_MAX ((uint64_t)64 << 20)
+#define MAX_SIG_FRAMES 8 /* per thread: handlers nested, or words that look like one */
+
+static int scan_from(struct ld_tracer *tr, struct stack_scan *sc, uint64_t sp, int depth);
+
+/* Could the word at a (words[k] of a chunk of n) be the uc_stack.ss_sp
+ * of a signal frame whose handler runs on the alternate stack holding it?
+ * The frame's stack_t then brackets a itself. */
+static bool looks_like_frame(struct ld_tracer *tr, uint64_t a, const uint64_t *words, size_t k,
+			     size_t n)
+{
+	uint64_t w = words[k], size;
+	if (w > a || a - w >= ALT_STACK_MAX || a < UC_SS_SP)
+		return false;
+	size_t ks = k + (UC_SS_SIZE - UC_SS_SP) / 8;
+	if (ks < n)
+		size = words[ks];
+	else if (inj_read(&tr->inj, a + (UC_SS_SIZE - UC_SS_SP), &size, 8) < 0)
+		return false;
+	return size >= 2048 && size <= ALT_STACK_MAX && a < w + size;
+}
+
+/* The frame whose uc_stack.ss_sp is at a: the interrupted context's rip
+ * counts as the thread's, and its stack is searched too (the frames of
+ * the normal stack, hidden under a handler on the alternate one). A word
+ * that only looked like a frame costs a search more, never a patch less.
+ * 1: something could not be searched. */
+static int follow_frame(struct ld_tracer *tr, struct stack_scan *sc, uint64_t a, int depth)
+{
+	uint64_t f[2]; /* rsp, rip */
+	if (sc->frames_left <= 0)
+		return 1; /* more than we follow: not searched whole */
+	if (inj_read(&tr->inj, a - UC_SS_SP + UC_RSP, f, sizeof(f)) < 0 ||
+	    !hx_vmas_find(sc->m, f[0]))
+		return 0; /* (a frame would be readable, its rsp mapped: not one) */
+	sc->frames_left--;
+	mark_held(sc->at, sc->n, sc->hit, f[1]);
+	mark_held(sc->at, sc->n, sc->hit, f[1] - 2);
+	return scan_from(tr, sc, f[0], depth + 1);
+}
+
+/* Every word of the stack from sp to the end of its mapping, then the
+ * stacks of the signal frames found there. 1: something could not be
+ * searched whole (unreadable, or in a mapping of over STACK_SCAN_MAX
+ * above sp). */
+static int scan_from(struct ld_tracer *tr, struct stack_scan *sc, uint64_t sp, int depth)
+{
+	const struct hx_vma *v = hx_vmas_find(sc->m, sp);
+	if (!v || depth > MAX_SIG_FRAMES)
+		return 1;
+	if (v->end - sp > STACK_SCAN_MAX)
+		return 1; /* (a stack in a huge mapping: not searched whole) */
+	int unknown = 0;
+	for (uint64_t a = sp & ~(uint64_t)7; a < v->end; a += SCAN_CHUNK) {
+		size_t len = v->end - a < SCAN_CHUNK ? v->end - a : SCAN_CHUNK, nc = 0;
+		uint64_t frames[MAX_SIG_FRAMES];
+		if (inj_read(&tr->inj, a, sc->buf, len) < 0)
+			return 1;
+		for (size_t k = 0; k < len / 8; k++) {
+			mark_held(sc->at, sc->n, sc->hit, sc->buf[k]);
+			if (!looks_like_frame(tr, a + 8 * k, sc->buf, k, len / 8))
+				continue;
+			if (nc < MAX_SIG_FRAMES)
+				frames[nc++] = a + 8 * k;
+			else
+				unknown = 1; /* more than we follow: not searched whole */
+		}
+		/* (after the chunk: following a frame reuses the buffer) */
+		for (size_t i = 0; i < nc; i++)
+			unknown |= follow_frame(tr, sc, frames[i], depth);
+	}
+	return unknown;
+}
+
+/* Is the thread (registers r) in one of the patches: its instruction
  * pointer (or 2 before it, where a system call is restarted), or a word of
  * its stack from the stack pointer up (return addresses, and the saved
- * registers of a signal frame: on an alternate stack they are above the
- * handler's frames too)? Each patch found is marked in hit[]. 1: the stack
- * could not be searched whole (unreadable, or in a mapping of over
- * STACK_SCAN_MAX above the stack pointer). A handler running on an
- * alternate stack hides the frames of the normal one (not searched). */
+ * registers of a signal frame), and, under a handler that runs on an
+ * alternate stack, the same for the context it interrupted? Each patch
+ * found is marked. 1: a stack could not be searched whole. */
 static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct *r,
-			     const uint64_t *at, size_t n, bool *hit, const struct hx_vmas *m,
-			     uint64_t *buf)
+			     struct stack_scan *sc)
 {
-	mark_held(at, n, hit, r->rip);
-	mark_held(at, n, hit, r->rip - 2);
-	const struct hx_vma *v = hx_vmas_find(m, r->rsp);
-	if (!v)
-		return 1;
-	if (v->end - r->rsp > STACK_SCAN_MAX)
-		return 1; /* (a stack in a huge mapping: not searched whole) */
-	for (uint64_t a = r->rsp & ~(uint64_t)7; a < v->end; a += SCAN_CHUNK) {
-		size_t len = v->end - a < SCAN_CHUNK ? v->end - a : SCAN_CHUNK;
-		if (inj_read(&tr->inj, a, buf, len) < 0)
-			return 1;
-		for (size_t k = 0; k < len / 8; k++)
-			mark_held(at, n, hit, buf[k]);
-	}
-	return 0;
+	mark_held(sc->at, sc->n, sc->hit, r->rip);
+	mark_held(sc->at, sc->n, sc->hit, r->rip - 2);
+	sc->frames_left = MAX_SIG_FRAMES;
+	return scan_from(tr, sc, r->rsp, 0);
 }
 
 /* Before layout group gi writes its patches (every thread held): each
@@ -338,7 +416,8 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 			unknown |= errno != ESRCH; /* (ESRCH: gone) */
 			continue;
 		}
-		unknown |= thread_in_patches(tr, &regs, at, n, hit, &m, buf) == 1;
+		struct stack_scan sc = {.at = at, .n = n, .hit = hit, .m = &m, .buf = buf};
+		unknown |= thread_in_patches(tr, &regs, &sc) == 1;
 	}
 	/* (a thread that could not be searched whole: none of them) */
 	if (r == 0 && skip_marked(&tr->out, at, n, hit, unknown) < 0)

@@ -151,8 +151,10 @@ kill -TERM $q; wait $q; rc=$?
 
 # the layout in a running process: a thread blocked in a syscall inside
 # pw_pause's first 5 bytes, another with its return address inside
-# pw_call's; each function stays home (patched, either thread would resume
-# in the middle of the jmp: the old build crashed, SIGILL), every other
+# pw_call's, a third the same in pw_call_alt but under a signal handler
+# that runs on an alternate stack; each function stays home (patched, any
+# of the threads would resume in the middle of the jmp: the old builds
+# crashed, SIGILL, the last one for the third thread), every other
 # function moves; undo puts the file's pages back under the patches. A C
 # program without libgcc_s gets its island, unregistered (-v says so).
 pw=$P/patchwait
@@ -163,7 +165,7 @@ at_exit "kill $q 2>/dev/null"
 w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw.out"; do sleep 0.05; w=$((w + 1)); done
 "$H" attach -v --move=all --min-size=4k $q 2>"$TMP/pa.err"; rc=$?
 [ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/pa.err" || fail "attach with a layout: $rc $(cat "$TMP/pa.err")"
-grep -q '2 functions stay where they were: a thread stood' "$TMP/pa.err" || fail "threads in patch bytes: $(cat "$TMP/pa.err")"
+grep -q '3 functions stay where they were: a thread stood' "$TMP/pa.err" || fail "threads in patch bytes: $(cat "$TMP/pa.err")"
 grep -q 'has not loaded libgcc_s.*not registered' "$TMP/pa.err" || fail "no libgcc_s: not said: $(cat "$TMP/pa.err")"
 "$H" status $q >"$TMP/pst" && grep -q 'hot island' "$TMP/pst" || fail "status shows no island: $(cat "$TMP/pst")"
 [ "$(anon_text_kb $q)" -gt 0 ] || fail "no patched page in the text"
@@ -172,6 +174,15 @@ grep -q 'mapped, no longer entered' "$TMP/pu.err" || fail "undo does not say the
 [ "$(anon_text_kb $q)" = 0 ] || fail "undo left $(anon_text_kb $q) KB of patched text"
 kill -USR2 $q; wait $q; rc=$?
 [ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw.out" || fail "patchwait after attach and undo: $rc $(cat "$TMP/pw.out")"
+# the same threads woken while the layout is in: each returns through its
+# function's own bytes
+"$pw" >"$TMP/pw4.out" &
+q=$!
+at_exit "kill $q 2>/dev/null"
+w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw4.out"; do sleep 0.05; w=$((w + 1)); done
+"$H" attach --move=all --min-size=4k $q 2>"$TMP/pa4.err" || fail "attach: $(cat "$TMP/pa4.err")"
+kill -USR2 $q; wait $q; rc=$?
+[ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw4.out" || fail "patchwait woken with the layout in: $rc $(cat "$TMP/pw4.out")"
 # the unwinder's registration in a process whose main thread holds
 # malloc's lock (here: its malloc made to wait forever): it mallocs
 # nothing (__register_frame_info, the object in a page of hugexec's; the
@@ -201,7 +212,7 @@ grep -q 'did not return within 1000 ms' "$TMP/ps.err" || fail "a registration th
 [ "$(anon_text_kb $q "${pw}_eh")" = 0 ] || fail "a given-up layout patched the text"
 kill -USR2 $q; wait $q; rc=$?
 [ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw3.out" || fail "patchwait after a given-up call: $rc $(cat "$TMP/pw3.out")"
-note "layout attached: threads in patch bytes keep 2 functions home, undo drops the patches, a call that never returns is given up"
+note "layout attached: threads in patch bytes (one under a handler on an alternate stack) keep 3 functions home, woken with the layout in they return through their own bytes, undo drops the patches, a call that never returns is given up"
 # what moved functions must still do (t_layout's cases: a C++ exception
 # through moved frames with destructors, backtrace depth, cancellation,
 # setjmp, a signal handler, threads), in a process attached before it

@@ -8,9 +8,12 @@
  * pause() has its instruction pointer at pw_pause+4, inside the 5 bytes a
  * jmp rel32 at the entry would take. pw_call is `push %rbx; call *%rsi;
  * pop %rbx; ret`: a thread waiting in the function it called has
- * pw_call+3 as its return address. Patched, either thread would resume in the middle of the jmp.
- * Prints "patchwait: running" once both wait; SIGUSR2 (to the process)
- * makes the main thread wake both (SIGUSR1), which then return through
+ * pw_call+3 as its return address. A third thread, in pw_call_alt (the
+ * same code), waits in a signal handler that runs on an alternate stack:
+ * pw_call_alt+3 is on its normal stack, under the handler's frame. Patched,
+ * any of them would resume in the middle of the jmp.
+ * Prints "patchwait: running" once all three wait; SIGUSR2 (to the process)
+ * makes the main thread wake them (SIGUSR1), which then return through
  * those bytes; prints "patchwait: ok" and exits 0.
  * It also maps a page of its own text again, far away (as node does with
  * part of its text near V8's heap): that mapping is not its image.
@@ -41,10 +44,17 @@ __asm__(".text\n"
 	"\tpush %rbx\n.cfi_adjust_cfa_offset 8\n"
 	"\tcall *%rsi\n"
 	"\tpop %rbx\n.cfi_adjust_cfa_offset -8\n\tret\n"
-	".cfi_endproc\n.size pw_call, .-pw_call\n");
+	".cfi_endproc\n.size pw_call, .-pw_call\n"
+	".globl pw_call_alt\n.type pw_call_alt, @function\n.p2align 6\npw_call_alt:\n"
+	".cfi_startproc\n"
+	"\tpush %rbx\n.cfi_adjust_cfa_offset 8\n"
+	"\tcall *%rsi\n"
+	"\tpop %rbx\n.cfi_adjust_cfa_offset -8\n\tret\n"
+	".cfi_endproc\n.size pw_call_alt, .-pw_call_alt\n");
+void pw_call_alt(long unused, void (*fn)(void));
 
 static volatile sig_atomic_t go, woken;
-static volatile int waiting, out[2];
+static volatile int waiting, out[3];
 static volatile int hold_malloc;
 static pthread_t main_thread;
 
@@ -99,6 +109,30 @@ static void *in_call(void *arg)
 	return NULL;
 }
 
+/* SIGURG's handler, on the alternate stack: waits there. */
+static void on_urg(int s)
+{
+	(void)s;
+	wait_go();
+}
+
+static void raise_urg(void)
+{
+	pthread_kill(pthread_self(), SIGURG);
+}
+
+static void *in_alt(void *arg)
+{
+	(void)arg;
+	stack_t ss = {.ss_size = 1 << 16};
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0)
+		return NULL;
+	pw_call_alt(0, raise_urg);
+	out[2] = 1;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	main_thread = pthread_self();
@@ -112,6 +146,9 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = on_usr2;
 	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = on_urg;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGURG, &sa, NULL);
 	/* SIGUSR2 for the main thread only, SIGUSR1 for the two waiters */
 	sigset_t s2, s1;
 	sigemptyset(&s2);
@@ -119,12 +156,13 @@ int main(int argc, char **argv)
 	sigemptyset(&s1);
 	sigaddset(&s1, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &s2, NULL);
-	pthread_t t[2];
-	if (pthread_create(&t[0], NULL, in_pause, NULL) || pthread_create(&t[1], NULL, in_call, NULL))
+	pthread_t t[3];
+	if (pthread_create(&t[0], NULL, in_pause, NULL) || pthread_create(&t[1], NULL, in_call, NULL) ||
+	    pthread_create(&t[2], NULL, in_alt, NULL))
 		return 1;
 	pthread_sigmask(SIG_UNBLOCK, &s2, NULL);
 	pthread_sigmask(SIG_BLOCK, &s1, NULL);
-	while (__atomic_load_n(&waiting, __ATOMIC_SEQ_CST) < 2)
+	while (__atomic_load_n(&waiting, __ATOMIC_SEQ_CST) < 3)
 		usleep(1000);
 	usleep(20000); /* (both in pause by now) */
 	hold_malloc = argc > 1 && strcmp(argv[1], "--hold-malloc") == 0;
@@ -133,7 +171,7 @@ int main(int argc, char **argv)
 	while (!woken)
 		pause();
 	hold_malloc = 0;
-	for (int i = 0; i < 2; i++) { /* each until it is out of its pause */
+	for (int i = 0; i < 3; i++) { /* each until it is out of its pause */
 		for (int k = 0; k < 1000 && !out[i]; k++) {
 			pthread_kill(t[i], SIGUSR1);
 			usleep(2000);

@@ -14,7 +14,8 @@
  * Only at the entry stop: the breakpoint is out and nothing of CMD's is
  * borrowed, so PTRACE_O_EXITKILL can be off while the core starts. A core
  * that cannot start (its libraries missing) then leaves CMD to run on
- * unmodified; the core asks for the option again before it borrows
+ * unmodified (under --strict the option stays on, and such a core takes
+ * CMD down); the core asks for the option again before it borrows
  * anything.
  *
  * What crosses the exec: one record, through a pipe whose read end the
@@ -30,7 +31,8 @@
 #include "tracer.h"
 
 /* Where hugexec-core is: beside the launcher (the build tree), else in
- * ../libexec/hugexec/ from it (make install). 0, or -errno (-ENOENT). */
+ * ../libexec/hugexec/ from it (make install). 0, -ENOENT, or -ENXIO (our
+ * own path unknown: no /proc). */
 int ld_core_find(char *path, size_t size) HX_WUR;
 
 /* The launcher's tracer's side, at the entry stop: write what tr knows

@@ -15,14 +15,15 @@ note() { echo "  $*"; }
 TMP=$(mktemp -d /tmp/hugexec-test.XXXXXX) || exit 99
 cleanup_hooks=""
 at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
-# hugexec writes /tmp/perf-PID.map for copied text; remove the ones our
+# hugexec writes /tmp/perf-PID.map for copied text (and gdb's
+# hugexec-PID.sym, attach's hugexec-PID.undo); remove the ones our
 # programs left (newer than the test, process gone, ours or - as root -
 # nobody's, the user tests run programs as), not anyone else's: a stale
 # one would make hugexec refuse the name when the PID comes round again.
 touch "$TMP/.start"
 perf_maps_cleanup() {
-	{ find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'hugexec-*.sym' \) -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null
-	  [ "$(id -u)" = 0 ] && find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'hugexec-*.sym' \) -newer "$TMP/.start" -user 65534 2>/dev/null
+	{ find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'hugexec-*.sym' -o -name 'hugexec-*.undo' \) -newer "$TMP/.start" -user "$(id -u)" 2>/dev/null
+	  [ "$(id -u)" = 0 ] && find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'hugexec-*.sym' -o -name 'hugexec-*.undo' \) -newer "$TMP/.start" -user 65534 2>/dev/null
 	} | while read -r f; do
 		p=${f#/tmp/perf-}; p=${p#/tmp/hugexec-}; p=${p%%.*}
 		[ -d "/proc/$p" ] || rm -f "$f"

@@ -32,9 +32,11 @@ static void sentinel_main(int in, const sigset_t *watch, pid_t parent)
 	(void)prctl(PR_SET_NAME, "record-sentinel");
 	if (dup2(in, 0) < 0)
 		_exit(0);
+	/* (the listing of /proc/self/fd first: opened after 1 and 2 were
+	 * closed, it would take fd 1 for a moment) */
+	hx_close_except(NULL, 0);
 	close(1); /* CMD's stdout and stderr: never held open by us */
 	close(2);
-	hx_close_except(NULL, 0);
 	for (;;) {
 		unsigned char b;
 		ssize_t n = read(0, &b, 1);

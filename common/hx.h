@@ -77,6 +77,10 @@ int hx_wrap(struct hx_err *e, const char *fmt, ...) HX_PRINTF(2, 3);
 uint64_t hx_clock_ns(clockid_t clock);
 uint64_t hx_now_ns(void);
 
+/* Room for one more element of size sz in *arr, which holds n of *cap:
+ * the capacity doubles (from 16). 0, or -ENOMEM (*arr unchanged). */
+int hx_grow(void **arr, size_t n, size_t *cap, size_t sz) HX_WUR;
+
 /* qsort/bsearch order of uint64_t values. */
 int hx_cmp_u64(const void *a, const void *b);
 /* In a[n], sorted: the index of the first value >= key (n if none). */

@@ -60,6 +60,21 @@ uint64_t hx_now_ns(void)
 	return hx_clock_ns(CLOCK_MONOTONIC);
 }
 
+int hx_grow(void **arr, size_t n, size_t *cap, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 16;
+	if (nc > SIZE_MAX / sz)
+		return -ENOMEM;
+	void *na = realloc(*arr, nc * sz);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
 int hx_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -112,16 +127,12 @@ int hx_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int hx_read_fd(int fd, size_t max, char **out, size_t *len)
+/* Read until len bytes or the end of the file: how many, or -errno. */
+static ssize_t read_up_to(int fd, char *buf, size_t len)
 {
-	/* Most files read here are small /proc files (auxv, status, the maps
-	 * of a short command): read on the stack first and allocated at their
-	 * size, which a small-size allocator serves from its heap (musl's
-	 * maps and unmaps a large block each time: 15 us a read here). */
-	char first[4096];
-	size_t cap = sizeof(first), n = 0;
-	while (n < sizeof(first)) {
-		ssize_t r = read(fd, first + n, sizeof(first) - n);
+	size_t n = 0;
+	while (n < len) {
+		ssize_t r = read(fd, buf + n, len - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -130,41 +141,40 @@ int hx_read_fd(int fd, size_t max, char **out, size_t *len)
 			break;
 		n += (size_t)r;
 	}
+	return (ssize_t)n;
+}
+
+int hx_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	/* Most files read here are small /proc files (auxv, status, the maps
+	 * of a short command): read on the stack first and allocated at their
+	 * size, which a small-size allocator serves from its heap (musl's
+	 * maps and unmaps a large block each time: 15 us a read here). */
+	char first[4096];
+	ssize_t got = read_up_to(fd, first, sizeof(first));
+	if (got < 0)
+		return (int)got;
+	size_t n = (size_t)got, cap = sizeof(first);
 	if (n > max)
 		return -EFBIG;
 	char *buf = malloc(n + 1);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, first, n);
-	if (n < sizeof(first)) { /* the whole file */
-		buf[n] = '\0';
-		*out = buf;
-		if (len)
-			*len = n;
-		return 0;
-	}
-	for (;;) {
-		if (n == cap) { /* room for max bytes and one more, to see the end */
-			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			char *nb = cap <= max ? realloc(buf, ncap + 1) : NULL;
-			if (!nb) {
-				free(buf);
-				return cap <= max ? -ENOMEM : -EFBIG;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
+	while (n == cap && cap <= max) { /* full: room for max bytes and one more, to see the end */
+		size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+		char *nb = realloc(buf, ncap + 1);
+		if (!nb) {
 			free(buf);
-			return err;
+			return -ENOMEM;
 		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+		buf = nb;
+		cap = ncap;
+		if ((got = read_up_to(fd, buf + n, cap - n)) < 0) {
+			free(buf);
+			return (int)got;
+		}
+		n += (size_t)got;
 	}
 	if (n > max) {
 		free(buf);
@@ -340,10 +350,8 @@ int hx_status_number(const char *path, const char *key, int base, unsigned long 
 int hx_exe_sibling(const char *const *rel, size_t n, char *out, size_t size)
 {
 	char dir[4096];
-	ssize_t len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	if (len <= 0)
+	if (hx_proc_exe(getpid(), dir, sizeof(dir)) < 0)
 		return -ENXIO; /* our own path unknown (no /proc?) */
-	dir[len] = '\0';
 	char *slash = strrchr(dir, '/');
 	if (!slash)
 		return -ENOENT;

@@ -89,14 +89,8 @@ struct work {
 
 static int add_fun(struct work *w, const struct lfun *f)
 {
-	if (w->n_f == w->cap_f) {
-		size_t nc = w->cap_f ? 2 * w->cap_f : 256;
-		struct lfun *nf = realloc(w->f, nc * sizeof(*nf));
-		if (!nf)
-			return -ENOMEM;
-		w->f = nf;
-		w->cap_f = nc;
-	}
+	if (hx_grow((void **)&w->f, w->n_f, &w->cap_f, sizeof(*w->f)) < 0)
+		return -ENOMEM;
 	w->f[w->n_f++] = *f;
 	return 0;
 }

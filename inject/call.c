@@ -23,14 +23,17 @@
 #include <sys/wait.h>
 
 /* Does the target stand just past the trap (the function returned)? Its
- * result into *ret then. */
-static bool returned(struct inj_target *t, uint64_t trap, uint64_t *ret)
+ * result into *ret then. 1 yes, 0 no, or -errno (its registers unread). */
+static int returned(struct inj_target *t, uint64_t trap, uint64_t *ret)
 {
 	struct user_regs_struct at;
-	if (inj_pt(t, PTRACE_GETREGS, NULL, &at) < 0 || at.rip != trap + 1)
-		return false;
+	int err = inj_pt(t, PTRACE_GETREGS, NULL, &at);
+	if (err < 0)
+		return err;
+	if (at.rip != trap + 1)
+		return 0;
 	*ret = at.rax;
-	return true;
+	return 1;
 }
 
 int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t trap,
@@ -68,7 +71,7 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 			 * SIGTRAP is then pending, taken here (resumed, it would
 			 * fail the next call; a stray one runs into the next
 			 * int3 after the trap) */
-			if (returned(t, trap, ret) &&
+			if (returned(t, trap, ret) == 1 &&
 			    inj_resume_until(t, PTRACE_CONT, &sig, &ie) == -EFAULT && sig == SIGTRAP)
 				return 0;
 			t->call_gave_up = true;
@@ -83,14 +86,7 @@ int inj_call(struct inj_target *t, uint64_t fn, const uint64_t args[3], uint64_t
 	} else if (err != -EFAULT) { /* (with PTRACE_CONT only a signal ends it well) */
 		return err;
 	}
-	struct user_regs_struct at;
-	if (sig == SIGTRAP) {
-		if ((err = inj_pt(t, PTRACE_GETREGS, NULL, &at)) < 0)
-			return hx_fail(e, err, "reading registers: %s", strerror(-err));
-		if (at.rip == trap + 1) { /* the trap: the function returned */
-			*ret = at.rax;
-			return 0;
-		}
-	}
+	if (sig == SIGTRAP && (err = returned(t, trap, ret)) != 0) /* the trap: it returned */
+		return err < 0 ? hx_fail(e, err, "reading registers: %s", strerror(-err)) : 0;
 	return hx_fail(e, -EFAULT, "the called function got signal %d (%s)", sig, strsignal(sig));
 }

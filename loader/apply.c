@@ -230,16 +230,11 @@ bool ld_patch_skipped_in(const struct ld_outcome *out, uint64_t lo, uint64_t hi)
 /* jmp rel32 at at to to, the replaced bytes kept for the undo. */
 static int patch(struct ld_tracer *tr, uint64_t at, uint64_t to, struct undo_log *log)
 {
-	if (log->n_patches == log->cap_patches) {
-		size_t nc = log->cap_patches ? 2 * log->cap_patches : 64;
-		struct undo_patch *np = realloc(log->patches, nc * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		log->patches = np;
-		log->cap_patches = nc;
-	}
 	if (ld_patch_skipped(&tr->out, at))
 		return 0; /* a thread stands in its bytes: the function stays home */
+	if (hx_grow((void **)&log->patches, log->n_patches, &log->cap_patches,
+		    sizeof(*log->patches)) < 0)
+		return -ENOMEM;
 	struct undo_patch *u = &log->patches[log->n_patches];
 	uint8_t jmp[5];
 	int r = hx_x86_jmp32(jmp, at, to);

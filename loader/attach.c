@@ -305,7 +305,7 @@ struct stack_scan {
 #define ALT_STACK_MAX ((uint64_t)64 << 20)
 #define MAX_SIG_FRAMES 8 /* per thread: handlers nested, or words that look like one */
 
-static int scan_from(struct ld_tracer *tr, struct stack_scan *sc, uint64_t sp, int depth);
+static int scan_context(struct ld_tracer *tr, struct stack_scan *sc, uint64_t rip, uint64_t sp);
 
 /* Could the word at a (words[k] of a chunk of n) be the uc_stack.ss_sp
  * of a signal frame whose handler runs on the alternate stack holding it?
@@ -329,7 +329,7 @@ static bool looks_like_frame(struct ld_tracer *tr, uint64_t a, const uint64_t *w
  * the normal stack, hidden under a handler on the alternate one). A word
  * that only looked like a frame costs a search more, never a patch less.
  * 1: something could not be searched. */
-static int follow_frame(struct ld_tracer *tr, struct stack_scan *sc, uint64_t a, int depth)
+static int follow_frame(struct ld_tracer *tr, struct stack_scan *sc, uint64_t a)
 {
 	uint64_t f[2]; /* rsp, rip */
 	if (sc->frames_left <= 0)
@@ -338,19 +338,17 @@ static int follow_frame(struct ld_tracer *tr, struct stack_scan *sc, uint64_t a,
 	    !hx_vmas_find(sc->m, f[0]))
 		return 0; /* (a frame would be readable, its rsp mapped: not one) */
 	sc->frames_left--;
-	mark_held(sc->at, sc->n, sc->hit, f[1]);
-	mark_held(sc->at, sc->n, sc->hit, f[1] - 2);
-	return scan_from(tr, sc, f[0], depth + 1);
+	return scan_context(tr, sc, f[1], f[0]);
 }
 
 /* Every word of the stack from sp to the end of its mapping, then the
  * stacks of the signal frames found there. 1: something could not be
  * searched whole (unreadable, or in a mapping of over STACK_SCAN_MAX
  * above sp). */
-static int scan_from(struct ld_tracer *tr, struct stack_scan *sc, uint64_t sp, int depth)
+static int scan_from(struct ld_tracer *tr, struct stack_scan *sc, uint64_t sp)
 {
 	const struct hx_vma *v = hx_vmas_find(sc->m, sp);
-	if (!v || depth > MAX_SIG_FRAMES)
+	if (!v)
 		return 1;
 	if (v->end - sp > STACK_SCAN_MAX)
 		return 1; /* (a stack in a huge mapping: not searched whole) */
@@ -371,24 +369,23 @@ static int scan_from(struct ld_tracer *tr, struct stack_scan *sc, uint64_t sp, i
 		}
 		/* (after the chunk: following a frame reuses the buffer) */
 		for (size_t i = 0; i < nc; i++)
-			unknown |= follow_frame(tr, sc, frames[i], depth);
+			unknown |= follow_frame(tr, sc, frames[i]);
 	}
 	return unknown;
 }
 
-/* Is the thread (registers r) in one of the patches: its instruction
- * pointer (or 2 before it, where a system call is restarted), or a word of
- * its stack from the stack pointer up (return addresses, and the saved
- * registers of a signal frame), and, under a handler that runs on an
- * alternate stack, the same for the context it interrupted? Each patch
- * found is marked. 1: a stack could not be searched whole. */
-static int thread_in_patches(struct ld_tracer *tr, const struct user_regs_struct *r,
-			     struct stack_scan *sc)
+/* Is a thread's context (a thread's registers, or those a signal frame
+ * saved) in one of the patches: its instruction pointer (or 2 before it,
+ * where a system call is restarted), or a word of its stack from the
+ * stack pointer up (return addresses, and the saved registers of a signal
+ * frame), and, under a handler that runs on an alternate stack, the same
+ * for the context it interrupted? Each patch found is marked. 1: a stack
+ * could not be searched whole. */
+static int scan_context(struct ld_tracer *tr, struct stack_scan *sc, uint64_t rip, uint64_t sp)
 {
-	mark_held(sc->at, sc->n, sc->hit, r->rip);
-	mark_held(sc->at, sc->n, sc->hit, r->rip - 2);
-	sc->frames_left = MAX_SIG_FRAMES;
-	return scan_from(tr, sc, r->rsp, 0);
+	mark_held(sc->at, sc->n, sc->hit, rip);
+	mark_held(sc->at, sc->n, sc->hit, rip - 2);
+	return scan_from(tr, sc, sp);
 }
 
 /* Before layout group gi writes its patches (every thread held): each
@@ -416,8 +413,9 @@ static int patches_in_use(struct ld_tracer *tr, struct held *h, uint32_t gi, str
 			unknown |= errno != ESRCH; /* (ESRCH: gone) */
 			continue;
 		}
-		struct stack_scan sc = {.at = at, .n = n, .hit = hit, .m = &m, .buf = buf};
-		unknown |= thread_in_patches(tr, &regs, &sc) == 1;
+		struct stack_scan sc = {.at = at, .n = n, .hit = hit, .m = &m, .buf = buf,
+					.frames_left = MAX_SIG_FRAMES};
+		unknown |= scan_context(tr, &sc, regs.rip, regs.rsp) == 1;
 	}
 	/* (a thread that could not be searched whole: none of them) */
 	if (r == 0 && skip_marked(&tr->out, at, n, hit, unknown) < 0)
@@ -508,6 +506,7 @@ struct undo_rec {
 	unsigned islands;
 	uint64_t island_bytes;
 	char **island_lines;
+	bool attached;          /* its state line: still in force */
 };
 
 static void undo_rec_free(struct undo_rec *u)
@@ -530,6 +529,10 @@ static int undo_line(struct undo_rec *u, const char *line)
 	int at = 0;
 	char kind[10];
 	uint64_t ia, il;
+	if (strcmp(line, "state attached\n") == 0) {
+		u->attached = true;
+		return 0;
+	}
 	if (sscanf(line, "island %" SCNx64 " %" SCNx64, &ia, &il) == 2) {
 		char **nl = realloc(u->island_lines, (u->islands + 1) * sizeof(*nl));
 		if (!nl || !(nl[u->islands] = strdup(line))) {
@@ -548,14 +551,8 @@ static int undo_line(struct undo_rec *u, const char *line)
 	    (strcmp(kind, "region") != 0 && strcmp(kind, "patched") != 0))
 		return 0; /* (the header, the state, a line of a later version) */
 	x.patched = strcmp(kind, "patched") == 0;
-	if (u->n == u->cap) {
-		size_t nc = u->cap ? 2 * u->cap : 16;
-		struct undo_region *nr = realloc(u->r, nc * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		u->r = nr;
-		u->cap = nc;
-	}
+	if (hx_grow((void **)&u->r, u->n, &u->cap, sizeof(*u->r)) < 0)
+		return -ENOMEM;
 	x.path = strndup(line + at, strcspn(line + at, "\n"));
 	x.line = strdup(line);
 	if (!x.path || !x.line) {
@@ -568,6 +565,20 @@ static int undo_line(struct undo_rec *u, const char *line)
 }
 
 /* The record of pid. -ENOENT: none; -EPERM: not one of ours. */
+/* Is there an undo record of pid, written since it started (not one of
+ * an earlier process with the same PID)? */
+static bool record_current(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
+	struct stat st;
+	struct ld_facts f = {0};
+	ld_facts_started(pid, &f);
+	return stat(path, &st) == 0 &&
+	       !(f.owner.started_ns &&
+		 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec < f.owner.started_ns);
+}
+
 static int read_undo(pid_t pid, struct undo_rec *u)
 {
 	char path[64], line[4400];
@@ -809,8 +820,7 @@ int ld_attach_main(int argc, char **argv)
 	}
 	/* an earlier attach's record, still in force: kept in ours */
 	struct undo_rec earlier = {0};
-	const char *was = ld_undo_state(pid); /* (NULL: none, or another process's) */
-	bool have_earlier = was && strcmp(was, "attached") == 0 && read_undo(pid, &earlier) == 0;
+	bool have_earlier = record_current(pid) && read_undo(pid, &earlier) == 0 && earlier.attached;
 	struct held h = {0};
 	struct ld_tracer tr;
 	sigset_t mask;
@@ -930,13 +940,8 @@ const char *ld_undo_state(pid_t pid)
 {
 	char path[64], *text;
 	snprintf(path, sizeof(path), LD_UNDO_PATH_FMT, (int)pid);
-	struct stat st;
-	struct ld_facts f = {0};
-	ld_facts_started(pid, &f);
-	if (stat(path, &st) != 0 ||
-	    (f.owner.started_ns && (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec <
-					   f.owner.started_ns))
-		return NULL; /* none, or another process's (the PID was reused) */
+	if (!record_current(pid))
+		return NULL;
 	if (hx_read_file(path, MAX_RECORD, &text, NULL) < 0)
 		return NULL;
 	const char *state = strstr(text, "\nstate undone") ? "undone"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
+
 /* Could this mapping give a region? With a profile, small libraries'
  * text too. */
 static bool could_give_region(const struct hx_vma *v, const struct ld_opts *o, bool profile)

@@ -12,18 +12,15 @@
 #include "attach.h"
 #include "entry.h"
 #include "facts.h"
-#include "follow.h"
-#include "jsonreport.h"
-#include "launch.h"
 #include "learn.h"
 #include "logsink.h"
 #include "handoff.h"
+#include "jsonreport.h"
 #include "session.h"
 #include "perfmap.h"
 #include "plan_get.h"
 #include "release.h"
 #include "report.h"
-#include "resolve.h"
 #include "settings.h"
 #include "status.h"
 #include "subcommands.h"
@@ -34,17 +31,9 @@
 #include "../record/record.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-enum {
-	EXIT_HUGEXEC = LD_EXIT_STRICT, /* hugexec's own failure (usage, --strict) */
-};
 
 /* Is pid still running (not gone, not a zombie)? Its exit has not been
  * reported to its parent then. */
@@ -145,12 +134,12 @@ static int tracer_main(const struct ld_handoff *h, const struct ld_opts *o, cons
 	ld_test_hooks_read(&tr); /* test builds only */
 	ld_handoff_apply(h, &tr);
 	/* from here on registers are borrowed: the program must not outlive us */
-	int r = ld_pt(&tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_PTRACE_OPTIONS);
+	int r = ld_set_options(&tr, true);
 	if (r < 0)
 		hx_fail(&e, r, "setting ptrace options: %s", strerror(-r));
 	r = ld_session_plan(&tr, cmd, r, plan, NULL, &e);
 	const char *name = ld_shown_name(&tr, cmd, nm, sizeof(nm));
-	if (ld_session_decide(&tr, cmd, r, &e) != 1)
+	if (ld_session_decide(&tr, name, r, &e) != 1)
 		goto out;
 	r = ld_apply(&tr, &e);
 	uint64_t huge = 0, planned = 0;
@@ -190,26 +179,20 @@ static int handed_over(int argc, char **argv, const char *fd_arg)
 		fprintf(stderr, "hugexec: %s; the program runs on unmodified\n",
 			h ? e.msg : "out of memory");
 		free(h);
-		return EXIT_HUGEXEC;
+		return LD_EXIT_STRICT;
 	}
+	/* the launcher loaded these a moment ago; if the file changed since,
+	 * what it says now is used, or else the command line */
 	struct ld_opts o;
 	struct ld_settings st;
-	bool have_st = false;
-	if (ld_cli_parse(argc, argv, &o, &e) == 0 && o.cmd_index < argc) {
-		ld_cli_free(&o);
-		/* the launcher loaded these a moment ago; if the file changed
-		 * since, what it says now is used, or else the command line */
-		have_st = ld_settings_load(&st, argc, argv, h->path, getenv("HUGEXEC_CONFIG"),
-					   getenv("HUGEXEC_OPTIONS"), &o, &e) == 0;
-		if (!have_st && ld_cli_parse(argc, argv, &o, &e) < 0)
-			ld_cli_defaults(&o);
-	} else {
+	bool have_st = ld_settings_load(&st, argc, argv, h->path, getenv("HUGEXEC_CONFIG"),
+					getenv("HUGEXEC_OPTIONS"), &o, &e) == 0;
+	if (!have_st && ld_cli_parse(argc, argv, &o, &e) < 0)
 		ld_cli_defaults(&o); /* not the launcher's command line: it said so */
+	if (o.cmd_index >= argc)
 		o.cmd_index = argc - 1;
-	}
 	struct hx_err le;
-	if ((o.log || o.syslog) && ld_log_setup(&o, &le) == 0 && o.verbose == 0 && !o.quiet)
-		o.verbose = 1; /* (a log that cannot be opened: the launcher said so) */
+	(void)ld_log_setup(&o, &le); /* (one that cannot be opened: the launcher said so) */
 	int r = tracer_main(h, &o, argv[o.cmd_index]);
 	free(h);
 	if (have_st)
@@ -232,5 +215,5 @@ int main(int argc, char **argv)
 	LD_SUBCOMMANDS(SUBCOMMAND)
 #undef SUBCOMMAND
 	fprintf(stderr, "hugexec-core: this is a part of hugexec; run hugexec\n");
-	return EXIT_HUGEXEC;
+	return LD_EXIT_STRICT;
 }

@@ -85,6 +85,12 @@ static int wait_stop(struct ld_tracer *tr, struct inj_stop *s, struct hx_err *e)
 	return 0;
 }
 
+int ld_set_options(struct ld_tracer *tr, bool exitkill)
+{
+	long o = LD_PTRACE_OPTIONS & ~(exitkill ? 0 : PTRACE_O_EXITKILL);
+	return ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)o);
+}
+
 int ld_pass_through(struct ld_tracer *tr, const struct inj_stop *s, int how)
 {
 	if (s->kind == INJ_STOP_SIGNAL)

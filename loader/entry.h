@@ -10,6 +10,10 @@
 int ld_entry_wait_exec(struct ld_tracer *tr, struct hx_err *e) HX_WUR;
 /* ptrace on the target: 0 or -errno. */
 int ld_pt(struct ld_tracer *tr, int req, void *addr, void *data);
+/* LD_PTRACE_OPTIONS, with or without PTRACE_O_EXITKILL (off while
+ * nothing of the program's is borrowed: following a wrapper, or while
+ * hugexec-core starts). 0 or -errno. */
+int ld_set_options(struct ld_tracer *tr, bool exitkill);
 /* Let a stop that is not ours go on as if we were not there, resuming
  * with how (PTRACE_CONT, or PTRACE_SYSCALL to stop at the next call). */
 int ld_pass_through(struct ld_tracer *tr, const struct inj_stop *s, int how) HX_WUR;

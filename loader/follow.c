@@ -50,12 +50,6 @@
  * exec within milliseconds. */
 #define LD_FOLLOW_WATCH_MS 500u
 
-static int set_options(struct ld_tracer *tr, bool exitkill)
-{
-	long o = LD_PTRACE_OPTIONS & ~(exitkill ? 0 : PTRACE_O_EXITKILL);
-	return ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)o);
-}
-
 /* The next stop, or 0 at the deadline. SIGCHLD is blocked by the caller:
  * one pending means the tracee (or a child of ours) changed state. */
 static int wait_until(struct ld_tracer *tr, const sigset_t *chld, uint64_t deadline, int *status)
@@ -196,7 +190,7 @@ static int follow(struct ld_tracer *tr, uint32_t ms, const sigset_t *chld, struc
 	int how = can_ptrace_privileged() ? PTRACE_CONT : PTRACE_SYSCALL; /* watch execs? */
 	uint64_t deadline = hx_now_ns() + (uint64_t)ms * 1000000u;
 	char why[600];
-	int r = set_options(tr, false);
+	int r = ld_set_options(tr, false);
 	if (r < 0)
 		return hx_fail(e, -EAGAIN, "cannot follow the program: %s", strerror(-r));
 	r = ld_pt(tr, how, NULL, NULL);
@@ -214,7 +208,7 @@ static int follow(struct ld_tracer *tr, uint32_t ms, const sigset_t *chld, struc
 		if (s.kind == INJ_STOP_EXITED || s.kind == INJ_STOP_KILLED)
 			return -ESRCH;
 		if (s.kind == INJ_STOP_EXEC) {
-			if ((r = set_options(tr, true)) < 0)
+			if ((r = ld_set_options(tr, true)) < 0)
 				break;
 			return 0;
 		}

@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,10 +20,16 @@ _Static_assert(sizeof(HX_VERSION) <= sizeof(((struct ld_handoff *)0)->version),
 
 extern char **environ;
 
-int ld_core_find(char *path, size_t size)
+int ld_core_find(char *path, size_t size, struct hx_err *e)
 {
 	static const char *const where[] = {"/" CORE_NAME, "/../libexec/hugexec/" CORE_NAME};
-	return hx_exe_sibling(where, HX_ARRAY_LEN(where), path, size);
+	int r = hx_exe_sibling(where, HX_ARRAY_LEN(where), path, size);
+	if (r == -ENXIO)
+		return hx_fail(e, r, "%s cannot be found: /proc/self/exe cannot be read (is /proc "
+			       "mounted?)", CORE_NAME);
+	if (r < 0)
+		return hx_fail(e, r, "%s is not installed beside hugexec", CORE_NAME);
+	return 0;
 }
 
 void ld_handoff_fill(struct ld_handoff *h, const struct ld_tracer *tr, const char *cmd_path)
@@ -41,6 +47,7 @@ void ld_handoff_fill(struct ld_handoff *h, const struct ld_tracer *tr, const cha
 	h->entry_ns = tr->t.entry_ns;
 	h->followed = tr->followed;
 	h->reported = tr->reported;
+	h->qualified = tr->pl.qualified;
 	snprintf(h->note, sizeof(h->note), "%s", tr->stop.settle.note);
 	snprintf(h->path, sizeof(h->path), "%s", cmd_path);
 }
@@ -132,5 +139,6 @@ void ld_handoff_apply(const struct ld_handoff *h, struct ld_tracer *tr)
 	tr->t.entry_ns = h->entry_ns;
 	tr->followed = h->followed;
 	tr->reported = h->reported;
+	tr->pl.qualified = h->qualified;
 	snprintf(tr->stop.settle.note, sizeof(tr->stop.settle.note), "%s", h->note);
 }

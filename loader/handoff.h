@@ -31,9 +31,9 @@
 #include "tracer.h"
 
 /* Where hugexec-core is: beside the launcher (the build tree), else in
- * ../libexec/hugexec/ from it (make install). 0, -ENOENT, or -ENXIO (our
- * own path unknown: no /proc). */
-int ld_core_find(char *path, size_t size) HX_WUR;
+ * ../libexec/hugexec/ from it (make install). 0, or -ENOENT, or -ENXIO
+ * (our own path unknown: no /proc), with e saying which. */
+int ld_core_find(char *path, size_t size, struct hx_err *e) HX_WUR;
 
 /* The launcher's tracer's side, at the entry stop: write what tr knows
  * and exec the core. Returns only if that failed (e says why); tr still
@@ -54,6 +54,7 @@ struct ld_handoff {
 	uint64_t entry_ns;      /* tr->t.entry_ns: held at its entry since */
 	uint32_t followed;      /* tr->followed */
 	uint8_t reported;       /* tr->reported */
+	uint8_t qualified;      /* tr->pl.qualified: the maps need no second look */
 	char note[sizeof(((struct ld_settle *)0)->note)]; /* what the stop left */
 	char path[4096];        /* CMD, resolved; last: the record on the pipe
 				 * ends with its NUL (ld_handoff_wire_len) */

@@ -77,5 +77,7 @@ int ld_log_setup(struct ld_opts *o, struct hx_err *e)
 		return hx_fail(e, -ENOMEM, "--log: out of memory");
 	setvbuf(f, NULL, _IOLBF, 0); /* whole lines, none left in a buffer at fork */
 	o->msg = f;
+	if (o->verbose == 0 && !o->quiet)
+		o->verbose = 1; /* a log gets the summary line of every launch */
 	return 0;
 }

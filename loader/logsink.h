@@ -14,8 +14,8 @@
 
 #include "../common/cli.h"
 
-/* Point o->msg at the log o asks for. 0, or -errno with e (o->msg
- * unchanged). */
-int ld_log_setup(struct ld_opts *o, struct hx_err *e) HX_WUR;
+/* Point o->msg at the log o asks for (none: nothing to do), and make
+ * it -v unless -q. 0, or -errno with e (o->msg unchanged). */
+int ld_log_setup(struct ld_opts *o, struct hx_err *e);
 
 #endif

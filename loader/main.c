@@ -19,7 +19,6 @@
 #include "jsonreport.h"
 #include "launch.h"
 #include "logsink.h"
-#include "release.h"
 #include "report.h"
 #include "resolve.h"
 #include "session.h"
@@ -31,8 +30,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,29 +127,30 @@ static int at_entry(struct ld_tracer *tr, void *ctx, struct hx_err *e)
 	char core[4096];
 	/* (a profile takes small libraries' hot code too: the core says) */
 	bool any = tr->o->profile || tr->o->profile_dir;
-	if (!any && ld_worth_it(tr, &any, e) < 0)
-		any = true; /* cannot tell: the core will */
+	if (!any) {
+		if (ld_worth_it(tr, &any, e) < 0)
+			any = true; /* cannot tell: the core will */
+		else
+			tr->pl.qualified = any; /* the core need not look again */
+	}
 	if (!any)
 		return 0;
-	int r = ld_core_find(core, sizeof(core));
+	int r = ld_core_find(core, sizeof(core), e);
 	if (r < 0)
-		return hx_fail(e, r, r == -ENXIO ? "cannot find hugexec-core: /proc/self/exe cannot "
-			       "be read (is /proc mounted?)" : "hugexec-core is not installed beside "
-			       "hugexec");
+		return r;
 	/* Nothing is borrowed at the entry stop: if the core cannot start
 	 * (its libraries missing), the kernel lets the program go on as it
 	 * is. The core asks for PTRACE_O_EXITKILL again first thing. Under
 	 * --strict the program must not run unless hugexec did its work: a
 	 * core that cannot start takes it down with it (SIGKILL). */
-	r = ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)(tr->o->strict ? LD_PTRACE_OPTIONS
-			: LD_PTRACE_OPTIONS & ~PTRACE_O_EXITKILL));
-	if (r < 0)
+	if (!tr->o->strict && (r = ld_set_options(tr, false)) < 0)
 		return hx_fail(e, r, "setting ptrace options: %s", strerror(-r));
 	/* --report: what stays if the core never gets to write its own */
 	ld_report_now(tr, f->argv[tr->o->cmd_index], LD_OUT_UNCHANGED,
 		      "hugexec-core did not start, or ended before it reported");
 	r = ld_handoff_exec(core, tr, f->path, f->argv, e);
-	(void)ld_pt(tr, PTRACE_SETOPTIONS, NULL, (void *)(long)LD_PTRACE_OPTIONS);
+	if (!tr->o->strict)
+		(void)ld_set_options(tr, true);
 	return r;
 }
 
@@ -170,7 +168,8 @@ static int first_tracer(pid_t pid, const struct ld_opts *o, char **argv, const c
 	ld_test_hooks_read(&tr); /* test builds only */
 	int r = ld_entry_wait_exec(&tr, &e);
 	r = ld_session_plan(&tr, cmd, r, at_entry, &f, &e);
-	(void)ld_session_decide(&tr, cmd, r, &e); /* (never a plan here) */
+	char nm[300];
+	(void)ld_session_decide(&tr, ld_shown_name(&tr, cmd, nm, sizeof(nm)), r, &e); /* (no plan) */
 	ld_tracer_free(&tr);
 	return 0;
 }
@@ -179,12 +178,12 @@ static int first_tracer(pid_t pid, const struct ld_opts *o, char **argv, const c
 static int core_command(char **argv)
 {
 	char core[4096];
-	int r = ld_core_find(core, sizeof(core));
-	if (r == 0) {
+	struct hx_err e;
+	if (ld_core_find(core, sizeof(core), &e) == 0) {
 		execv(core, argv);
-		r = -errno;
+		hx_fail(&e, -errno, "%s", strerror(errno));
 	}
-	fprintf(stderr, "hugexec: %s: cannot start hugexec-core: %s\n", argv[1], strerror(-r));
+	fprintf(stderr, "hugexec: %s: cannot start hugexec-core: %s\n", argv[1], e.msg);
 	return EXIT_HUGEXEC;
 }
 
@@ -245,10 +244,8 @@ int main(int argc, char **argv)
 		return run(&o, path, cmd);
 	/* --log, --syslog: our lines there from now on (one per launch at least) */
 	struct hx_err le;
-	if ((o.log || o.syslog) && ld_log_setup(&o, &le) < 0)
+	if (ld_log_setup(&o, &le) < 0)
 		fprintf(stderr, "hugexec: %s\n", le.msg);
-	else if ((o.log || o.syslog) && o.verbose == 0 && !o.quiet)
-		o.verbose = 1;
 	for (int i = 0; i < st.n_warn; i++)
 		fprintf(o.msg, "hugexec: %s\n", st.warn[i]);
 	if (!st.treated) { /* not on the allow list: no tracer at all */

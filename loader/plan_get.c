@@ -17,7 +17,6 @@
 #include "files.h"
 #include "candidate.h"
 #include "helperproc.h"
-#include "report.h"
 #include "request_build.h"
 #include "seccomp.h"
 #include "testhooks.h"
@@ -28,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 /* smaps at the entry stop: parsed for us, as text for the helper. */
 static int read_smaps(struct ld_tracer *tr, struct hx_err *e)
@@ -174,9 +172,12 @@ static int plan_again_with_profile(struct ld_tracer *tr, struct hx_err *e)
 
 int ld_plan_get(struct ld_tracer *tr, struct hx_err *e)
 {
-	bool any;
+	/* (a mapping the launcher's tracer saw qualify still does: a profile
+	 * only takes more) */
+	bool any = tr->pl.qualified;
+	tr->pl.qualified = false;
 	profile_choose(tr);
-	int r = ld_worth_it(tr, &any, e);
+	int r = any ? 0 : ld_worth_it(tr, &any, e);
 	if (r < 0 || !any)
 		return r; /* nothing large enough: no plan, no helper */
 	ld_facts_gather(tr->pid, &tr->pl.facts);

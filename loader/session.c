@@ -149,11 +149,9 @@ int ld_session_plan(struct ld_tracer *tr, const char *cmd, int r, ld_plan_fn *pl
 	}
 }
 
-int ld_session_decide(struct ld_tracer *tr, const char *cmd, int r, struct hx_err *e)
+int ld_session_decide(struct ld_tracer *tr, const char *name, int r, struct hx_err *e)
 {
 	const struct ld_opts *o = tr->o;
-	char nm[300];
-	const char *name = ld_shown_name(tr, cmd, nm, sizeof(nm));
 	if (r == -ESRCH) /* CMD is gone (its exec failed, it ended) */
 		ld_report_now(tr, name, LD_OUT_GONE, "it ended before its entry point");
 	if (r == 1 && !tr->reported) /* let go on the way (said), or ended while followed */

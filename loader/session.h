@@ -26,9 +26,10 @@ typedef int ld_plan_fn(struct ld_tracer *tr, void *ctx, struct hx_err *e);
 int ld_session_plan(struct ld_tracer *tr, const char *cmd, int r, ld_plan_fn *plan, void *ctx,
 		    struct hx_err *e) HX_WUR;
 
-/* What ld_session_plan's r comes to, said and reported, and the program
- * let go, unless there is a plan to run: 1 then (run it); else 0. */
-int ld_session_decide(struct ld_tracer *tr, const char *cmd, int r, struct hx_err *e);
+/* What ld_session_plan's r comes to, said and reported (name: the
+ * program as ld_shown_name gives it), and the program let go, unless
+ * there is a plan to run: 1 then (run it); else 0. */
+int ld_session_decide(struct ld_tracer *tr, const char *name, int r, struct hx_err *e);
 
 /* "hugexec: NAME: MSG" on o->msg, unless -q; outside text made printable. */
 void ld_note(const struct ld_opts *o, const char *name, const char *fmt, ...) HX_PRINTF(3, 4);

@@ -136,6 +136,8 @@ struct ld_planning {
 	char warn[600];                  /* a warning to show without -v ("" none) */
 	struct hx_plan plan;
 	bool have_plan;
+	bool qualified;                  /* at this entry stop, a mapping is known to
+					  * qualify (the launcher's tracer saw it) */
 	char none_why[200];              /* no plan: why no mapping qualified */
 	struct ld_filters filters;       /* the target's seccomp filters, when readable */
 	uint32_t probe_bits;             /* else what probing showed (probe.h) */

@@ -16,8 +16,8 @@
 
 #define LIBGCC "libgcc_s.so.1"
 
-/* libgcc_s's base, dlopen'ing it with libc's dlopen if it is not mapped;
- * 1 when it is not and the program runs (attach: unwind.h). */
+/* libgcc_s's base, dlopen'ing it with libc's dlopen if it is not mapped
+ * (a launch: the program stands at its entry point). 0 or -errno. */
 static int libgcc(struct ld_tracer *tr, uint64_t trap, struct hx_vmas *m, uint64_t *base,
 		  struct hx_err *e)
 {
@@ -26,10 +26,6 @@ static int libgcc(struct ld_tracer *tr, uint64_t trap, struct hx_vmas *m, uint64
 		*base = v->start;
 		return 0;
 	}
-	/* A running program may be inside the loader (whose lock is
-	 * recursive: our dlopen would run in the middle of its own) */
-	if (tr->attached)
-		return 1;
 	const struct hx_vma *libc = ld_lib_of(m, "libc.so.6");
 	uint64_t dl;
 	if (!libc || ld_dynsym(&tr->inj, m, libc->start, "dlopen", &dl) < 0)
@@ -123,13 +119,17 @@ int ld_unwind_register(struct ld_tracer *tr, uint64_t blob, uint64_t blob_len, u
 		return hx_fail(e, -ENOTSUP, "the program maps a libunwind, which may not see "
 			       "libgcc's registrations");
 	}
-	if ((r = libgcc(tr, trap, &m, &base, e)) != 0) {
-		hx_vmas_free(&m);
-		reg->none = r == 1;
-		return r == 1 ? 0 : r;
-	}
 	if (tr->attached) {
-		r = running(tr, &m, base, blob, trap, reg, e);
+		/* A running program may be inside the loader (whose lock is
+		 * recursive: our dlopen would run in the middle of its own):
+		 * without libgcc_s loaded already, no registration */
+		const struct hx_vma *v = ld_lib_of(&m, LIBGCC);
+		reg->none = !v;
+		r = v ? running(tr, &m, v->start, blob, trap, reg, e) : 0;
+		hx_vmas_free(&m);
+		return r;
+	}
+	if ((r = libgcc(tr, trap, &m, &base, e)) < 0) {
 		hx_vmas_free(&m);
 		return r;
 	}

@@ -63,22 +63,6 @@ void prof_free(struct prof_profile *p)
 	prof_init(p);
 }
 
-/* Make room for one more element of size sz in *arr (n used, *cap slots). */
-static int grow(void **arr, size_t n, size_t *cap, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	if (nc > SIZE_MAX / sz)
-		return -ENOMEM;
-	void *na = realloc(*arr, nc * sz);
-	if (!na)
-		return -ENOMEM;
-	*arr = na;
-	*cap = nc;
-	return 0;
-}
-
 static bool is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -118,7 +102,7 @@ int prof_add_object(struct prof_profile *p, const char *build_id, const char *pa
 		return -EINVAL;
 	if (prof_find(p, o.build_id))
 		return -EEXIST;
-	if (grow((void **)&p->objs, p->n_objs, &p->cap_objs, sizeof(o)) < 0)
+	if (hx_grow((void **)&p->objs, p->n_objs, &p->cap_objs, sizeof(o)) < 0)
 		return -ENOMEM;
 	o.path = strdup(path ? path : "");
 	if (!o.path)
@@ -136,7 +120,7 @@ int prof_add_func(struct prof_object *o, uint64_t off, uint64_t size, uint64_t s
 {
 	if (!name || !*name || size > UINT64_MAX - off)
 		return -EINVAL;
-	if (grow((void **)&o->funcs, o->n_funcs, &o->cap_funcs, sizeof(*o->funcs)) < 0)
+	if (hx_grow((void **)&o->funcs, o->n_funcs, &o->cap_funcs, sizeof(*o->funcs)) < 0)
 		return -ENOMEM;
 	char *n = strdup(name);
 	if (!n)
@@ -147,7 +131,7 @@ int prof_add_func(struct prof_object *o, uint64_t off, uint64_t size, uint64_t s
 
 int prof_add_edge(struct prof_object *o, uint64_t caller, uint64_t callee, uint64_t weight)
 {
-	if (grow((void **)&o->edges, o->n_edges, &o->cap_edges, sizeof(*o->edges)) < 0)
+	if (hx_grow((void **)&o->edges, o->n_edges, &o->cap_edges, sizeof(*o->edges)) < 0)
 		return -ENOMEM;
 	o->edges[o->n_edges++] = (struct prof_edge){caller, callee, weight};
 	return 0;
@@ -155,7 +139,7 @@ int prof_add_edge(struct prof_object *o, uint64_t caller, uint64_t callee, uint6
 
 int prof_add_sedge(struct prof_object *o, uint64_t caller, uint64_t callee)
 {
-	if (grow((void **)&o->sedges, o->n_sedges, &o->cap_sedges, sizeof(*o->sedges)) < 0)
+	if (hx_grow((void **)&o->sedges, o->n_sedges, &o->cap_sedges, sizeof(*o->sedges)) < 0)
 		return -ENOMEM;
 	o->sedges[o->n_sedges++] = (struct prof_sedge){caller, callee};
 	return 0;
@@ -754,7 +738,7 @@ static int line_object(struct parser *ps, const struct tok *t, size_t n)
 
 static int remember_line(size_t **arr, size_t n, size_t *cap, size_t line)
 {
-	if (grow((void **)arr, n, cap, sizeof(**arr)) < 0)
+	if (hx_grow((void **)arr, n, cap, sizeof(**arr)) < 0)
 		return -ENOMEM;
 	(*arr)[n] = line;
 	return 0;

@@ -492,10 +492,13 @@ static void child_main(int go, const sigset_t *mask, char **argv)
 	/* the launcher: beside us in a build tree, ../../bin from libexec */
 	static const char *const where[] = {"/hugexec", "/../../bin/hugexec"};
 	char launcher[4096];
-	if (hx_exe_sibling(where, HX_ARRAY_LEN(where), launcher, sizeof(launcher)) == 0)
+	int r = hx_exe_sibling(where, HX_ARRAY_LEN(where), launcher, sizeof(launcher));
+	if (r == 0) {
 		execv(launcher, argv);
+		r = -errno;
+	}
 	fprintf(stderr, "hugexec: record: cannot run the launcher (hugexec beside hugexec-core): %s\n",
-		strerror(errno ? errno : ENOENT));
+		strerror(-r));
 	_exit(EXIT_EXEC);
 }
 

@@ -38,6 +38,16 @@ trap 'exit 130' INT TERM
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
+# wait_for FILE PATTERN [TRIES]: until FILE holds PATTERN (grep), at most
+# TRIES x 50 ms (default 200); the caller checks what it needs after.
+wait_for() {
+	w=0
+	while [ $w -lt "${3:-200}" ] && ! grep -q "$2" "$1" 2>/dev/null; do
+		sleep 0.05
+		w=$((w + 1))
+	done
+}
+
 # Run "$@" without address space randomization (setarch -R; inherited
 # across exec): a PIE then loads at the same address every time, not
 # 2 MB-aligned. Tests whose plan must not take the file backing use it:

@@ -8,6 +8,15 @@
 # take keep those functions home; a registration call that cannot finish
 # (a lock the stopped thread holds) is given up; a kill of hugexec waits.
 . tests/integration/lib.sh
+# start_waiting OUT CMD...: CMD in the background, its stdout in OUT, its
+# PID in q, killed at exit; back once it says "running" (up to 5 s)
+start_waiting() {
+	out=$1; shift
+	"$@" >"$out" &
+	q=$!
+	at_exit "kill $q 2>/dev/null"
+	wait_for "$out" running 100
+}
 need_ptrace
 need_thp
 bt=$P/bigthreads_eh
@@ -64,7 +73,7 @@ cat /proc/$sp/maps >"$TMP/sp.after"; cmp -s "$TMP/sp.after" "$TMP/sp.before" || 
 "$P/clonevm" --hold >"$TMP/cv.out" &
 cv=$!
 at_exit "kill $cv 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q holding "$TMP/cv.out"; do sleep 0.05; w=$((w + 1)); done
+wait_for "$TMP/cv.out" holding 100
 cat /proc/$cv/maps >"$TMP/cv.before"
 "$H" attach $cv 2>"$TMP/e"; rc=$?
 [ $rc = 1 ] && grep -q 'other process shares its memory' "$TMP/e" || fail "a process sharing the memory: $rc $(cat "$TMP/e")"
@@ -83,10 +92,8 @@ fi
 kill $zp 2>/dev/null; wait $zp 2>/dev/null
 
 # the stress: attach and undo, $rounds times each, under 8 busy threads
-"$bt" --threads 8 --seconds 3600 >"$TMP/bt.out" &
-p=$!
-at_exit "kill $p 2>/dev/null"
-w=0; while [ $w -lt 50 ] && ! grep -q running "$TMP/bt.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/bt.out" "$bt" --threads 8 --seconds 3600
+p=$q
 i=0 maxheld=0 layouts=0
 while [ $i -lt "$rounds" ]; do
 	lay=; [ $((i % 10)) = 5 ] && lay=--move=all
@@ -122,10 +129,7 @@ note "$rounds attach/undo rounds under 8 threads ($layouts with 8192 functions m
 # two attaches, then one undo: the second (a layout) keeps the first's
 # regions in the record (it used to replace the record: the text stayed
 # on its copies)
-"$bt" --threads 2 --seconds 3600 >"$TMP/bt3.out" &
-q=$!
-at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 50 ] && ! grep -q running "$TMP/bt3.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/bt3.out" "$bt" --threads 2 --seconds 3600
 "$H" attach --backing=thp $q 2>"$TMP/a3.err" || fail "first attach: $(cat "$TMP/a3.err")"
 "$H" attach -v --move=all --min-size=4k $q 2>"$TMP/a4.err" || fail "second attach: $(cat "$TMP/a4.err")"
 isl=$(sed -n 's/.*layout: [0-9]* functions ([^)]*) in \([0-9]*\) island.*/\1/p' "$TMP/a4.err" | head -n 1)
@@ -137,10 +141,7 @@ kill -TERM $q; wait $q; rc=$?
 
 # an undo refused: the file was replaced meanwhile; its copy stays
 cp "$bt" "$TMP/bt2"
-"$TMP/bt2" --threads 2 --seconds 3600 >"$TMP/bt2.out" &
-q=$!
-at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 50 ] && ! grep -q running "$TMP/bt2.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/bt2.out" "$TMP/bt2" --threads 2 --seconds 3600
 "$H" attach $q 2>"$TMP/a2.err" || fail "attach: $(cat "$TMP/a2.err")"
 mv "$TMP/bt2" "$TMP/bt2.old" && cp "$TMP/bt2.old" "$TMP/bt2"
 "$H" undo $q 2>"$TMP/u2.err"; rc=$?
@@ -159,10 +160,7 @@ kill -TERM $q; wait $q; rc=$?
 # program without libgcc_s gets its island, unregistered (-v says so).
 pw=$P/patchwait
 anon_text_kb() { awk -v f="${2:-$pw}" '$6 == f && $2 ~ /x/ { on = 1; next } /^[0-9a-f]+-/ { on = 0 } on && /^Anonymous:/ { k += $2 } END { print k + 0 }' /proc/$1/smaps; }
-"$pw" >"$TMP/pw.out" &
-q=$!
-at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/pw.out" "$pw"
 "$H" attach -v --move=all --min-size=4k $q 2>"$TMP/pa.err"; rc=$?
 [ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/pa.err" || fail "attach with a layout: $rc $(cat "$TMP/pa.err")"
 grep -q '3 functions stay where they were: a thread stood' "$TMP/pa.err" || fail "threads in patch bytes: $(cat "$TMP/pa.err")"
@@ -176,10 +174,7 @@ kill -USR2 $q; wait $q; rc=$?
 [ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw.out" || fail "patchwait after attach and undo: $rc $(cat "$TMP/pw.out")"
 # the same threads woken while the layout is in: each returns through its
 # function's own bytes
-"$pw" >"$TMP/pw4.out" &
-q=$!
-at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw4.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/pw4.out" "$pw"
 "$H" attach --move=all --min-size=4k $q 2>"$TMP/pa4.err" || fail "attach: $(cat "$TMP/pa4.err")"
 kill -USR2 $q; wait $q; rc=$?
 [ $rc = 0 ] && grep -q 'patchwait: ok' "$TMP/pw4.out" || fail "patchwait woken with the layout in: $rc $(cat "$TMP/pw4.out")"
@@ -187,10 +182,7 @@ kill -USR2 $q; wait $q; rc=$?
 # malloc's lock (here: its malloc made to wait forever): it mallocs
 # nothing (__register_frame_info, the object in a page of hugexec's; the
 # previous build's __register_frame waited, and gave up after 1 s)
-"${pw}_eh" --hold-malloc >"$TMP/pw2.out" &
-q=$!
-at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw2.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/pw2.out" "${pw}_eh" --hold-malloc
 "$H" attach -v --move=all --min-size=4k $q 2>"$TMP/pm.err"; rc=$?
 [ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/pm.err" && ! grep -q 'did not return' "$TMP/pm.err" ||
 	fail "registration with malloc's lock held: $rc $(cat "$TMP/pm.err")"
@@ -199,10 +191,7 @@ kill -USR2 $q; wait $q; rc=$?
 # a registration call that never returns (test build: it calls pause):
 # given up after 1 s, no patch written; a SIGTERM to hugexec meanwhile
 # waits until the process is let go (before: EXITKILL took it along)
-"${pw}_eh" >"$TMP/pw3.out" &
-q=$!
-at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q running "$TMP/pw3.out"; do sleep 0.05; w=$((w + 1)); done
+start_waiting "$TMP/pw3.out" "${pw}_eh"
 HUGEXEC_TEST_STUCK_CALL=pause "$HT" attach --move=all --min-size=4k $q 2>"$TMP/ps.err" &
 ap=$!
 sleep 0.5
@@ -222,7 +211,7 @@ lc=$P/layout_cases
 "$lc" --wait >"$TMP/lc2.out" 2>"$TMP/lc2.err" &
 q=$!
 at_exit "kill $q 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q waiting "$TMP/lc2.err"; do sleep 0.05; w=$((w + 1)); done
+wait_for "$TMP/lc2.err" waiting 100
 "$H" attach -v --move=all --min-size=4k $q 2>"$TMP/la.err"; rc=$?
 kill -USR2 $q; wait $q; lrc=$?
 [ $rc = 0 ] && grep -q 'layout: [0-9]* functions' "$TMP/la.err" || fail "layout_cases: no layout: $rc $(cat "$TMP/la.err")"

@@ -9,7 +9,6 @@
 need_ptrace
 need_thp
 prog=$P/bigtext-pie
-wait_for() { w=0; while [ $w -lt 200 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.05; w=$((w + 1)); done; }
 
 # a profile whose hottest functions sit at the far end of the text, so the
 # hugetlb windows (the hottest) are not the first ones

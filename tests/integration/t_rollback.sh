@@ -75,7 +75,7 @@ HUGEXEC_TEST_FAIL_SYSCALL=$kc,2 setarch "$(uname -m)" -R "$HT" -v --backing=thp 
 	--calls 4000000000 >/dev/null 2>"$TMP/c2.err" &
 cpid=$!
 at_exit "kill $cpid 2>/dev/null"
-w=0; while [ $w -lt 100 ] && ! grep -q 'could not unmap the old text' "$TMP/c2.err" 2>/dev/null; do sleep 0.05; w=$((w + 1)); done
+wait_for "$TMP/c2.err" 'could not unmap the old text' 100
 addr=$(sed -n 's/.*could not unmap the old text ([^)]* at 0x\([0-9a-f]*\)).*/\1/p' "$TMP/c2.err")
 [ -n "$addr" ] && grep -q "^$addr-" /proc/$cpid/maps || fail "the old text is not at 0x$addr: $(cat "$TMP/c2.err")"
 kill $cpid; wait $cpid 2>/dev/null
